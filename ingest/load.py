@@ -1,0 +1,159 @@
+"""Import an export: read, validate, and publish a new database version only if there is no error.
+
+The one write path of the project. A partial export (a subset of the sheets, e.g. this week's 项目进度
+and 资金支出) replaces those tables and keeps the rest from the version being served, validated together.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+import settings
+from ingest import boundaries as boundary_io
+from ingest import publish
+from ingest.problems import ERROR, WARNING, Problems
+from ingest.readers import ROW, Export, read_export
+from ingest.sheets import SHEETS, SHEETS_BY_TABLE
+from ingest.validate import validate
+
+SCHEMA_SQL = Path(__file__).with_name("schema.sql")
+
+
+@dataclass
+class LoadResult:
+    problems: pl.DataFrame
+    published: Path | None = None
+    mode: str = "full"
+    row_counts: dict[str, int] = field(default_factory=dict)
+    kept: list[str] = field(default_factory=list)  # sheets kept from the served version (partial update)
+
+    @property
+    def errors(self) -> pl.DataFrame:
+        return self.problems.filter(pl.col("severity") == ERROR)
+
+    @property
+    def warnings(self) -> pl.DataFrame:
+        return self.problems.filter(pl.col("severity") == WARNING)
+
+
+def read_tables(version: Path) -> dict[str, pl.DataFrame]:
+    """All contract tables of a published version (read-only), for validating a partial update."""
+    con = duckdb.connect(str(version), read_only=True)
+    try:
+        return {s.table: con.sql(f"SELECT * FROM {s.table}").pl() for s in SHEETS}
+    finally:
+        con.close()
+
+
+def check(path: Path, db: Path | None = None, progress=None) -> tuple[Export, Problems, object]:
+    """Read and validate without publishing. With `db`, a partial export is checked against its data."""
+    problems = Problems()
+    _progress(progress, 0.05, "读取文件")
+    export = read_export(Path(path), problems)
+    existing = None
+    served = publish.current(db) if db is not None else None
+    partial = bool(export.sheets) and any(s.required and s.label not in export.sheets for s in SHEETS)
+    if partial and served is not None:
+        _progress(progress, 0.15, "读取当前数据（部分更新）")
+        existing = read_tables(served)
+    _progress(progress, 0.3, "校验数据")
+    validated = validate(export, problems, existing)
+    if export.boundaries is not None and "townships" in validated.tables:
+        boundary_io.parse(export.boundaries, validated.tables["townships"], problems, source="boundaries.geojson")
+    return export, problems, validated
+
+
+def load(path: Path, db: Path, *, user: str | None = None, mode: str | None = None,
+         meta: dict[str, str] | None = None, progress=None) -> LoadResult:
+    """Validate `path` and publish it as the new version of `db` if it has no error."""
+    db = Path(db)
+    export, problems, validated = check(path, db, progress)
+    kept = [SHEETS_BY_TABLE[t].label for t in validated.tables if t not in validated.provided]
+    mode = mode or ("partial" if kept else "full")
+    if problems.has_errors:
+        return LoadResult(problems.frame(), None, mode, kept=kept)
+    _progress(progress, 0.55, "写入新版本")
+    served = publish.current(db)
+    version = publish.new_version_path(db)
+    building = version.with_name(f".{version.name}.building")
+    try:
+        counts = _build(building, export, validated, problems, served, user, mode, meta or {})
+        os.replace(building, version)
+        _progress(progress, 0.9, "切换到新版本")
+        publish.switch(db, version)
+    except BaseException:
+        building.unlink(missing_ok=True)
+        Path(f"{building}.wal").unlink(missing_ok=True)
+        raise
+    publish.prune(db, settings.load().keep_versions)
+    _progress(progress, 1.0, "完成")
+    return LoadResult(problems.frame(), version, mode, counts, kept)
+
+
+def _build(target: Path, export: Export, validated, problems: Problems, served: Path | None,
+           user: str | None, mode: str, meta: dict[str, str]) -> dict[str, int]:
+    con = duckdb.connect(str(target))
+    try:
+        con.execute(SCHEMA_SQL.read_text(encoding="utf-8"))
+        counts = {}
+        for sheet in SHEETS:  # parents before children, as the foreign keys need
+            frame = validated.tables.get(sheet.table)
+            if frame is None:
+                continue
+            columns = [c.name for c in sheet.columns] + (["event_order"] if sheet.table == "household_events" else [])
+            rows = frame.select(columns)
+            con.register("incoming", rows)
+            con.execute(f"INSERT INTO {sheet.table} ({', '.join(columns)}) SELECT {', '.join(columns)} FROM incoming")
+            con.unregister("incoming")
+            if sheet.table in validated.provided:
+                counts[sheet.label] = rows.height
+        for raw in export.sheets.values():
+            if raw.extra.width > 1:
+                long = raw.extra.unpivot(index=ROW, variable_name="column_name", value_name="value").filter(
+                    pl.col("value").is_not_null())
+                con.register("extra", long.with_columns(pl.lit(raw.sheet.label).alias("sheet")))
+                con.execute("INSERT INTO extra_values SELECT sheet, __row, column_name, value FROM extra")
+                con.unregister("extra")
+        if served is not None:
+            con.execute("ATTACH ? AS served (READ_ONLY)", [str(served)])
+            con.execute("INSERT INTO import_log SELECT * FROM served.import_log")
+            if mode == "partial":
+                con.execute("INSERT INTO meta SELECT * FROM served.meta")
+                con.execute("INSERT INTO extra_values SELECT * FROM served.extra_values WHERE sheet NOT IN "
+                            "(SELECT DISTINCT sheet FROM extra_values)")
+            if export.boundaries is None:
+                con.execute("INSERT INTO township_boundaries SELECT b.* FROM served.township_boundaries b "
+                            "JOIN townships USING (township_code)")
+            con.execute("DETACH served")
+        if export.boundaries is not None:
+            shapes = boundary_io.parse(export.boundaries, validated.tables["townships"], Problems())
+            con.register("shapes", shapes)
+            con.execute("INSERT INTO township_boundaries SELECT township_code, geometry FROM shapes")
+        import_id = con.sql("SELECT coalesce(max(import_id), 0) + 1 FROM import_log").fetchall()[0][0]
+        warnings = problems.frame().filter(pl.col("severity") == WARNING)
+        con.register("w", warnings)
+        con.execute('INSERT INTO import_warnings SELECT ?, sheet, "row", "column", "value", message FROM w', [import_id])
+        con.execute(
+            "INSERT INTO import_log VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [import_id, dt.datetime.now(), user, mode, str(export.files[0].name if export.files else ""),
+             json.dumps([{"name": f.name, "sha256": f.sha256} for f in export.files], ensure_ascii=False),
+             json.dumps(counts, ensure_ascii=False), warnings.height],
+        )
+        for key, value in meta.items():
+            con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
+        con.execute("CHECKPOINT")
+        return counts
+    finally:
+        con.close()
+
+
+def _progress(callback, fraction: float, text: str) -> None:
+    if callback is not None:
+        callback(fraction, text)
