@@ -118,6 +118,7 @@ indicators AS (
         a.township_code, a.township_name, a.is_county,
         coalesce(pop.rural_population, 0) AS rural_population,
         coalesce(pov.poor_persons, 0) AS poor_persons,
+        coalesce(prev.poor_persons, 0) AS poor_persons_prev,
         100.0 * coalesce(pov.poor_persons, 0) / nullif(pop.rural_population, 0) AS incidence_pct,
         100.0 * coalesce(prev.poor_persons, 0) / nullif(pop.rural_population, 0) AS incidence_prev_pct,
         iy.i AS income_year,
@@ -200,7 +201,7 @@ SELECT w.township_code, w.township_name, w.rural_population, w.poor_persons,
        w.allocated_wan, w.spent_wan, w.balance_rate_pct, w.industry_share_pct,
        w.projects, w.projects_completed, w.completion_pct, w.overdue_projects,
        w.target_exit_persons, w.exited_persons_ytd, w.target_progress_pct, w.time_progress_pct,
-       w.lagging, r.score, r.rank,
+       w.lagging, r.score, r.rank, w.poor_persons_prev,
        r.s_drop, r.s_income, r.s_target, r.s_completion, r.s_balance
 FROM with_drop w LEFT JOIN ranked r USING (township_code)
 ORDER BY w.is_county, w.township_code

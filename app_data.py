@@ -1,0 +1,120 @@
+"""The dashboard's one door to the data: which database version is served, and cached query results.
+
+Pages call `run(...)`/`indicators(...)`; they never open the database. Results are cached per
+(query, parameters, database version). The version is resolved once at the start of each script run
+(`pin_version`), so one page view never mixes an old and a new version even if the data office
+publishes mid-run; the next interaction picks the new version up, without a restart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+import polars as pl
+import streamlit as st
+
+import settings as settings_module
+from ingest import publish
+from queries.indicators import township_indicators
+from queries.runner import Database
+
+DEMO_DB = Path(__file__).parent / "data" / "demo" / "county.duckdb"
+_VERSION_KEY = "_db_version"
+
+
+def configured_db() -> Path | None:
+    """--db after `streamlit run dashboard.py --`, else WARROOM_DB; None means: serve the demo county."""
+    args = sys.argv[1:]
+    if "--db" in args and args.index("--db") + 1 < len(args):
+        return Path(args[args.index("--db") + 1])
+    env = os.environ.get("WARROOM_DB")
+    return Path(env) if env else None
+
+
+def db_path() -> Path:
+    return configured_db() or DEMO_DB
+
+
+@st.cache_resource(show_spinner=False)
+def _build_lock() -> threading.Lock:
+    return threading.Lock()
+
+
+def ensure_demo(path: Path) -> None:
+    """Build the demo county on first start, with visible progress; concurrent first visitors wait for it."""
+    from ingest.demo import write_demo
+    from ingest.load import load
+
+    with _build_lock():
+        if publish.current(path) is not None:
+            return
+        bar = st.progress(0.0, text="首次启动：正在生成演示县数据……")
+        with tempfile.TemporaryDirectory(prefix="warroom-demo-") as tmp:
+            write_demo(Path(tmp))
+            bar.progress(0.3, text="正在校验并导入演示数据……")
+            result = load(Path(tmp), path, user="demo", mode="demo", meta={"is_demo": "true"},
+                          progress=lambda f, text: bar.progress(0.3 + 0.7 * f, text=f"导入演示数据：{text}"))
+        bar.empty()
+        if result.published is None:
+            raise RuntimeError("演示数据生成失败")
+
+
+def pin_version() -> Path | None:
+    """Resolve the served version for this script run; build the demo first when nothing is configured."""
+    path = db_path()
+    version = publish.current(path)
+    if version is None and configured_db() is None:
+        ensure_demo(path)
+        version = publish.current(path)
+    st.session_state[_VERSION_KEY] = str(version) if version else None
+    return version
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _database(version: str) -> Database:
+    return Database(Path(version))
+
+
+@st.cache_data(max_entries=2048, show_spinner=False)
+def _cached(version: str, name: str, params: tuple) -> pl.DataFrame:
+    return _database(version).run(name, **dict(params))
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _cached_indicators(version: str, as_of: dt.date) -> pl.DataFrame:
+    return township_indicators(_database(version), as_of, settings_module.load())
+
+
+def _version() -> str:
+    version = st.session_state.get(_VERSION_KEY)
+    if not version:
+        version = str(pin_version())
+    return version
+
+
+def run(name: str, **params) -> pl.DataFrame:
+    """Result of queries/<name>.sql with these named parameters, on the version pinned for this run."""
+    return _cached(_version(), name, tuple(sorted(params.items())))
+
+
+def indicators(as_of: dt.date) -> pl.DataFrame:
+    """township_indicators at D (townships, then the ALL row)."""
+    return _cached_indicators(_version(), as_of)
+
+
+def data_as_of() -> dt.date | None:
+    return run("data_as_of")["as_of"][0]
+
+
+def townships() -> pl.DataFrame:
+    return run("townships")
+
+
+def is_demo() -> bool:
+    meta = run("meta")
+    return bool(meta.filter((pl.col("key") == "is_demo") & (pl.col("value") == "true")).height)

@@ -1,0 +1,45 @@
+"""The global filters in the sidebar: 数据截止日期 and 乡镇, bound to the URL so a link reproduces the view."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import polars as pl
+import streamlit as st
+
+ALL = "ALL"
+EARLIEST = dt.date(2014, 1, 1)
+
+
+@dataclass(frozen=True)
+class Filters:
+    as_of: dt.date
+    township: str  # a 乡镇代码, or ALL for 全县
+    township_name: str
+
+    @property
+    def is_county(self) -> bool:
+        return self.township == ALL
+
+
+def sidebar_filters(latest: dt.date, townships: pl.DataFrame) -> Filters:
+    names = dict(zip(townships["township_code"], townships["township_name"]))
+    with st.sidebar:
+        as_of = st.date_input(
+            "数据截止日期", value=latest, min_value=EARLIEST, max_value=max(latest, EARLIEST),
+            key="as_of", bind="query-params", format="YYYY-MM-DD",
+            help="所有指标按该日期及以前的记录计算；默认为数据中最晚的日期",
+        )
+        township = st.selectbox(
+            "乡镇", [ALL, *names], key="township", bind="query-params",
+            format_func=lambda code: "全县" if code == ALL else f"{names.get(code, code)}",
+        )
+    as_of = as_of if isinstance(as_of, dt.date) else latest
+    township = township if township in names or township == ALL else ALL
+    return Filters(as_of, township, "全县" if township == ALL else names[township])
+
+
+def current() -> Filters:
+    """The filters the shell set for this run (pages read them here)."""
+    return st.session_state["_filters"]
