@@ -13,7 +13,8 @@ import app_data
 import settings
 from components.filters import sidebar_filters
 
-st.set_page_config(page_title="脱贫攻坚作战室", page_icon=":material/flag:", layout="wide")
+# A local icon: a Material icon or emoji favicon is fetched from a CDN, which the intranet does not have.
+st.set_page_config(page_title="脱贫攻坚作战室", page_icon="data/favicon.png", layout="wide")
 
 PAGES = {
     "总览": [st.Page("pages/overview.py", title="总览", icon=":material/dashboard:", url_path="overview", default=True)],

@@ -51,10 +51,11 @@ def target_vs_time(frame: pl.DataFrame, lag_threshold: float) -> go.Figure:
     ))
     if time_progress is not None:
         fig.add_hline(y=time_progress, line=dict(color=TIME_LINE, dash="dash", width=2),
-                      annotation_text=f"时间进度 {time_progress:.1f}%", annotation_position="top left",
-                      annotation_font=dict(color=TIME_LINE))
+                      annotation_text=f"时间进度 {time_progress:.1f}%", annotation_position="top right",
+                      annotation_font=dict(color=TIME_LINE), annotation_bgcolor="rgba(255,255,255,0.85)")
         fig.add_hline(y=time_progress - lag_threshold, line=dict(color=BAD, dash="dot", width=1),
                       annotation_text=f"滞后线（落后 {lag_threshold:g} 个百分点）",
-                      annotation_position="bottom left", annotation_font=dict(color=BAD, size=12))
+                      annotation_position="bottom right", annotation_font=dict(color=BAD, size=12),
+                      annotation_bgcolor="rgba(255,255,255,0.85)")
     fig.update_yaxes(title_text=f"{METRICS['target_progress_pct'].label}（%）", rangemode="tozero")
     return base_layout(fig, "年度减贫任务进度 vs 时间进度（红色 = 滞后）")

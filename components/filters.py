@@ -25,6 +25,11 @@ class Filters:
 
 def sidebar_filters(latest: dt.date, townships: pl.DataFrame) -> Filters:
     names = dict(zip(townships["township_code"], townships["township_name"]))
+    # The URL carries the township by name (the widget binds its formatted option); links made by other
+    # tools may carry the 乡镇代码: accept that on arrival.
+    linked = st.query_params.get("township")
+    if "township" not in st.session_state and linked in names:
+        st.session_state["township"] = linked
     with st.sidebar:
         as_of = st.date_input(
             "数据截止日期", value=latest, min_value=EARLIEST, max_value=max(latest, EARLIEST),
@@ -42,4 +47,21 @@ def sidebar_filters(latest: dt.date, townships: pl.DataFrame) -> Filters:
 
 def current() -> Filters:
     """The filters the shell set for this run (pages read them here)."""
-    return st.session_state["_filters"]
+    filters = st.session_state.get("_filters")
+    if filters is None:
+        _leave_pages_directory_mode()
+    return filters
+
+
+def _leave_pages_directory_mode() -> None:
+    """A page ran without the shell: Streamlit's legacy pages/ mode served a deep link directly.
+
+    Streamlit assumes v1 multipage apps while a pages/ folder exists and no session has called
+    st.navigation yet, so the very first visit after a start that deep-links to /overview runs
+    pages/overview.py alone. Switch the process to st.navigation mode (what the shell's first call
+    would do) and rerun, so dashboard.py runs and routes the URL itself.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    PagesManager.uses_pages_directory = False
+    st.rerun()

@@ -83,7 +83,8 @@ table = labelled(
     townships.sort("rank").with_columns(lagging_text=pl.when(pl.col("lagging")).then(pl.lit("滞后")).otherwise(pl.lit(""))),
     TABLE_COLUMNS,
 )
-table_with_download(table, f"乡镇指标_{filters.as_of:%Y%m%d}", key="overview-townships", column_config={
+table_with_download(table, f"乡镇指标_{filters.as_of:%Y%m%d}", key="overview-townships",
+                    height=36 * (table.height + 1) + 4, column_config={
     "贫困发生率（%）": st.column_config.NumberColumn(format="%.2f"),
     "一降（个百分点）": st.column_config.NumberColumn(format="%.2f"),
     "一升：收入增幅（%）": st.column_config.NumberColumn(format="%.1f"),

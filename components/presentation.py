@@ -1,0 +1,196 @@
+"""季讲评 presentation mode: the quarter calendar, one idea per slide, large type — pure builders, no Streamlit.
+
+The page turns these into a full-screen slide show; exports/deck_pptx.py makes the same slides as native
+PowerPoint charts, so what is shown and what is handed out agree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from dataclasses import dataclass
+
+import plotly.graph_objects as go
+import polars as pl
+from plotly.subplots import make_subplots
+
+from components.charts import FONT, base_layout
+from queries.metrics import BAD, GOOD, METRICS, NEUTRAL
+
+BIG_FONT = {**FONT, "size": 22}
+SLIDE_HEIGHT = 620
+ALLOCATED, SPENT = "#90a4ae", "#1565c0"
+
+# Hides the app chrome so the slide fills the screen (the presenter exits with the button or Esc).
+FULL_SCREEN_CSS = """
+<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"],
+[data-testid="stToolbar"], [data-testid="stDecoration"], header { display: none !important; }
+[data-testid="stMainBlockContainer"], .block-container { padding-top: 1.2rem !important; max-width: 100% !important; }
+.slide-title { font-size: 2.6rem; font-weight: 700; margin: 0 0 .4rem 0; color: #263238; }
+.slide-sub { font-size: 1.3rem; color: #546e7a; margin-bottom: 1rem; }
+.kpi-grid { display: grid; grid-template-columns: repeat(3, minmax(0, 1fr)); gap: 1.2rem; }
+.kpi-tile { border: 1px solid #cfd8dc; border-radius: .8rem; padding: 1.2rem 1.4rem; background: #fff; }
+.kpi-label { font-size: 1.4rem; color: #546e7a; }
+.kpi-value { font-size: 3.2rem; font-weight: 700; color: #263238; line-height: 1.2; }
+.kpi-delta { font-size: 1.25rem; }
+.st-key-slide-pgdn, .st-key-slide-pgup { display: none !important; }
+</style>
+"""
+
+
+@dataclass(frozen=True)
+class Quarter:
+    year: int
+    q: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.year}年第{'一二三四'[self.q - 1]}季度"
+
+    @property
+    def key(self) -> str:
+        return f"{self.year}Q{self.q}"
+
+    @property
+    def end(self) -> dt.date:
+        month = self.q * 3
+        return dt.date(self.year + (month == 12), month % 12 + 1, 1) - dt.timedelta(days=1)
+
+    @property
+    def previous(self) -> "Quarter":
+        return Quarter(self.year - 1, 4) if self.q == 1 else Quarter(self.year, self.q - 1)
+
+    def as_of(self, latest: dt.date) -> dt.date:
+        """D for this quarter: its last day, or the data cut-off if the quarter is still running."""
+        return min(self.end, latest)
+
+    @classmethod
+    def parse(cls, key: str) -> "Quarter":
+        year, q = key.split("Q")
+        return cls(int(year), int(q))
+
+
+def quarters(latest: dt.date, first_year: int) -> list[Quarter]:
+    """Quarters from first_year up to the one holding the data cut-off, newest first."""
+    out = [Quarter(y, q) for y in range(first_year, latest.year + 1) for q in range(1, 5)
+           if dt.date(y, 3 * q - 2, 1) <= latest]
+    return list(reversed(out))
+
+
+SLIDES = ("全县主要指标", "挂图作战", "一升一降", "资金", "项目", "综合排名")
+
+KPI_KEYS = ("poor_persons", "incidence_pct", "income_growth_pct", "target_progress_pct", "balance_rate_pct",
+            "completion_pct")
+
+
+def county_kpis(now: pl.DataFrame, start: pl.DataFrame) -> list[dict]:
+    """The county's headline figures at D and their change since the quarter began (previous quarter end)."""
+    a = now.filter(pl.col("township_code") == "ALL").row(0, named=True)
+    b = start.filter(pl.col("township_code") == "ALL").row(0, named=True)
+    tiles = []
+    for key in KPI_KEYS:
+        metric = METRICS[key]
+        change = None if a[key] is None or b[key] is None else a[key] - b[key]
+        unit = "个百分点" if metric.unit == "%" else metric.unit
+        tiles.append({
+            "key": key, "label": metric.label, "value": metric.format(a[key]),
+            "delta": "—" if change is None else f"本季 {change:+,.{metric.precision}f} {unit}",
+            "colour": metric.colour(change),
+        })
+    return tiles
+
+
+def kpi_tiles_html(tiles: list[dict]) -> str:
+    cells = "".join(
+        f'<div class="kpi-tile"><div class="kpi-label">{html.escape(t["label"])}</div>'
+        f'<div class="kpi-value">{html.escape(t["value"])}</div>'
+        f'<div class="kpi-delta" style="color:{t["colour"]}">{html.escape(t["delta"])}</div></div>'
+        for t in tiles)
+    return f'<div class="kpi-grid">{cells}</div>'
+
+
+def _towns(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.filter(pl.col("township_code") != "ALL")
+
+
+def _big(fig: go.Figure, title: str) -> go.Figure:
+    base_layout(fig, title, height=SLIDE_HEIGHT)
+    fig.update_layout(font=BIG_FONT, title_font_size=28, legend_font_size=20, margin=dict(l=20, r=20, t=90, b=20))
+    return fig
+
+
+def incidence_bars(now: pl.DataFrame, policy_line: float = 2.0) -> go.Figure:
+    """Map stand-in: 贫困发生率 by township, highest first (red above the policy line)."""
+    rows = _towns(now).sort("incidence_pct", descending=True, nulls_last=True)
+    values = rows["incidence_pct"].fill_null(0).to_list()
+    fig = go.Figure(go.Bar(x=rows["township_name"].to_list(), y=values,
+                           marker_color=[BAD if v >= policy_line else NEUTRAL for v in values],
+                           text=[f"{v:.2f}%" for v in values], textposition="outside"))
+    fig.update_yaxes(title_text="贫困发生率（%）", rangemode="tozero")
+    return _big(fig, "各乡镇贫困发生率")
+
+
+def rise_and_fall(now: pl.DataFrame, benchmark_pct: float) -> go.Figure:
+    """一降 (incidence drop, pp) and 一升 (income growth, %) by township, side by side."""
+    rows = _towns(now).sort("township_code")
+    names = rows["township_name"].to_list()
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("一降：贫困发生率较上年末下降（个百分点）",
+                                                        "一升：建档立卡户人均纯收入增幅（%）"))
+    drop = rows["incidence_drop_pp"].fill_null(0).to_list()
+    growth = rows["income_growth_pct"].to_list()
+    fig.add_trace(go.Bar(y=names, x=drop, orientation="h", marker_color=[GOOD if v > 0 else BAD for v in drop],
+                         text=[f"{v:.2f}" for v in drop], textposition="outside", name="一降"), 1, 1)
+    fig.add_trace(go.Bar(y=names, x=[g or 0 for g in growth], orientation="h",
+                         marker_color=[NEUTRAL if g is None else (GOOD if g >= benchmark_pct else BAD) for g in growth],
+                         text=["—" if g is None else f"{g:.1f}%" for g in growth], textposition="outside",
+                         name="一升"), 1, 2)
+    fig.add_vline(x=benchmark_pct, line=dict(color=NEUTRAL, dash="dash"), row=1, col=2)
+    fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(names)))
+    fig.update_layout(showlegend=False)
+    fig = _big(fig, "一升一降")
+    fig.update_annotations(font_size=20)
+    return fig
+
+
+def funds_bars(now: pl.DataFrame) -> go.Figure:
+    """资金下达 vs 支出 by township (万元), balance rate in the hover."""
+    rows = _towns(now).sort("allocated_wan", descending=True)
+    names = rows["township_name"].to_list()
+    fig = go.Figure([
+        go.Bar(x=names, y=rows["allocated_wan"].to_list(), name="下达", marker_color=ALLOCATED),
+        go.Bar(x=names, y=rows["spent_wan"].to_list(), name="支出", marker_color=SPENT,
+               text=[("—" if b is None else f"结余{b:.0f}%") for b in rows["balance_rate_pct"]],
+               textposition="outside"),
+    ])
+    fig.update_layout(barmode="group")
+    fig.update_yaxes(title_text="万元", rangemode="tozero")
+    return _big(fig, "资金下达与支出（本年度项目）")
+
+
+def project_bars(now: pl.DataFrame) -> go.Figure:
+    """Projects of the year by township: completed, in time, overdue."""
+    rows = _towns(now).sort("projects", descending=True)
+    names = rows["township_name"].to_list()
+    open_in_time = (rows["projects"] - rows["projects_completed"] - rows["overdue_projects"]).to_list()
+    fig = go.Figure([
+        go.Bar(x=names, y=rows["projects_completed"].to_list(), name="已完工", marker_color=GOOD),
+        go.Bar(x=names, y=open_in_time, name="在建（未逾期）", marker_color="#90a4ae"),
+        go.Bar(x=names, y=rows["overdue_projects"].to_list(), name="逾期", marker_color=BAD),
+    ])
+    fig.update_layout(barmode="stack")
+    fig.update_yaxes(title_text="项目（个）")
+    return _big(fig, "本年度项目进展")
+
+
+def ranking_bars(ranked: pl.DataFrame) -> go.Figure:
+    """Composite score, rank 1 on top; 红榜 green, 黑榜 red."""
+    rows = _towns(ranked).sort("rank")
+    n = rows.height
+    names = [f"{r}. {t}" for r, t in zip(rows["rank"], rows["township_name"])]
+    fig = go.Figure(go.Bar(y=names, x=rows["score"].to_list(), orientation="h",
+                           marker_color=[GOOD if i < 3 else (BAD if i >= n - 3 else NEUTRAL) for i in range(n)],
+                           text=[f"{s:.1f}" for s in rows["score"]], textposition="outside"))
+    fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(names)))
+    fig.update_xaxes(range=[0, 110], title_text="综合得分")
+    return _big(fig, "乡镇综合排名（前三绿色，后三红色）")
