@@ -21,10 +21,13 @@ import streamlit as st
 import settings as settings_module
 from ingest import publish
 from queries.indicators import township_indicators
+from access.store import AccessStore, store_path
+from queries import scope
 from queries.runner import Database
 
 DEMO_DB = Path(__file__).parent / "data" / "demo" / "county.duckdb"
 _VERSION_KEY = "_db_version"
+_SHELL_KEY = "_shell"
 
 
 def configured_db() -> Path | None:
@@ -91,14 +94,42 @@ def _cached_indicators(version: str, as_of: dt.date) -> pl.DataFrame:
 
 
 def _version() -> str:
+    if _SHELL_KEY not in st.session_state:
+        leave_pages_directory_mode()
     version = st.session_state.get(_VERSION_KEY)
     if not version:
         version = str(pin_version())
     return version
 
 
+def shell_started() -> None:
+    """Called first by dashboard.py on every run: marks that this session runs pages through the shell.
+
+    """
+    st.session_state[_SHELL_KEY] = True
+
+
+def leave_pages_directory_mode() -> None:
+    """A page ran without the shell (and so without login): never serve it data.
+
+    Streamlit assumes a v1 multipage app while a pages/ folder exists and no session has called
+    st.navigation yet, so the first visit after a start that deep-links to /households would run
+    pages/households.py alone. Switch the process to st.navigation mode, as the shell's first call
+    would, and rerun: dashboard.py then runs, asks for the login and routes the URL itself.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    PagesManager.uses_pages_directory = False
+    st.rerun()
+
+
 def run(name: str, **params) -> pl.DataFrame:
-    """Result of queries/<name>.sql with these named parameters, on the version pinned for this run."""
+    """Result of queries/<name>.sql with these named parameters, on the version pinned for this run.
+
+    Raises queries.scope.OutOfScope when a township-bound user asks for another township's households.
+    """
+    user = st.session_state.get("user")
+    params = scope.enforce(name, params, user.household_scope if user is not None else None)
     return _cached(_version(), name, tuple(sorted(params.items())))
 
 
@@ -113,6 +144,22 @@ def data_as_of() -> dt.date | None:
 
 def townships() -> pl.DataFrame:
     return run("townships")
+
+
+@st.cache_resource(show_spinner=False)
+def _access_store(path: str) -> AccessStore:
+    return AccessStore(Path(path))
+
+
+def access_store() -> AccessStore:
+    """Accounts and the audit log of the served database (a file beside it, never inside)."""
+    return _access_store(str(store_path(db_path())))
+
+
+def audit(action: str, detail: str = "") -> None:
+    """Record who did what (exports, household views, imports); no personal data in `detail`."""
+    user = st.session_state.get("user")
+    access_store().audit(user.username if user else None, action, detail)
 
 
 def is_demo() -> bool:

@@ -11,51 +11,93 @@ import streamlit as st
 
 import app_data
 import settings
+from access import session
+from access.roles import User
 from components.filters import sidebar_filters
 
 # A local icon: a Material icon or emoji favicon is fetched from a CDN, which the intranet does not have.
 st.set_page_config(page_title="脱贫攻坚作战室", page_icon="data/favicon.png", layout="wide")
 
-PAGES = {
-    "总览": [st.Page("pages/overview.py", title="总览", icon=":material/dashboard:", url_path="overview", default=True)],
-    "一升一降": [
-        st.Page("pages/poverty.py", title="一升一降", icon=":material/trending_down:", url_path="poverty"),
-        st.Page("pages/households.py", title="户情", icon=":material/home:", url_path="households"),
-    ],
-    "资金": [st.Page("pages/funds.py", title="资金", icon=":material/payments:", url_path="funds")],
-    "项目": [st.Page("pages/projects.py", title="项目", icon=":material/construction:", url_path="projects")],
-    "挂图作战": [st.Page("pages/battle_map.py", title="挂图作战", icon=":material/map:", url_path="map")],
-    "排名": [st.Page("pages/ranking.py", title="综合排名", icon=":material/leaderboard:", url_path="ranking")],
-    "周调度": [
-        st.Page("pages/weekly.py", title="周调度", icon=":material/event_note:", url_path="weekly"),
-        st.Page("pages/quarterly.py", title="季讲评", icon=":material/slideshow:", url_path="quarterly"),
-    ],
-    "数据": [
-        st.Page("pages/data_import.py", title="数据导入", icon=":material/upload_file:", url_path="import"),
-        st.Page("pages/data_check.py", title="数据核查", icon=":material/fact_check:", url_path="check"),
-    ],
-}
+def _everyone(user: User | None) -> bool:
+    return True
+
+
+# (section, script, title, icon, url path, who may open it).
+# Streamlit runs in its legacy pages/ mode until some session calls st.navigation (the first visit after a
+# start; every AppTest run). In that mode a URL is matched against pages/<name>.py, so each URL path is its
+# script's name: a first visitor's deep link then still finds its page, whose first data access
+# (app_data) sends it back through this shell and its login. The default page is served at "/" and its
+# path must not name a script, so that the legacy mode runs this shell for it.
+PAGE_SPECS = (
+    ("总览", "pages/overview.py", "总览", "dashboard", "home", _everyone),
+    ("一升一降", "pages/poverty.py", "一升一降", "trending_down", "poverty", _everyone),
+    ("一升一降", "pages/households.py", "户情", "home", "households", _everyone),
+    ("资金", "pages/funds.py", "资金", "payments", "funds", _everyone),
+    ("项目", "pages/projects.py", "项目", "construction", "projects", _everyone),
+    ("挂图作战", "pages/battle_map.py", "挂图作战", "map", "battle_map", _everyone),
+    ("排名", "pages/ranking.py", "综合排名", "leaderboard", "ranking", _everyone),
+    ("周调度", "pages/weekly.py", "周调度", "event_note", "weekly", _everyone),
+    ("周调度", "pages/quarterly.py", "季讲评", "slideshow", "quarterly", _everyone),
+    ("数据", "pages/data_import.py", "数据导入", "upload_file", "data_import", lambda u: u is None or u.can_import),
+    ("数据", "pages/data_check.py", "数据核查", "fact_check", "data_check", _everyone),
+    ("数据", "pages/audit_log.py", "审计日志", "policy", "audit_log", lambda u: u is None or u.can_read_audit),
+)
+
+
+def pages_for(user: User | None) -> dict[str, list]:
+    """The navigation a role may use (None: every page, for routing before login).
+
+    Hiding a page is convenience; the query layer enforces the data scope on top of this.
+    """
+    sections: dict[str, list] = {}
+    for section, script, title, icon, url, allowed in PAGE_SPECS:
+        if allowed(user):
+            sections.setdefault(section, []).append(
+                st.Page(script, title=title, icon=f":material/{icon}:", url_path=url, default=url == "home"))
+    return sections
 
 
 def main() -> None:
+    app_data.shell_started()
     try:
         config = settings.load()
     except settings.SettingsError as exc:
         st.error(f"配置有误，无法启动：{exc}")
         st.stop()
     version = app_data.pin_version()
-    if version is None:
-        st.navigation([st.Page(_no_data, title="无数据", url_path="overview")]).run()
+    if version is None or app_data.data_as_of() is None:
+        st.navigation([st.Page(_no_data, title="无数据", url_path="home")]).run()
         return
-    latest = app_data.data_as_of()
-    if latest is None:
-        st.navigation([st.Page(_no_data, title="无数据", url_path="overview")]).run()
+    store = app_data.access_store()
+    townships = app_data.townships()
+    demo = session.demo_accounts(townships["township_code"][0]) if app_data.is_demo() else []
+    user = session.current_user()
+    if user is None:
+        # Every page stays routable (hidden) so a deep link survives the login; none runs until then.
+        st.navigation(pages_for(None), position="hidden")
+        _login_screen(store, demo)
         return
-    st.session_state["_filters"] = sidebar_filters(latest, app_data.townships())
+    st.session_state["_filters"] = sidebar_filters(app_data.data_as_of(), townships)
     st.session_state["_settings"] = config
     with st.sidebar:
+        scope = f" · {dict(zip(townships['township_code'], townships['township_name'])).get(user.township_code, '')}" \
+            if user.township_code else ""
+        st.caption(f"{user.name}（{user.role}{scope}）")
+        if st.button("退出登录", icon=":material/logout:", key="logout"):
+            session.logout(store)
+            st.rerun()
         st.caption(f"数据版本：{version.name}" + ("（演示县）" if app_data.is_demo() else ""))
-    st.navigation(PAGES).run()
+    st.navigation(pages_for(user)).run()
+
+
+def _login_screen(store, demo) -> None:
+    _, middle, _ = st.columns([1, 2, 1])
+    with middle:
+        st.title("脱贫攻坚作战室")
+        user = session.authenticate(store, demo)
+        if user is None and demo:
+            st.info("演示县账户（密码均为 demo）：secretary（县领导）、township（乡镇）、clerk（数据管理员）。",
+                    icon=":material/info:")
 
 
 def _no_data() -> None:

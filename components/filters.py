@@ -48,20 +48,8 @@ def sidebar_filters(latest: dt.date, townships: pl.DataFrame) -> Filters:
 def current() -> Filters:
     """The filters the shell set for this run (pages read them here)."""
     filters = st.session_state.get("_filters")
-    if filters is None:
-        _leave_pages_directory_mode()
+    if filters is None:  # the page ran without the shell: see app_data.leave_pages_directory_mode
+        import app_data
+
+        app_data.leave_pages_directory_mode()
     return filters
-
-
-def _leave_pages_directory_mode() -> None:
-    """A page ran without the shell: Streamlit's legacy pages/ mode served a deep link directly.
-
-    Streamlit assumes v1 multipage apps while a pages/ folder exists and no session has called
-    st.navigation yet, so the very first visit after a start that deep-links to /overview runs
-    pages/overview.py alone. Switch the process to st.navigation mode (what the shell's first call
-    would do) and rerun, so dashboard.py runs and routes the URL itself.
-    """
-    from streamlit.runtime.pages_manager import PagesManager
-
-    PagesManager.uses_pages_directory = False
-    st.rerun()

@@ -21,12 +21,9 @@ BIG_FONT = {**FONT, "size": 22}
 SLIDE_HEIGHT = 620
 ALLOCATED, SPENT = "#90a4ae", "#1565c0"
 
-# Hides the app chrome so the slide fills the screen (the presenter exits with the button or Esc).
-FULL_SCREEN_CSS = """
+# Large slide type and the KPI tiles (also used by the preview on the normal page).
+TILE_CSS = """
 <style>
-[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"],
-[data-testid="stToolbar"], [data-testid="stDecoration"], header { display: none !important; }
-[data-testid="stMainBlockContainer"], .block-container { padding-top: 1.2rem !important; max-width: 100% !important; }
 .slide-title { font-size: 2.6rem; font-weight: 700; margin: 0 0 .4rem 0; color: #263238; }
 .slide-sub { font-size: 1.3rem; color: #546e7a; margin-bottom: 1rem; }
 .kpi-grid { display: grid; grid-template-columns: repeat(3, minmax(0, 1fr)); gap: 1.2rem; }
@@ -34,6 +31,15 @@ FULL_SCREEN_CSS = """
 .kpi-label { font-size: 1.4rem; color: #546e7a; }
 .kpi-value { font-size: 3.2rem; font-weight: 700; color: #263238; line-height: 1.2; }
 .kpi-delta { font-size: 1.25rem; }
+</style>
+"""
+# Hides the app chrome so the slide fills the screen (the presenter exits with the button or Esc), and the
+# PageUp/PageDown buttons that exist only for their keyboard shortcuts.
+FULL_SCREEN_CSS = TILE_CSS + """
+<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"],
+[data-testid="stToolbar"], [data-testid="stDecoration"], header { display: none !important; }
+[data-testid="stMainBlockContainer"], .block-container { padding-top: 1.2rem !important; max-width: 100% !important; }
 .st-key-slide-pgdn, .st-key-slide-pgup { display: none !important; }
 </style>
 """
@@ -116,7 +122,10 @@ def _towns(frame: pl.DataFrame) -> pl.DataFrame:
 
 def _big(fig: go.Figure, title: str) -> go.Figure:
     base_layout(fig, title, height=SLIDE_HEIGHT)
-    fig.update_layout(font=BIG_FONT, title_font_size=28, legend_font_size=20, margin=dict(l=20, r=20, t=90, b=20))
+    fig.update_layout(font=BIG_FONT, title_font_size=28, legend_font_size=20, margin=dict(l=20, r=70, t=90, b=20))
+    fig.update_xaxes(tickfont_size=18, title_font_size=18)
+    fig.update_yaxes(tickfont_size=18, title_font_size=18)
+    fig.update_traces(cliponaxis=False, textfont_size=18, selector=dict(type="bar"))  # labels past the top bar
     return fig
 
 

@@ -83,12 +83,15 @@ def contribution_bars(contrib: pl.DataFrame, ranked: pl.DataFrame, *, highlight:
     ))
     fig.update_layout(barmode="stack", bargap=0.25)
     fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(names)))
-    fig.update_xaxes(range=[0, 100], title_text="综合得分构成（分，满分 100；灰色为失分，数字为得分）")
+    fig.update_xaxes(range=[0, 100], title_text="分（满分 100；灰色为失分，数字为得分）")
     if highlight and highlight in code_to_name:
         fig.add_annotation(y=code_to_name[highlight], x=100, text="◀ 本乡镇", showarrow=False, xanchor="left",
                            font=dict(color=BAD))
         fig.update_layout(margin=dict(r=80))
-    return base_layout(fig, "各乡镇综合得分构成：哪一项在拉低得分", height=height or max(360, 28 * len(names) + 120))
+    base_layout(fig, "各乡镇综合得分构成：哪一项在拉低得分", height=height or max(400, 28 * len(names) + 170))
+    fig.update_layout(legend=dict(orientation="h", x=0, xanchor="left", y=-0.08, yanchor="top"),
+                      margin=dict(b=70))  # below the bars: a long title and five entries collide on a laptop
+    return fig
 
 
 def township_parts(contrib: pl.DataFrame, township: str) -> go.Figure:
@@ -104,7 +107,9 @@ def township_parts(contrib: pl.DataFrame, township: str) -> go.Figure:
     fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(rows["label"].to_list())))
     fig.update_xaxes(title_text="分（每项满分 = 权重占比 × 100）")
     name = rows["township_name"][0] if rows.height else ""
-    return base_layout(fig, f"{name}：各项得分与失分", height=320)
+    base_layout(fig, f"{name}：各项得分与失分", height=340)
+    fig.update_layout(legend=dict(orientation="h", x=0, xanchor="left", y=-0.25, yanchor="top"), margin=dict(b=70))
+    return fig
 
 
 def village_scores(villages: pl.DataFrame) -> go.Figure:

@@ -26,4 +26,11 @@ def table_with_download(frame: pl.DataFrame, file_stem: str, *, key: str, column
     st.dataframe(frame, hide_index=True, column_config=column_config, height=height, width="stretch")
     st.download_button("下载 Excel", to_excel(frame, file_stem), file_name=f"{file_stem}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       key=f"download-{key}", icon=":material/download:")
+                       key=f"download-{key}", icon=":material/download:",
+                       on_click=_audit_export, args=(f"{file_stem}.xlsx",))
+
+
+def _audit_export(file_name: str) -> None:
+    import app_data  # the audit trail of exports; imported late to keep this module free of data access
+
+    app_data.audit("导出", file_name)

@@ -30,7 +30,7 @@ WEEK_ITEMS = (
     WeekItem("poor_persons", "贫困人口", "人", False, 0, "本周变化"),
     WeekItem("incidence_pct", "贫困发生率", "%", False, 2, "本周变化"),
     WeekItem("target_progress_pct", "年度目标进度", "%", True, 1, "本周推进"),
-    WeekItem("spent_wan", "本年资金支出", "万元", True, 1, "本周支出"),
+    WeekItem("spent_wan", "资金支出", "万元", True, 1, "本周支出"),
     WeekItem("balance_rate_pct", "资金结余率", "%", False, 1, "本周变化"),
     WeekItem("projects_completed", "完工项目", "个", True, 0, "本周完工"),
     WeekItem("overdue_projects", "逾期项目", "个", False, 0, "本周变化"),
@@ -71,14 +71,14 @@ def week_comparison(now: dict, before: dict) -> pl.DataFrame:
         good = None if change is None or item.higher_is_better is None or round(change, item.precision) == 0 \
             else (change > 0) == item.higher_is_better
         rows.append({
-            "key": item.key, "label": item.label, "before": b, "now": a, "change": change,
+            "key": item.key, "label": item.label, "unit": item.unit, "before": b, "now": a, "change": change,
             "before_text": format_value(b, item.unit, item.precision),
             "now_text": format_value(a, item.unit, item.precision),
             "delta_text": format_change(change, item.unit, item.precision),
             "change_text": f"{item.change_label} {format_change(change, item.unit, item.precision)}",
             "good": good,
         })
-    return pl.DataFrame(rows, schema={"key": pl.String, "label": pl.String, "before": pl.Float64,
+    return pl.DataFrame(rows, schema={"key": pl.String, "label": pl.String, "unit": pl.String, "before": pl.Float64,
                                       "now": pl.Float64, "change": pl.Float64, "before_text": pl.String,
                                       "now_text": pl.String, "delta_text": pl.String, "change_text": pl.String, "good": pl.Boolean})
 

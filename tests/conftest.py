@@ -42,16 +42,30 @@ def demo_db(tmp_path_factory) -> Path:
     return db
 
 
+def demo_user(role: str = "县领导", township_code: str | None = None):
+    """A signed-in user as the login would leave it in the session (role names from access.roles)."""
+    from access.roles import User
+
+    names = {"县领导": "secretary", "乡镇": "township", "数据管理员": "clerk", "只读演示": "viewer"}
+    return User(names.get(role, role), f"测试{role}", role, township_code)
+
+
 @pytest.fixture
 def app_page(demo_db, monkeypatch):
-    """AppTest of one page through the real shell: app_page("pages/funds.py", query={"township": ...})."""
+    """AppTest of one page through the real shell, signed in (default 县领导):
+    app_page("pages/funds.py", query={"township": code}, user=demo_user("乡镇", code)); user=None = signed out."""
     from streamlit.testing.v1 import AppTest
 
     monkeypatch.setenv("WARROOM_DB", str(demo_db))
     monkeypatch.chdir(ROOT)
 
-    def open_page(page: str, query: dict | None = None, timeout: float = 60) -> AppTest:
+    def open_page(page: str, query: dict | None = None, timeout: float = 60, user="default") -> AppTest:
         at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=timeout)
+        if user == "default":
+            user = demo_user()
+        if user is not None:
+            at.session_state["user"] = user
+            at.session_state["role"] = user.role
         for key, value in (query or {}).items():
             at.query_params[key] = value
         at.run()
@@ -128,12 +142,24 @@ class OfflinePage:
             self.foreign.append(route.request.url)
             route.abort()
 
-    def open(self, url: str, settle_ms: int = 1500):
-        """Go to url and wait until Streamlit has finished running the script."""
+    def open(self, url: str, settle_ms: int = 1500, login: tuple[str, str] | None = ("secretary", "demo")):
+        """Go to url, sign in (demo account by default; None = stay signed out), wait until idle."""
         self.page.goto(url)
-        self.page.wait_for_selector("[data-testid=stApp]", timeout=30_000)
+        # Either the login form or the signed-in shell (its logout button) — whichever this session gets.
+        self.page.wait_for_selector("input[aria-label='用户名'], [data-testid=stSidebar] button:has-text('退出登录')",
+                                    timeout=60_000)
         self.wait_idle(settle_ms)
+        if login is not None and self.page.get_by_label("用户名").count():
+            self.login(*login, settle_ms=settle_ms)
         return self.page
+
+    def login(self, username: str, password: str, settle_ms: int = 1500, expect_success: bool = True) -> None:
+        self.page.get_by_label("用户名").fill(username)
+        self.page.get_by_label("密码").fill(password)
+        self.page.get_by_role("button", name="登录").click()
+        if expect_success:
+            self.page.get_by_role("button", name="退出登录").wait_for(timeout=60_000)
+        self.wait_idle(settle_ms)
 
     def wait_idle(self, settle_ms: int = 1500) -> None:
         """Wait until no script is running and the page text has stopped changing."""

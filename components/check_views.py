@@ -1,0 +1,153 @@
+"""Frames the 数据核查 and 防返贫监测 page shows: rule summaries, the township × rule matrix, weekly trends and
+the record lists with Chinese headers, masked as the user's role requires.
+
+Pure polars (no Streamlit, no database): the page hands in query results, these shape them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+from components.privacy import mask_frame
+
+SEVERITY_ORDER = {"高": 0, "中": 1, "低": 2}
+RECORD_ID_LABEL = {"户": "户编号", "成员": "户编号", "村": "村代码", "项目": "项目编号"}
+HELPER_LABEL = {"户": "帮扶责任人", "成员": "帮扶责任人", "村": "第一书记", "项目": "帮扶责任人"}
+RISK_LEVELS = ("高", "中", "低")
+
+
+def _counts_in(counts: pl.DataFrame, township: str) -> pl.DataFrame:
+    rows = counts if township == "ALL" else counts.filter(pl.col("township_code") == township)
+    return rows.group_by("rule_id").agg(pl.col("issues").sum())
+
+
+def rule_summary(rules: pl.DataFrame, counts_now: pl.DataFrame, counts_before: pl.DataFrame,
+                 township: str = "ALL") -> pl.DataFrame:
+    """One row per rule in display order: issues at D in the area, and the change since D−7.
+
+    rules: checks_registry.rules_frame(); counts_*: checks_counts_by_township at D and at D−7.
+    """
+    now = _counts_in(counts_now, township)
+    before = _counts_in(counts_before, township).rename({"issues": "issues_before"})
+    return (rules.join(now, on="rule_id", how="left").join(before, on="rule_id", how="left")
+            .with_columns(pl.col("issues").fill_null(0), pl.col("issues_before").fill_null(0))
+            .with_columns(change=pl.col("issues") - pl.col("issues_before"))
+            .sort("order"))
+
+
+def heat_matrix(rules: pl.DataFrame, counts: pl.DataFrame, townships: pl.DataFrame) -> pl.DataFrame:
+    """Townships (rows, by code) × rules (columns named by rule_id, display order), issue counts, 0 when none."""
+    grid = townships.select("township_code", "township_name").join(rules.select("rule_id"), how="cross")
+    filled = grid.join(counts.select("township_code", "rule_id", "issues"), on=["township_code", "rule_id"],
+                       how="left").with_columns(pl.col("issues").fill_null(0))
+    wide = filled.pivot(on="rule_id", index=["township_code", "township_name"], values="issues")
+    return wide.select("township_code", "township_name", *rules["rule_id"].to_list()).sort("township_code")
+
+
+def weekly_by_severity(rules: pl.DataFrame, counts_by_date: dict[dt.date, pl.DataFrame],
+                       township: str = "ALL") -> pl.DataFrame:
+    """week (date), severity, issues — one row per date and severity (0 when none), oldest first."""
+    frames = []
+    for day, counts in sorted(counts_by_date.items()):
+        per_rule = _counts_in(counts, township).join(rules.select("rule_id", "severity"), on="rule_id")
+        for severity in SEVERITY_ORDER:
+            total = per_rule.filter(pl.col("severity") == severity)["issues"].sum()
+            frames.append({"week": day, "severity": severity, "issues": int(total or 0)})
+    return pl.DataFrame(frames, schema={"week": pl.Date, "severity": pl.String, "issues": pl.Int64})
+
+
+def weekly_by_township(counts_by_date: dict[dt.date, pl.DataFrame], townships: pl.DataFrame) -> pl.DataFrame:
+    """Townships × weeks: issue counts per township at each date (columns 'MM-DD', oldest first), plus the
+    change over the last week and over the whole span, so the 周调度 sees who is fixing and who is not."""
+    days = sorted(counts_by_date)
+    out = townships.select("township_code", "township_name")
+    for day in days:
+        per_town = counts_by_date[day].group_by("township_code").agg(pl.col("issues").sum().alias(f"{day:%m-%d}"))
+        out = out.join(per_town, on="township_code", how="left")
+    out = out.with_columns(pl.col(f"{d:%m-%d}").fill_null(0) for d in days)
+    last, prev, first = f"{days[-1]:%m-%d}", f"{days[-2]:%m-%d}", f"{days[0]:%m-%d}"
+    return out.with_columns(week_change=pl.col(last) - pl.col(prev), span_change=pl.col(last) - pl.col(first)) \
+        .sort(last, "township_code", descending=[True, False])
+
+
+def issue_table(rows: pl.DataFrame, target: str, *, visible: bool) -> pl.DataFrame:
+    """A rule's records with Chinese headers, for the screen and the Excel the township fixes from.
+
+    Columns that carry nothing for this kind of record (e.g. 姓名 for a project) are left out.
+    """
+    masked = mask_frame(rows, names=("person_name",), id_numbers=("id_number",), visible=visible)
+    columns = {"township_name": "乡镇", "village_name": "村", "record_id": RECORD_ID_LABEL[target]}
+    if target == "项目":
+        columns["record_name"] = "项目名称"
+    if target in ("户", "成员"):
+        columns["person_name"] = "户主" if target == "户" else "姓名"
+        columns["id_number"] = "身份证号"
+    if target != "项目":
+        columns["helper"] = HELPER_LABEL[target]
+    columns["detail"] = "问题说明"
+    return masked.select([pl.col(k).alias(v) for k, v in columns.items()])
+
+
+def township_issue_table(matrix: pl.DataFrame, rules: pl.DataFrame, quality: pl.DataFrame) -> pl.DataFrame:
+    """The heat matrix as a downloadable table: 乡镇, one column per rule (简称), 合计, 在册户数, 每百户问题数."""
+    shorts = dict(zip(rules["rule_id"], rules["short"]))
+    rule_ids = rules["rule_id"].to_list()
+    table = matrix.with_columns(total=pl.sum_horizontal(rule_ids)).join(
+        quality.select("township_code", "households", "issues_per_100_households"), on="township_code", how="left")
+    return table.select(
+        pl.col("township_name").alias("乡镇"),
+        *[pl.col(r).alias(shorts[r]) for r in rule_ids],
+        pl.col("total").alias("合计"),
+        pl.col("households").alias("在册户数"),
+        pl.col("issues_per_100_households").round(2).alias("每百户问题数"),
+    )
+
+
+def risk_table(rows: pl.DataFrame, *, visible: bool) -> pl.DataFrame:
+    """risk_households with Chinese headers, masked as the role requires."""
+    masked = mask_frame(rows, names=("head_name",), id_numbers=("head_id_number",), visible=visible)
+    return masked.select(
+        pl.col("risk_level").alias("风险等级"),
+        pl.col("score").alias("风险分"),
+        pl.col("township_name").alias("乡镇"),
+        pl.col("village_name").alias("村"),
+        pl.col("household_id").alias("户编号"),
+        pl.col("head_name").alias("户主"),
+        pl.col("head_id_number").alias("身份证号"),
+        pl.col("size").alias("家庭人口（人）"),
+        pl.col("main_cause").alias("主要致贫原因"),
+        pl.col("exit_date").alias("脱贫日期"),
+        pl.col("income").round(0).alias("最近人均纯收入（元）"),
+        pl.col("monitoring_line").round(0).alias("监测线（元）"),
+        pl.col("reasons").alias("风险原因"),
+        pl.col("helper").alias("帮扶责任人"),
+    )
+
+
+def risk_level_counts(rows: pl.DataFrame) -> dict[str, int]:
+    counts = dict(rows.group_by("risk_level").len().iter_rows())
+    return {level: int(counts.get(level, 0)) for level in RISK_LEVELS}
+
+
+def returns_by_month(rows: pl.DataFrame, as_of: dt.date, months: int = 24) -> pl.DataFrame:
+    """返贫 households per month over the last `months` months up to D (0 for quiet months)."""
+    first = _add_months(dt.date(as_of.year, as_of.month, 1), -(months - 1))
+    calendar = pl.DataFrame({"month": pl.date_range(first, dt.date(as_of.year, as_of.month, 1), "1mo",
+                                                    eager=True)})
+    per_month = rows.group_by("month").agg(pl.col("households").sum(), pl.col("persons").sum())
+    return calendar.join(per_month, on="month", how="left").with_columns(
+        pl.col("households").fill_null(0), pl.col("persons").fill_null(0)).sort("month")
+
+
+def returns_by_cause(rows: pl.DataFrame, since: dt.date | None = None) -> pl.DataFrame:
+    """返贫 households by 主要致贫原因 (since a date, or all), most first."""
+    picked = rows if since is None else rows.filter(pl.col("month") >= since)
+    return picked.group_by("main_cause").agg(pl.col("households").sum(), pl.col("persons").sum()) \
+        .sort("households", "main_cause", descending=[True, False])
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    index = day.year * 12 + day.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)

@@ -1,0 +1,343 @@
+"""Figures of 挂图作战: the township map coloured by an indicator, its monthly replay, and the A3 print sheet.
+
+Pure builders (frames in, plotly figure out; no Streamlit, no database). Offline by construction: a
+`go.Choroplethmap` over the GeoJSON itself on an inline MapLibre style with no sources, tiles or glyph
+server (`go.Choropleth` would fetch a world topojson from a CDN). Text on the map (township names and
+values) is a `go.Scattermap` text trace; MapLibre draws it with the browser's own fonts when the style
+has no "glyphs" (checked in headless Chromium with every non-local request blocked, and in kaleido).
+
+Colours come from queries.metrics: red = behind / the bad way, green = the good way, for every indicator.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import plotly.graph_objects as go
+import polars as pl
+from shapely.geometry import Point, shape
+
+from components import map_geometry as geo
+from components.charts import FONT
+from queries.metrics import BAD, GOOD, METRICS, NEUTRAL, Metric
+
+# The indicators the map can be coloured by (columns of township_indicators), in menu order.
+MAP_METRICS = ("incidence_pct", "incidence_drop_pp", "income_growth_pct", "target_progress_pct",
+               "balance_rate_pct", "completion_pct", "score")
+# The indicators map_monthly.sql gives per month (the replay can animate these).
+ANIMATED_METRICS = ("incidence_pct", "poor_persons", "incidence_drop_pp")
+SHORT_LABELS = {"incidence_drop_pp": "一降", "income_growth_pct": "收入增幅"}
+
+BLANK_STYLE = {"version": 8, "sources": {}, "layers": [
+    {"id": "bg", "type": "background", "paint": {"background-color": "#ffffff"}}]}
+NO_DATA = "#cfd8dc"
+LAG_LINE = BAD
+SELECTED_LINE = "#0d47a1"
+BORDER = "#455a64"
+VILLAGE_COLOURS = {"未出列贫困村": BAD, "已出列贫困村": GOOD, "非贫困村": "#78909c"}
+MAP_HEIGHT = 620
+# The width the on-screen view is fitted to (Streamlit does not tell Python the column width): a laptop's
+# content column; wider screens show the same view with more white around it.
+MAP_WIDTH_HINT = 680
+A3_LANDSCAPE_PX = (1587, 1123)  # 420 x 297 mm at 96 px per inch (kaleido's PDF page = figure size)
+TOWNSHIP_CURVE = 0  # trace index of the township choropleth (clicks on it select a township)
+
+
+def short_label(key: str) -> str:
+    return SHORT_LABELS.get(key, METRICS[key].label)
+
+
+def legend_title(key: str) -> str:
+    """Colour bar title in Chinese with the unit: '贫困发生率（%）'."""
+    return f"{short_label(key)}（{METRICS[key].unit}）"
+
+
+def colour_scale(metric: Metric) -> list[list]:
+    """Red at the bad end, green at the good end (reversed for lower-is-better indicators)."""
+    bad_to_good = [[0.0, "#d84343"], [0.25, "#f08a4b"], [0.5, "#fbe38e"], [0.75, "#a5d6a7"], [1.0, "#3f9b4a"]]
+    if metric.higher_is_better is False:
+        return [[round(1 - pos, 2), colour] for pos, colour in reversed(bad_to_good)]
+    if metric.higher_is_better is None:
+        return [[0.0, "#eceff1"], [1.0, NEUTRAL]]
+    return bad_to_good
+
+
+def value_text(key: str, value) -> str:
+    """The value as a map label: compact, with its unit ('12.34%', '1,234人', '2.50个百分点')."""
+    return METRICS[key].format(value).replace(" ", "") if value is not None else "无数据"
+
+
+def colour_range(key: str, values: list, time_progress: float | None = None) -> dict:
+    """zmin/zmax (and zmid) of the colour scale.
+
+    年度目标进度 is judged against 时间进度 (DESIGN.md "Annual target"), so its scale is centred there:
+    a township behind the calendar is on the red side even if it is the best of a weak county.
+    """
+    present = [v for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
+    if not present:
+        return {"zmin": 0, "zmax": 1}
+    low, high = min(present), max(present)
+    if key == "target_progress_pct" and time_progress is not None:
+        half = max(abs(high - time_progress), abs(time_progress - low), 5.0)
+        return {"zmin": time_progress - half, "zmax": time_progress + half}
+    if high - low < 1e-9:
+        pad = max(abs(high) * 0.05, 0.5)
+        return {"zmin": low - pad, "zmax": high + pad}
+    return {"zmin": low, "zmax": high}
+
+
+def _hover_text(row: dict) -> str:
+    m = METRICS
+    lines = [f"<b>{row['township_name']}</b>" + ("　<span style='color:#c62828'>滞后</span>" if row.get("lagging") else ""),
+             f"贫困人口 {m['poor_persons'].format(row.get('poor_persons'))}",
+             f"贫困发生率 {m['incidence_pct'].format(row.get('incidence_pct'))}",
+             f"一降 {m['incidence_drop_pp'].format(row.get('incidence_drop_pp'))}",
+             f"收入增幅 {m['income_growth_pct'].format(row.get('income_growth_pct'))}"]
+    if row.get("target_exit_persons"):
+        lines.append(f"年度目标进度 {m['target_progress_pct'].format(row.get('target_progress_pct'))}"
+                     f"（已脱贫 {row.get('exited_persons_ytd', 0):,} / 计划 {row['target_exit_persons']:,} 人）")
+    else:
+        lines.append("年度目标进度 —（无年度计划）")
+    lines += [f"资金结余率 {m['balance_rate_pct'].format(row.get('balance_rate_pct'))}",
+              f"项目完工率 {m['completion_pct'].format(row.get('completion_pct'))}"]
+    if row.get("score") is not None:
+        lines.append(f"综合得分 {row['score']:.1f} 分（第 {row.get('rank')} 名）")
+    return "<br>".join(lines)
+
+
+def _outline_layer(boundaries: pl.DataFrame, codes: list[str], colour: str, width: float,
+                   dash: list[float] | None = None) -> dict:
+    """A MapLibre line layer over the choropleth (inline GeoJSON source, nothing fetched)."""
+    layer = {"sourcetype": "geojson", "source": geo.feature_collection(boundaries, codes), "type": "line",
+             "color": colour, "line": {"width": width}}
+    if dash:
+        layer["line"]["dash"] = dash
+    return layer
+
+
+def township_map(indicators: pl.DataFrame, boundaries: pl.DataFrame, key: str, *,
+                 selected: str | None = None, villages: pl.DataFrame | None = None,
+                 height: int = MAP_HEIGHT, width_hint: int = MAP_WIDTH_HINT,
+                 label_size: int = 12) -> go.Figure:
+    """The townships coloured by indicator `key`, names and values as labels, lagging ones outlined in red.
+
+    indicators: township rows of township_indicators (the ALL row is ignored). boundaries: map_boundaries.
+    selected: a 乡镇代码 to outline and zoom to; villages: map_villages rows of that township, drawn as
+    markers inside it (sized by 贫困人口, coloured by 未出列/已出列/非贫困村).
+    """
+    metric = METRICS[key]
+    rows = (boundaries.select("township_code", "geometry")
+            .join(indicators.filter(pl.col("township_code") != "ALL"), on="township_code", how="inner")
+            .sort("township_code"))
+    records = rows.to_dicts()
+    values = [r[key] for r in records]
+    time_progress = records[0]["time_progress_pct"] if records else None
+    with_value = [r for r in records if r[key] is not None]
+    without_value = [r for r in records if r[key] is None]
+    fc = geo.feature_collection(boundaries, [r["township_code"] for r in records])
+
+    fig = go.Figure()
+    fig.add_trace(go.Choroplethmap(
+        geojson=fc, featureidkey="id",
+        locations=[r["township_code"] for r in with_value],
+        z=[float(r[key]) for r in with_value],
+        colorscale=colour_scale(metric), **colour_range(key, values, time_progress),
+        marker=dict(opacity=0.9, line=dict(color=BORDER, width=1)),
+        text=[_hover_text(r) for r in with_value], hovertemplate="%{text}<extra></extra>",
+        colorbar=dict(title=dict(text=legend_title(key), side="top"), orientation="h", x=0.5, xanchor="center",
+                      y=-0.01, yanchor="top", len=0.7, thickness=14, ticksuffix=_tick_suffix(metric)),
+        name=short_label(key), showlegend=False,
+    ))
+    if without_value:
+        fig.add_trace(go.Choroplethmap(
+            geojson=fc, featureidkey="id", locations=[r["township_code"] for r in without_value],
+            z=[0] * len(without_value), colorscale=[[0, NO_DATA], [1, NO_DATA]], showscale=False,
+            marker=dict(opacity=0.9, line=dict(color=BORDER, width=1)),
+            text=[_hover_text(r) for r in without_value], hovertemplate="%{text}<br>（该指标无数据）<extra></extra>",
+            name="无数据", showlegend=False,
+        ))
+
+    shape_by_code = geo.shapes(boundaries)
+    labels = geo.label_points(rows.select("township_code", "geometry"))
+    label_at = {c: (x, y) for c, x, y in labels.iter_rows()}
+    label_rows = [r for r in records if r["township_code"] != selected or villages is None]
+    fig.add_trace(go.Scattermap(
+        lon=[label_at[r["township_code"]][0] for r in label_rows],
+        lat=[label_at[r["township_code"]][1] for r in label_rows],
+        mode="text", text=[_label(r, key) for r in label_rows],
+        textfont=dict(size=label_size, color="#1a1a1a"), hoverinfo="skip", showlegend=False, name="乡镇名称",
+    ))
+
+    layers = []
+    lagging = [r["township_code"] for r in records if r.get("lagging")]
+    if lagging:
+        layers.append(_outline_layer(boundaries, lagging, LAG_LINE, 3.5))
+    if selected and selected in shape_by_code:
+        layers.append(_outline_layer(boundaries, [selected], SELECTED_LINE, 4))
+
+    if selected and villages is not None and selected in shape_by_code and villages.height:
+        _add_villages(fig, villages, shape_by_code[selected], label_at.get(selected))
+        view = geo.fit_view(shape_by_code[selected].bounds, width_hint, height - 90, padding=0.08)
+    else:
+        view = geo.fit_view(geo.total_bounds(shape_by_code.values()), width_hint, height - 90)
+
+    fig.update_layout(
+        map=dict(style=BLANK_STYLE, center=dict(lon=view.lon, lat=view.lat), zoom=view.zoom, layers=layers),
+        height=height, margin=dict(l=0, r=0, t=10, b=70), font=FONT, paper_bgcolor="white",
+        hoverlabel=dict(font=FONT, bgcolor="white", align="left"),
+        legend=dict(x=0.01, y=0.99, xanchor="left", yanchor="top", bgcolor="rgba(255,255,255,0.85)",
+                    title=dict(text="村")),
+        clickmode="event+select", dragmode="pan",
+    )
+    if lagging:
+        fig.add_trace(go.Scattermap(lon=[None], lat=[None], mode="lines", line=dict(color=LAG_LINE, width=3.5),
+                                    name="红色粗框：滞后乡镇", showlegend=True, hoverinfo="skip"))
+        fig.update_layout(legend_title_text="图例")
+    return fig
+
+
+def _tick_suffix(metric: Metric) -> str:
+    return "%" if metric.unit == "%" else ""
+
+
+def _label(row: dict, key: str) -> str:
+    return f"{row['township_name']}<br>{value_text(key, row[key])}" + (" 滞后" if row.get("lagging") else "")
+
+
+def _add_villages(fig: go.Figure, villages: pl.DataFrame, township_shape, label_xy) -> None:
+    ordered = villages.sort("village_code")
+    avoid = Point(*label_xy) if label_xy else None
+    points = geo.village_points(township_shape, ordered["village_code"].to_list(), avoid)
+    placed = ordered.with_columns(lon=pl.Series([p[0] for p in points]), lat=pl.Series([p[1] for p in points]))
+    biggest = max(int(placed["poor_persons"].max() or 0), 1)
+    for status, colour in VILLAGE_COLOURS.items():
+        part = placed.filter(pl.col("village_status") == status)
+        if part.height == 0:
+            continue
+        fig.add_trace(go.Scattermap(
+            lon=part["lon"].to_list(), lat=part["lat"].to_list(), mode="markers+text",
+            marker=dict(size=[village_marker_size(int(p), biggest) for p in part["poor_persons"]], color=colour,
+                        opacity=0.85),
+            text=part["village_name"].to_list(), textposition="bottom center",
+            textfont=dict(size=11, color="#263238"),
+            customdata=list(zip(part["village_name"], part["poor_persons"], part["poor_households"],
+                                [value_text("incidence_pct", v) for v in part["incidence_pct"]],
+                                [f"{y} 年出列" if y else "" for y in part["exit_year"]])),
+            hovertemplate="<b>%{customdata[0]}</b>（" + status + " %{customdata[4]}）<br>"
+                          "贫困人口 %{customdata[1]:,} 人（%{customdata[2]:,} 户）<br>"
+                          "贫困发生率 %{customdata[3]}<extra></extra>",
+            name=status, showlegend=True,
+        ))
+
+
+def village_marker_size(poor_persons: int, biggest: int) -> float:
+    """Marker diameter in px: area proportional to 贫困人口, 7 px for a village with none, 34 px for the most."""
+    return 7 + 27 * math.sqrt(max(poor_persons, 0) / max(biggest, 1))
+
+
+def monthly_map(monthly: pl.DataFrame, boundaries: pl.DataFrame, key: str, *, height: int = MAP_HEIGHT,
+                width_hint: int = MAP_WIDTH_HINT, label_size: int = 12) -> go.Figure:
+    """Replay of indicator `key` by month (map_monthly rows), with a month slider and 播放/暂停 buttons.
+
+    One colour range over all months, so a colour means the same value in 2014 and in 2020.
+    """
+    metric = METRICS[key]
+    data = monthly.join(boundaries.select("township_code"), on="township_code", how="semi").sort("month", "township_code")
+    months = data["month"].unique(maintain_order=True).to_list()
+    codes = boundaries["township_code"].sort().to_list()
+    labels = geo.label_points(boundaries)
+    label_at = {c: (x, y) for c, x, y in labels.iter_rows()}
+    codes = [c for c in codes if c in set(data["township_code"])]
+    fc = geo.feature_collection(boundaries, codes)
+    by_month = data.partition_by("month", as_dict=True, maintain_order=True)
+    value_range = colour_range(key, data[key].to_list())
+
+    def frame_traces(month: str) -> list:
+        part = by_month[(month,)].sort("township_code")
+        z = [None if v is None else float(v) for v in part[key]]
+        names = part["township_name"].to_list()
+        return [
+            go.Choroplethmap(locations=part["township_code"].to_list(), z=z,
+                             text=[f"<b>{n}</b> {month}<br>{short_label(key)} {value_text(key, v)}"
+                                   for n, v in zip(names, part[key])]),
+            go.Scattermap(text=[f"{n}<br>{value_text(key, v)}" for n, v in zip(names, part[key])]),
+        ]
+
+    last = months[-1] if months else None
+    first_traces = frame_traces(last) if last else [go.Choroplethmap(), go.Scattermap()]
+    fig = go.Figure()
+    fig.add_trace(go.Choroplethmap(
+        geojson=fc, featureidkey="id", locations=first_traces[0].locations, z=first_traces[0].z,
+        text=first_traces[0].text, hovertemplate="%{text}<extra></extra>",
+        colorscale=colour_scale(metric), **value_range, marker=dict(opacity=0.9, line=dict(color=BORDER, width=1)),
+        colorbar=dict(title=dict(text=legend_title(key), side="top"), orientation="h", x=0.5, xanchor="center",
+                      y=-0.01, yanchor="top", len=0.7, thickness=14, ticksuffix=_tick_suffix(metric)),
+        showlegend=False,
+    ))
+    fig.add_trace(go.Scattermap(
+        lon=[label_at[c][0] for c in codes], lat=[label_at[c][1] for c in codes], mode="text",
+        text=first_traces[1].text, textfont=dict(size=label_size, color="#1a1a1a"), hoverinfo="skip",
+        showlegend=False,
+    ))
+    fig.frames = [go.Frame(name=m, data=frame_traces(m), traces=[0, 1]) for m in months]
+    view = geo.fit_view(geo.total_bounds(geo.shapes(boundaries).values()), width_hint, height - 150)
+    play = dict(frame=dict(duration=400, redraw=True), transition=dict(duration=0), fromcurrent=True, mode="immediate")
+    fig.update_layout(
+        map=dict(style=BLANK_STYLE, center=dict(lon=view.lon, lat=view.lat), zoom=view.zoom),
+        height=height, margin=dict(l=0, r=0, t=10, b=150), font=FONT, paper_bgcolor="white",
+        hoverlabel=dict(font=FONT, bgcolor="white", align="left"),
+        updatemenus=[dict(type="buttons", direction="left", x=0.0, y=-0.17, xanchor="left", yanchor="top",
+                          showactive=False, pad=dict(r=10, t=0), buttons=[
+                              dict(label="▶ 播放", method="animate", args=[None, play]),
+                              dict(label="❚❚ 暂停", method="animate",
+                                   args=[[None], dict(frame=dict(duration=0, redraw=False), mode="immediate")]),
+                          ])],
+        sliders=[dict(active=len(months) - 1 if months else 0, x=0.16, len=0.84, y=-0.13, yanchor="top",
+                      currentvalue=dict(prefix="月份：", font=dict(size=16)), pad=dict(t=0),
+                      steps=[dict(label=_month_label(m), method="animate",
+                                  args=[[m], dict(frame=dict(duration=0, redraw=True), mode="immediate",
+                                                  transition=dict(duration=0))]) for m in months])],
+    )
+    return fig
+
+
+def _month_label(month: str) -> str:
+    year, mon = month.split("-")
+    return f"{year}年{int(mon)}月"
+
+
+def print_sheet(fig: go.Figure, title: str, as_of: dt.date, note: str = "", *,
+                size: tuple[int, int] = A3_LANDSCAPE_PX) -> go.Figure:
+    """The map as a print sheet (A3 landscape by default): title, data date, legend and note, larger labels,
+    the colour bar on the right, no animation controls, view refitted to the sheet."""
+    sheet = go.Figure(fig)
+    sheet.frames = []
+    width, height = size
+    top, bottom = 120, 70
+    text_traces = [t for t in sheet.data if t.type == "scattermap" and t.mode == "text"]
+    for trace in text_traces:
+        trace.textfont = dict(size=16, color="#1a1a1a")
+    for trace in sheet.data:
+        if trace.type == "choroplethmap" and trace.showscale is not False:
+            trace.colorbar = dict(title=dict(text=trace.colorbar.title.text, side="top"), orientation="v",
+                                  x=1.0, xanchor="right", y=0.5, yanchor="middle", len=0.6, thickness=22,
+                                  ticksuffix=trace.colorbar.ticksuffix, tickfont=dict(size=16))
+    codes = [loc for t in sheet.data if t.type == "choroplethmap" for loc in (t.locations or [])]
+    geometries = [f["geometry"] for t in sheet.data if t.type == "choroplethmap" and t.geojson
+                  for f in t.geojson["features"] if f["id"] in set(codes)]
+    if geometries:
+        bounds = geo.total_bounds(shape(g) for g in geometries)
+        view = geo.fit_view(bounds, width - 260, height - top - bottom)
+        sheet.update_layout(map=dict(center=dict(lon=view.lon, lat=view.lat), zoom=view.zoom))
+    sheet.update_layout(
+        width=width, height=height, updatemenus=[], sliders=[],
+        margin=dict(l=40, r=40, t=top, b=bottom), font=dict(FONT, size=16),
+        title=dict(text=f"<b>{title}</b><br><span style='font-size:18px'>数据截止 {as_of:%Y年%m月%d日}</span>",
+                   x=0.02, xanchor="left", y=0.97, yanchor="top", font=dict(size=30)),
+        legend=dict(x=0.0, y=0.0, xanchor="left", yanchor="bottom", font=dict(size=16),
+                    bgcolor="rgba(255,255,255,0.9)", bordercolor="#b0bec5", borderwidth=1),
+        annotations=[dict(text=note, x=1.0, y=-0.02, xref="paper", yref="paper", xanchor="right", yanchor="top",
+                          showarrow=False, font=dict(size=14, color="#546e7a"))] if note else [],
+    )
+    return sheet

@@ -1,0 +1,120 @@
+"""Geometry for the 挂图作战 map: GeoJSON for Plotly, label and village points, and the map view.
+
+Pure functions on shapely (no Streamlit, no database, no spatial extension). Boundaries arrive as the
+`map_boundaries` frame (township_code, township_name, geometry as GeoJSON text). Coordinates are
+longitude/latitude as imported (WGS-84 or GCJ-02); the map draws them in Web Mercator, as MapLibre does.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+import shapely
+from shapely.geometry import Point, shape
+from shapely.geometry.base import BaseGeometry
+from shapely.ops import polylabel
+
+TILE_PX = 512  # MapLibre's world is 512 px wide at zoom 0
+
+
+def shapes(boundaries: pl.DataFrame) -> dict[str, BaseGeometry]:
+    """township_code -> shapely geometry."""
+    return {code: shape(json.loads(text)) for code, text in zip(boundaries["township_code"], boundaries["geometry"])}
+
+
+def feature_collection(boundaries: pl.DataFrame, codes: list[str] | None = None) -> dict:
+    """GeoJSON FeatureCollection with feature id = 乡镇代码 (Plotly's `featureidkey="id"`)."""
+    wanted = None if codes is None else set(codes)
+    return {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "id": code, "properties": {"name": name}, "geometry": json.loads(text)}
+        for code, name, text in zip(boundaries["township_code"], boundaries["township_name"], boundaries["geometry"])
+        if wanted is None or code in wanted
+    ]}
+
+
+def _largest_part(geom: BaseGeometry) -> BaseGeometry:
+    parts = list(getattr(geom, "geoms", [geom]))
+    return max(parts, key=lambda g: g.area)
+
+
+def label_point(geom: BaseGeometry) -> Point:
+    """Where a township's name goes: the pole of inaccessibility of its largest part (always inside it,
+    far from its edges), unlike the centroid, which can fall outside a crescent-shaped township."""
+    part = _largest_part(geom)
+    tolerance = max(math.sqrt(part.area) / 200, 1e-7)
+    point = polylabel(part, tolerance) if part.geom_type == "Polygon" else part.point_on_surface()
+    return point if part.contains(point) else part.point_on_surface()
+
+
+def label_points(boundaries: pl.DataFrame) -> pl.DataFrame:
+    rows = [(code, *label_point(geom).coords[0]) for code, geom in shapes(boundaries).items()]
+    return pl.DataFrame(rows, schema={"township_code": pl.String, "lon": pl.Float64, "lat": pl.Float64}, orient="row")
+
+
+def village_points(geom: BaseGeometry, village_codes: list[str], avoid: Point | None = None) -> list[tuple[float, float]]:
+    """A deterministic point inside the township for each village without coordinates of its own.
+
+    Each village gets its own random stream seeded by its 村代码, so a village keeps its place when other
+    villages are added or removed. Points are drawn inside the township shrunk by a margin (markers do
+    not sit on the border) and away from the township label when that leaves room; a village that finds
+    no such spot falls back to a point on the township's surface.
+    """
+    part = _largest_part(geom)
+    margin = math.sqrt(part.area) * 0.06
+    inner = part.buffer(-margin)
+    if inner.is_empty or inner.area < part.area * 0.2:
+        inner = part
+    if avoid is not None:
+        spared = inner.difference(avoid.buffer(margin * 1.5))
+        if not spared.is_empty and spared.area > inner.area * 0.5:
+            inner = spared
+    shapely.prepare(inner)
+    minx, miny, maxx, maxy = inner.bounds
+    fallback = part.point_on_surface().coords[0]
+    points = []
+    for code in village_codes:
+        rng = np.random.default_rng(zlib.crc32(str(code).encode("utf-8")))
+        xs = rng.uniform(minx, maxx, 256)
+        ys = rng.uniform(miny, maxy, 256)
+        inside = np.flatnonzero(shapely.contains_xy(inner, xs, ys))
+        points.append((float(xs[inside[0]]), float(ys[inside[0]])) if inside.size else fallback)
+    return points
+
+
+@dataclass(frozen=True)
+class View:
+    lon: float
+    lat: float
+    zoom: float
+
+
+def _mercator_y(lat: float) -> float:
+    lat = max(min(lat, 85.0), -85.0)
+    return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+
+def fit_view(bounds: tuple[float, float, float, float], width_px: float, height_px: float,
+             padding: float = 0.06) -> View:
+    """Centre and zoom that show `bounds` (minx, miny, maxx, maxy) inside a width x height map.
+
+    Plotly's map does not fit itself to GeoJSON, so the view is computed the way MapLibre projects:
+    Web Mercator, a 512 px world at zoom 0, keeping `padding` of each side free.
+    """
+    minx, miny, maxx, maxy = bounds
+    span_x = max(maxx - minx, 1e-6) / 360.0
+    y_top, y_bottom = _mercator_y(maxy), _mercator_y(miny)
+    span_y = max(y_top - y_bottom, 1e-8) / (2 * math.pi)
+    usable = 1 - 2 * padding
+    zoom = math.log2(min(width_px * usable / (span_x * TILE_PX), height_px * usable / (span_y * TILE_PX)))
+    centre_y = (y_top + y_bottom) / 2
+    centre_lat = math.degrees(2 * math.atan(math.exp(centre_y)) - math.pi / 2)
+    return View(lon=(minx + maxx) / 2, lat=centre_lat, zoom=round(min(zoom, 18.0), 3))
+
+
+def total_bounds(geoms) -> tuple[float, float, float, float]:
+    return tuple(shapely.total_bounds(list(geoms)).tolist())
