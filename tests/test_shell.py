@@ -95,3 +95,21 @@ def test_deep_link_keeps_township_and_date(server, offline_page, demo_indicators
     assert page.get_by_text(f"总览 · {row['township_name']}").count() == 1
     assert page.get_by_text("2020年06月30日", exact=False).count() >= 1
     assert offline_page.error_boxes() == []
+
+
+def test_first_start_without_a_database_builds_and_serves_the_demo(tmp_path, monkeypatch):
+    """No WARROOM_DB and no --db: the shell builds the demo county (with progress) and serves it."""
+    from streamlit.testing.v1 import AppTest
+
+    import app_data
+    from ingest import publish
+    from tests.conftest import ROOT
+
+    demo = tmp_path / "demo" / "county.duckdb"
+    monkeypatch.delenv("WARROOM_DB", raising=False)
+    monkeypatch.setattr(app_data, "DEMO_DB", demo)
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=120).run()
+    assert not at.exception
+    assert publish.current(demo) is not None, "the demo county was not published"
+    assert "secretary" in " ".join(i.value for i in at.info), "demo accounts are offered on the demo county"
