@@ -89,13 +89,19 @@ def _cached(version: str, name: str, params: tuple) -> pl.DataFrame:
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def _cached_indicators(version: str, as_of: dt.date) -> pl.DataFrame:
-    return township_indicators(_database(version), as_of, settings_module.load())
+def _cached_indicators(version: str, as_of: dt.date, ranking: tuple, _config: settings_module.Settings) -> pl.DataFrame:
+    """`ranking` (weights and lag threshold) is the cache key of the part of the config the result uses."""
+    return township_indicators(_database(version), as_of, _config)
+
+
+def require_shell() -> None:
+    """First statement of every page: a page that runs without dashboard.py (and its login) stops here."""
+    if _SHELL_KEY not in st.session_state:
+        leave_pages_directory_mode()
 
 
 def _version() -> str:
-    if _SHELL_KEY not in st.session_state:
-        leave_pages_directory_mode()
+    require_shell()
     version = st.session_state.get(_VERSION_KEY)
     if not version:
         version = str(pin_version())
@@ -135,7 +141,8 @@ def run(name: str, **params) -> pl.DataFrame:
 
 def indicators(as_of: dt.date) -> pl.DataFrame:
     """township_indicators at D (townships, then the ALL row)."""
-    return _cached_indicators(_version(), as_of)
+    config = settings_module.load()
+    return _cached_indicators(_version(), as_of, tuple(sorted(config.ranking_params().items())), config)
 
 
 def data_as_of() -> dt.date | None:

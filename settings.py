@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -75,10 +75,25 @@ def parse(raw: dict, where: str = "indicators.toml") -> Settings:
 
 
 @lru_cache(maxsize=4)
-def load(path: str | None = None) -> Settings:
+def _policy(path: str | None) -> Settings:
     path = Path(path or os.environ.get("WARROOM_SETTINGS") or DEFAULT_PATH)
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise SettingsError(f"无法读取配置文件 {path}：{exc}") from exc
     return parse(raw, path.name)
+
+
+def load(path: str | None = None) -> Settings:
+    """indicators.toml, with the ranking weights an authorised user saved (data/weights.toml) on top.
+
+    The weights file is read on every call (it is tiny) so a saved change applies without a restart.
+    """
+    import ranking_weights
+
+    settings = _policy(path)
+    try:
+        stored = ranking_weights.load()
+    except ranking_weights.WeightsError as exc:
+        raise SettingsError(str(exc)) from exc
+    return replace(settings, weights=stored) if stored else settings

@@ -86,9 +86,9 @@ def returns_by_cause(frame: pl.DataFrame, title: str) -> go.Figure:
     rows = frame.sort("households", descending=False)
     fig = go.Figure(go.Bar(
         x=rows["households"].to_list(), y=rows["main_cause"].to_list(), orientation="h", marker_color=BAD,
-        text=[f"{h} 户" for h in rows["households"]], textposition="outside",
+        text=[f"{h} 户" for h in rows["households"]], textposition="auto", insidetextanchor="end",
         customdata=rows["persons"].to_list(),
         hovertemplate="%{y}<br>返贫 %{x} 户，%{customdata} 人<extra></extra>",
     ))
-    fig.update_xaxes(title_text="返贫户数（户）", range=[0, max(rows["households"].max() or 1, 1) * 1.3])
+    fig.update_xaxes(title_text="返贫户数（户）", range=[0, max(rows["households"].max() or 1, 1) * 1.45])
     return base_layout(fig, title, height=120 + 32 * max(rows.height, 1))

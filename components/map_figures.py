@@ -35,7 +35,7 @@ NO_DATA = "#cfd8dc"
 LAG_LINE = BAD
 SELECTED_LINE = "#0d47a1"
 BORDER = "#455a64"
-VILLAGE_COLOURS = {"未出列贫困村": BAD, "已出列贫困村": GOOD, "非贫困村": "#78909c"}
+VILLAGE_COLOURS = {"未出列贫困村": BAD, "已出列贫困村": "#1565c0", "非贫困村": "#607d8b"}  # distinct from the fills
 MAP_HEIGHT = 620
 # The width the on-screen view is fitted to (Streamlit does not tell Python the column width): a laptop's
 # content column; wider screens show the same view with more white around it.
@@ -143,7 +143,7 @@ def township_map(indicators: pl.DataFrame, boundaries: pl.DataFrame, key: str, *
         locations=[r["township_code"] for r in with_value],
         z=[float(r[key]) for r in with_value],
         colorscale=colour_scale(metric), **colour_range(key, values, time_progress),
-        marker=dict(opacity=0.9, line=dict(color=BORDER, width=1)),
+        marker=dict(opacity=0.45 if villages is not None and selected else 0.9, line=dict(color=BORDER, width=1)),
         text=[_hover_text(r) for r in with_value], hovertemplate="%{text}<extra></extra>",
         colorbar=dict(title=dict(text=legend_title(key), side="top"), orientation="h", x=0.5, xanchor="center",
                       y=-0.01, yanchor="top", len=0.7, thickness=14, ticksuffix=_tick_suffix(metric)),

@@ -144,7 +144,7 @@ def rise_and_fall(now: pl.DataFrame, benchmark_pct: float) -> go.Figure:
     """一降 (incidence drop, pp) and 一升 (income growth, %) by township, side by side."""
     rows = _towns(now).sort("township_code")
     names = rows["township_name"].to_list()
-    fig = make_subplots(rows=1, cols=2, subplot_titles=("一降：贫困发生率较上年末下降（个百分点）",
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.14, subplot_titles=("一降：贫困发生率较上年末下降（个百分点）",
                                                         "一升：建档立卡户人均纯收入增幅（%）"))
     drop = rows["incidence_drop_pp"].fill_null(0).to_list()
     growth = rows["income_growth_pct"].to_list()
@@ -155,6 +155,10 @@ def rise_and_fall(now: pl.DataFrame, benchmark_pct: float) -> go.Figure:
                          text=["—" if g is None else f"{g:.1f}%" for g in growth], textposition="outside",
                          name="一升"), 1, 2)
     fig.add_vline(x=benchmark_pct, line=dict(color=NEUTRAL, dash="dash"), row=1, col=2)
+    # room for the value labels, so they do not run into the other panel's names
+    fig.update_xaxes(range=[min(0, min(drop, default=0)) * 1.25, max(drop, default=0) * 1.25 or 1], row=1, col=1)
+    fig.update_xaxes(range=[min(0, min((g or 0 for g in growth), default=0)) * 1.25,
+                            max(max((g or 0 for g in growth), default=0), benchmark_pct) * 1.25], row=1, col=2)
     fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(names)))
     fig.update_layout(showlegend=False)
     fig = _big(fig, "一升一降")

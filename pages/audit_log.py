@@ -9,6 +9,8 @@ import app_data
 from access.session import current_user
 from components.tables import table_with_download
 
+app_data.require_shell()
+
 user = current_user()
 st.title("审计日志")
 if user is None or not user.can_read_audit:

@@ -1,5 +1,118 @@
-"""挂图作战 (placeholder until its issue lands)."""
+"""挂图作战: the county map, each township coloured by how far it is; click a township to see its villages.
 
-from components.placeholder import under_construction
+Offline: the map is drawn from the boundaries in the database on a blank style (no tiles, no CDN).
+Clicking a township sets the global 乡镇 filter (the sidebar selectbox, key "township", bound to the URL).
+"""
 
-under_construction("挂图作战", "乡镇进度地图（离线）。")
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+import app_data
+from components import map_export
+from components import map_figures as mf
+from components.filters import ALL, current
+from components.tables import labelled, table_with_download
+from queries.metrics import METRICS
+
+app_data.require_shell()
+
+VILLAGE_COLUMNS = {
+    "village_name": "村", "village_status": "类别", "exit_year": "出列年份", "rural_population": "农业户籍人口（人）",
+    "poor_households": "贫困户（户）", "poor_persons": "贫困人口（人）", "incidence_pct": "贫困发生率（%）",
+    "first_secretary": "第一书记",
+}
+VIEWS = {"now": "截至数据截止日期", "replay": "按月回放（2014 年起）"}
+CHART_CONFIG = {"displaylogo": False, "scrollZoom": True, "modeBarButtonsToRemove": ["select2d", "lasso2d", "toImage"]}
+
+
+def _select_township() -> None:
+    """Click on a township: make it the global 乡镇 filter (before the sidebar widget renders next run)."""
+    points = st.session_state["battle_map"].selection.points
+    code = next((p.get("location") for p in points if p.get("curve_number") in (0, 1) and p.get("location")), None)
+    if code:
+        st.session_state["township"] = code
+
+
+def _back_to_county() -> None:
+    st.session_state["township"] = ALL
+
+
+filters = current()
+boundaries = app_data.run("map_boundaries")
+st.title(f"挂图作战 · {filters.township_name}")
+if boundaries.height == 0:
+    st.info("数据库中还没有乡镇边界，无法绘制地图。请数据管理员导入县里的乡镇界线："
+            "`python -m ingest boundaries 乡镇界线.geojson（或 .shp / .zip） --db 数据库`。", icon=":material/map:")
+    st.stop()
+
+indicators = app_data.indicators(filters.as_of)
+townships = indicators.filter(pl.col("township_code") != ALL)
+lagging = townships.filter(pl.col("lagging"))
+missing = townships.join(boundaries, on="township_code", how="anti")
+
+# Seven indicators need the full width (a laptop cuts the last ones off beside another control).
+key = st.segmented_control("着色指标", mf.MAP_METRICS, format_func=mf.short_label, default="incidence_pct",
+                           required=True, key="map_metric", bind="query-params",
+                           help="红色 = 落后（该指标差的一端），绿色 = 领先；年度目标进度以时间进度为中点")
+view = st.segmented_control("显示", list(VIEWS), format_func=VIEWS.get, default="now", required=True,
+                            key="map_view")
+key = key or "incidence_pct"
+metric = METRICS[key]
+st.caption(f"数据截止 {filters.as_of:%Y年%m月%d日}；{metric.label}：{metric.definition}。"
+           + (f"红色粗框为滞后乡镇（年度目标进度落后时间进度超过阈值）：{'、'.join(lagging['township_name'])}。"
+              if lagging.height else "没有滞后乡镇。"))
+if missing.height:
+    st.warning("以下乡镇没有边界，地图上不显示：" + "、".join(missing["township_name"]), icon=":material/warning:")
+
+if view == "replay":
+    animated = key if key in mf.ANIMATED_METRICS else st.segmented_control(
+        "回放指标", mf.ANIMATED_METRICS, format_func=mf.short_label, default="incidence_pct", required=True,
+        key="map_replay_metric", help=f"按月回放支持贫困发生率、贫困人口和一降；{mf.short_label(key)} 无按月数据")
+    monthly = app_data.run("map_monthly", as_of=filters.as_of)
+    if monthly.height == 0:
+        st.info("2014 年以来还没有农户状态记录，无法回放。")
+    else:
+        st.plotly_chart(mf.monthly_map(monthly, boundaries, animated or "incidence_pct"), width="stretch",
+                        config=CHART_CONFIG, key="battle_map_replay")
+        st.caption("点击 ▶ 播放 按月回放，或拖动月份滑块；每月取月末（最后一个月取数据截止日期）的数值，"
+                   "颜色刻度在所有月份中保持一致。")
+    st.stop()
+
+selected = None if filters.is_county else filters.township
+villages = app_data.run("map_villages", as_of=filters.as_of, township=selected) if selected else None
+figure = mf.township_map(indicators, boundaries, key, selected=selected, villages=villages)
+st.plotly_chart(figure, width="stretch", config=CHART_CONFIG, key="battle_map", on_select=_select_township,
+                selection_mode="points")
+
+title = f"{filters.township_name}脱贫攻坚挂图作战图 · {mf.legend_title(key)}"
+note = "红色粗框：年度目标进度落后于时间进度的乡镇" if lagging.height else ""
+exports = st.columns([1, 1, 3])
+exports[0].download_button(
+    "下载地图 PNG", lambda: map_export.map_png(figure, 1600, 1100), file_name=f"挂图作战_{metric.label}_{filters.as_of:%Y%m%d}.png",
+    mime="image/png", icon=":material/image:", on_click="ignore", key="map-png")
+exports[1].download_button(
+    "下载 A3 打印版 PDF", lambda: map_export.sheet_pdf(mf.print_sheet(figure, title, filters.as_of, note)),
+    file_name=f"挂图作战_A3_{metric.label}_{filters.as_of:%Y%m%d}.pdf", mime="application/pdf",
+    icon=":material/print:", on_click="ignore", key="map-a3")
+
+if selected is None:
+    st.caption("点击地图上的乡镇查看其各村情况（同时切换左侧的乡镇筛选）。")
+    st.stop()
+
+area = townships.filter(pl.col("township_code") == selected).row(0, named=True)
+st.subheader(f"{filters.township_name}：各村情况")
+st.button("返回全县地图", on_click=_back_to_county, icon=":material/zoom_out_map:", key="map-back")
+if villages is None or villages.height == 0:
+    st.info(f"{filters.township_name} 没有村的记录。")
+    st.stop()
+poor_villages = villages.filter(pl.col("is_poor_village"))
+st.caption(f"共 {villages.height} 个村，其中贫困村 {poor_villages.height} 个（已出列 "
+           f"{int(poor_villages['exited'].sum())} 个）；贫困人口 {METRICS['poor_persons'].format(area['poor_persons'])}。"
+           "地图上村的位置为示意（在乡镇范围内按村代码确定），圆点大小表示贫困人口。")
+table_with_download(
+    labelled(villages.sort("poor_persons", "village_code", descending=[True, False]), VILLAGE_COLUMNS),
+    f"{filters.township_name}_各村_{filters.as_of:%Y%m%d}", key="map-villages",
+    column_config={"贫困发生率（%）": st.column_config.NumberColumn(format="%.2f"),
+                   "出列年份": st.column_config.NumberColumn(format="%d")})

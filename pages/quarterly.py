@@ -1,5 +1,122 @@
-"""季讲评 (placeholder until its issue lands)."""
+"""季讲评: a full-screen slide show of the quarter (← → / PageUp PageDown) and its editable PowerPoint deck."""
 
-from components.placeholder import under_construction
+from __future__ import annotations
 
-under_construction("季讲评", "演示模式与季度 PowerPoint。")
+import html
+
+import polars as pl
+import streamlit as st
+
+import app_data
+import ranking_weights
+import settings
+from components import presentation as pres
+from components import ranking_charts
+from components.filters import current
+from exports.deck_pptx import DeckInput, build_deck, map_image
+from queries.metrics import METRICS
+
+filters = current()
+config = settings.load()
+latest = app_data.data_as_of()
+weights = ranking_weights.effective(config.weights)
+leaders = app_data.townships()
+names = dict(zip(leaders["township_code"], leaders["township_name"]))
+
+options = pres.quarters(latest, latest.year - 2)
+keys = [q.key for q in options]
+default = next((q.key for q in options if q.as_of(latest) >= filters.as_of >= q.previous.end), keys[0])
+if st.session_state.get("quarter") not in keys:
+    st.session_state["quarter"] = default
+st.session_state.setdefault("slide", 0)
+st.session_state.setdefault("presenting", False)
+quarter = pres.Quarter.parse(st.session_state["quarter"])
+as_of, start_as_of = quarter.as_of(latest), quarter.previous.end
+
+now = app_data.indicators(as_of)
+start = app_data.indicators(start_as_of)
+scored = ranking_weights.rescore(now, weights)
+ranked = (ranking_charts.rank_changes(scored, ranking_weights.rescore(start, weights),
+                                      ranking_weights.rescore(start, weights))
+          .join(leaders.select("township_code", "county_leader"), on="township_code", how="left"))
+contrib = ranking_weights.contributions(now, weights)
+ranked = ranked.join(ranking_weights.weakest_indicator(contrib), on="township_code", how="left")
+
+
+def go_to(step: int) -> None:
+    st.session_state["slide"] = (st.session_state["slide"] + step) % len(pres.SLIDES)
+
+
+def set_presenting(value: bool) -> None:
+    st.session_state["presenting"] = value
+
+
+def slide_figure(index: int):
+    if index == 1:
+        return pres.incidence_bars(now, METRICS["incidence_pct"].policy_line)
+    if index == 2:
+        return pres.rise_and_fall(now, config.income_growth_benchmark_pct)
+    if index == 3:
+        return pres.funds_bars(now)
+    if index == 4:
+        return pres.project_bars(now)
+    return pres.ranking_bars(scored)
+
+
+if st.session_state["presenting"]:
+    st.html(pres.FULL_SCREEN_CSS)
+    index = st.session_state["slide"]
+    title = pres.SLIDES[index]
+    st.markdown(f'<div class="slide-title">{html.escape(title)}</div>'
+                f'<div class="slide-sub">{quarter.label}　·　数据截止 {as_of:%Y年%m月%d日}　·　'
+                f'第 {index + 1} / {len(pres.SLIDES)} 页</div>', unsafe_allow_html=True)
+    if index == 0:
+        st.markdown(pres.kpi_tiles_html(pres.county_kpis(now, start)), unsafe_allow_html=True)
+    else:
+        figure = slide_figure(index)
+        figure.update_layout(title_text="", margin=dict(t=30))
+        if index == 1:
+            st.caption("乡镇地图接入后在此显示挂图；当前以柱状图显示各乡镇贫困发生率（红色 ≥ 2%）。")
+        st.plotly_chart(figure, width="stretch", config={"displaylogo": False, "displayModeBar": False},
+                        key=f"slide-{index}")
+    controls = st.container(horizontal=True, vertical_alignment="center")
+    controls.button("上一页", icon=":material/chevron_left:", on_click=go_to, args=(-1,), shortcut="Left",
+                    key="slide-prev")
+    controls.button("下一页", icon=":material/chevron_right:", on_click=go_to, args=(1,), shortcut="Right",
+                    key="slide-next", type="primary")
+    controls.caption("键盘：← → 或 PageUp / PageDown 翻页，Esc 退出演示")
+    controls.button("退出演示", icon=":material/close_fullscreen:", on_click=set_presenting, args=(False,),
+                    shortcut="Esc", key="slide-exit")
+    # PageUp / PageDown (what presentation clickers send): hidden buttons with their own shortcuts.
+    st.button("下一页（PageDown）", on_click=go_to, args=(1,), shortcut="PageDown", key="slide-pgdn")
+    st.button("上一页（PageUp）", on_click=go_to, args=(-1,), shortcut="PageUp", key="slide-pgup")
+    st.stop()
+
+st.title("季讲评")
+st.caption("选择季度后进入演示模式：全屏、大字、一屏一个主题；或下载可编辑的 PowerPoint（原生图表，可改样式）。")
+cols = st.columns([2, 1, 3])
+cols[0].selectbox("季度", keys, key="quarter", format_func=lambda k: pres.Quarter.parse(k).label)
+cols[1].button("进入演示模式", icon=":material/slideshow:", on_click=set_presenting, args=(True,), type="primary",
+               key="start-presenting")
+st.caption(f"{quarter.label}：指标按 {as_of:%Y年%m月%d日} 计算"
+           + ("（本季尚未结束，按数据截止日期）" if as_of < quarter.end else "")
+           + f"，本季变化与上季末 {start_as_of:%Y年%m月%d日} 对比。")
+
+st.subheader("讲评 PowerPoint")
+picked = st.multiselect("为这些乡镇各加一页（可不选）", list(names), format_func=names.get, key="deck-townships",
+                        placeholder="选择乡镇")
+deck_input = DeckInput(quarter.label, as_of, start_as_of, now, start, ranked, contrib,
+                       config.income_growth_benchmark_pct)
+st.download_button("下载季度讲评 PPT", data=lambda: build_deck(deck_input, township_slides=picked,
+                                                                 map_png=map_image(now, app_data.run("map_boundaries"))),
+                   file_name=f"季讲评_{quarter.key}.pptx", on_click="ignore", icon=":material/download:",
+                   mime="application/vnd.openxmlformats-officedocument.presentationml.presentation", key="deck")
+
+st.subheader("幻灯片预览")
+tabs = st.tabs(list(pres.SLIDES))
+with tabs[0]:
+    st.html(pres.TILE_CSS)
+    st.markdown(pres.kpi_tiles_html(pres.county_kpis(now, start)), unsafe_allow_html=True)
+for i in range(1, len(pres.SLIDES)):
+    with tabs[i]:
+        st.plotly_chart(slide_figure(i), width="stretch", config={"displaylogo": False}, key=f"preview-{i}")

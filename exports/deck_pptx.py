@@ -1,0 +1,312 @@
+"""季讲评 PowerPoint deck (python-pptx): native charts (chart data, not pictures) a presenter can restyle,
+Chinese titles and speaker notes, the map as a picture, and on request one slide per township.
+
+Same slides as the presentation mode (components/presentation.py). Frames in, .pptx bytes out; no database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass
+
+import polars as pl
+from pptx import Presentation
+from pptx.chart.data import CategoryChartData
+from pptx.dml.color import RGBColor
+from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
+from pptx.enum.shapes import MSO_SHAPE
+from pptx.enum.text import PP_ALIGN
+from pptx.oxml.ns import qn
+from pptx.util import Emu, Inches, Pt
+
+from components.presentation import KPI_KEYS
+from queries.metrics import METRICS
+
+FONT = "微软雅黑"
+GOOD, BAD, GREY, BLUE = RGBColor(0x2E, 0x7D, 0x32), RGBColor(0xC6, 0x28, 0x28), RGBColor(0x90, 0xA4, 0xAE), \
+    RGBColor(0x15, 0x65, 0xC0)
+WIDTH, HEIGHT = Inches(13.333), Inches(7.5)
+MAP_PLACEHOLDER = "本县尚未导入乡镇边界（python -m ingest boundaries），此处无法显示地图"
+
+
+@dataclass(frozen=True)
+class DeckInput:
+    quarter_label: str
+    as_of: dt.date
+    start_as_of: dt.date           # the previous quarter's end: changes are "本季"
+    now: pl.DataFrame              # township_indicators at as_of (with ALL)
+    start: pl.DataFrame            # township_indicators at start_as_of (with ALL)
+    ranked: pl.DataFrame           # rescored townships with county_leader, weakest, move columns
+    contributions: pl.DataFrame    # ranking_weights.contributions at as_of
+    income_benchmark_pct: float
+
+
+def map_image(now: pl.DataFrame, boundaries: pl.DataFrame, key: str = "target_progress_pct") -> bytes | None:
+    """The 挂图作战 map of the quarter as a PNG (kaleido, offline); None without boundaries."""
+    if boundaries.height == 0:
+        return None
+    from components.map_export import map_png
+    from components.map_figures import township_map
+
+    return map_png(township_map(now, boundaries, key), width=1600, height=1000)
+
+
+def build_deck(data: DeckInput, *, township_slides: list[str] | None = None, map_png: bytes | None = None) -> bytes:
+    """The deck as .pptx bytes; township_slides: 乡镇代码 that get a slide of their own."""
+    prs = Presentation()
+    prs.slide_width, prs.slide_height = WIDTH, HEIGHT
+    towns = data.now.filter(pl.col("township_code") != "ALL").sort("township_code")
+
+    _title_slide(prs, f"{data.quarter_label}脱贫攻坚讲评",
+                 f"数据截止 {data.as_of:%Y年%m月%d日}　·　本季变化对比 {data.start_as_of:%Y年%m月%d日}",
+                 "开场：说明数据截止日期与口径（DESIGN.md 指标定义），本季变化均与上季末对比。")
+    _kpi_slide(prs, data)
+    _map_slide(prs, data, towns, map_png)
+    _rise_fall_slide(prs, data, towns)
+    _funds_slide(prs, towns)
+    _projects_slide(prs, towns)
+    _ranking_slide(prs, data)
+    for code in township_slides or []:
+        _township_slide(prs, data, code)
+    buffer = io.BytesIO()
+    prs.save(buffer)
+    return buffer.getvalue()
+
+
+# --- slides -------------------------------------------------------------------------------------------------
+
+def _title_slide(prs, title: str, subtitle: str, notes: str) -> None:
+    slide = prs.slides.add_slide(prs.slide_layouts[0])
+    slide.shapes.title.text = title
+    slide.placeholders[1].text = subtitle
+    for shape, top, height in ((slide.shapes.title, Inches(2.0), Inches(1.6)),
+                               (slide.placeholders[1], Inches(3.9), Inches(1.4))):
+        shape.left, shape.width, shape.top, shape.height = Inches(0.8), WIDTH - Inches(1.6), top, height
+        _ea(shape.text_frame)
+    _notes(slide, notes)
+
+
+def _slide(prs, title: str, notes: str):
+    slide = prs.slides.add_slide(prs.slide_layouts[5])  # title only
+    slide.shapes.title.text = title
+    slide.shapes.title.left, slide.shapes.title.top = Inches(0.5), Inches(0.3)
+    slide.shapes.title.width, slide.shapes.title.height = WIDTH - Inches(1.0), Inches(1.0)
+    tf = slide.shapes.title.text_frame
+    tf.paragraphs[0].alignment = PP_ALIGN.LEFT
+    tf.paragraphs[0].runs[0].font.size = Pt(32)
+    tf.paragraphs[0].runs[0].font.bold = True
+    _ea(tf)
+    _notes(slide, notes)
+    return slide
+
+
+def _kpi_slide(prs, data: DeckInput) -> None:
+    a = data.now.filter(pl.col("township_code") == "ALL").row(0, named=True)
+    b = data.start.filter(pl.col("township_code") == "ALL").row(0, named=True)
+    slide = _slide(prs, "全县主要指标", "逐项讲：贫困人口和发生率看“一降”，收入增幅看“一升”，"
+                                      "年度目标进度对照时间进度，资金结余率越低越好，项目完工率看建设进度。")
+    rows = [("指标", f"上季末（{data.start_as_of:%m月%d日}）", f"本期（{data.as_of:%m月%d日}）", "本季变化")]
+    for key in KPI_KEYS:
+        m = METRICS[key]
+        change = None if a[key] is None or b[key] is None else a[key] - b[key]
+        unit = "个百分点" if m.unit == "%" else m.unit
+        rows.append((m.label, m.format(b[key]), m.format(a[key]),
+                     "—" if change is None else f"{change:+,.{m.precision}f} {unit}"))
+    _table(slide, rows, Inches(0.8), Inches(1.5), WIDTH - Inches(1.6), Inches(5.2), size=20)
+
+
+def _map_slide(prs, data: DeckInput, towns: pl.DataFrame, map_png: bytes | None) -> None:
+    slide = _slide(prs, "挂图作战：各乡镇贫困发生率", "地图按乡镇贫困发生率着色；右侧为同一数据的柱状图，可直接改样式。")
+    left, top, width, height = Inches(0.5), Inches(1.4), Inches(6.2), Inches(5.7)
+    if map_png:
+        slide.shapes.add_picture(io.BytesIO(map_png), left, top, width=width)
+    else:
+        box = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, left, top, width, height)
+        box.fill.solid()
+        box.fill.fore_color.rgb = RGBColor(0xEC, 0xEF, 0xF1)
+        box.line.color.rgb = GREY
+        box.text_frame.text = MAP_PLACEHOLDER
+        box.text_frame.word_wrap = True
+        box.text_frame.paragraphs[0].runs[0].font.size = Pt(18)
+        box.text_frame.paragraphs[0].runs[0].font.color.rgb = RGBColor(0x45, 0x5A, 0x64)
+        _ea(box.text_frame)
+    rows = towns.sort("incidence_pct", descending=True, nulls_last=True)
+    chart = _chart(slide, XL_CHART_TYPE.BAR_CLUSTERED, rows["township_name"].to_list(),
+                   {"贫困发生率（%）": rows["incidence_pct"].fill_null(0).round(2).to_list()},
+                   Inches(7.0), top, Inches(5.9), height, number_format='0.00"%"')
+    chart.plots[0].series[0].format.fill.solid()
+    chart.plots[0].series[0].format.fill.fore_color.rgb = BAD
+    chart.category_axis.reverse_order = True
+
+
+def _rise_fall_slide(prs, data: DeckInput, towns: pl.DataFrame) -> None:
+    county = data.now.filter(pl.col("township_code") == "ALL").row(0, named=True)
+    drop = county["incidence_drop_pp"]
+    growth = county["income_growth_pct"]
+    slide = _slide(prs, "一升一降", f"全县贫困发生率较上年末下降 {drop or 0:.2f} 个百分点；建档立卡户人均纯收入增幅 "
+                               f"{growth or 0:.1f}%（对照线 {data.income_benchmark_pct:g}%）。点名增幅低于对照线的乡镇。")
+    names = towns["township_name"].to_list()
+    c1 = _chart(slide, XL_CHART_TYPE.BAR_CLUSTERED, names,
+                {"一降（个百分点）": towns["incidence_drop_pp"].fill_null(0).round(2).to_list()},
+                Inches(0.4), Inches(1.4), Inches(6.2), Inches(5.8), number_format="0.00", title="一降：发生率较上年末下降（个百分点）")
+    c2 = _chart(slide, XL_CHART_TYPE.BAR_CLUSTERED, names,
+                {"一升（%）": towns["income_growth_pct"].fill_null(0).round(1).to_list()},
+                Inches(6.8), Inches(1.4), Inches(6.2), Inches(5.8), number_format='0.0"%"', title="一升：人均纯收入增幅（%）")
+    for chart, colour in ((c1, BLUE), (c2, GOOD)):
+        chart.category_axis.reverse_order = True
+        chart.plots[0].series[0].format.fill.solid()
+        chart.plots[0].series[0].format.fill.fore_color.rgb = colour
+
+
+def _funds_slide(prs, towns: pl.DataFrame) -> None:
+    rows = towns.sort("allocated_wan", descending=True)
+    alloc, spent = rows["allocated_wan"].sum(), rows["spent_wan"].sum()
+    rate = 100 * (alloc - spent) / alloc if alloc else None
+    slide = _slide(prs, "资金下达与支出（本年度项目，万元）",
+                   f"全县本年度项目下达 {alloc:,.1f} 万元，支出 {spent:,.1f} 万元，"
+                   f"结余率 {'—' if rate is None else f'{rate:.1f}%'}。点名结余率高、资金沉淀的乡镇。")
+    chart = _chart(slide, XL_CHART_TYPE.COLUMN_CLUSTERED, rows["township_name"].to_list(),
+                   {"下达": rows["allocated_wan"].round(1).to_list(), "支出": rows["spent_wan"].round(1).to_list()},
+                   Inches(0.5), Inches(1.4), WIDTH - Inches(1.0), Inches(5.8), number_format="#,##0.0", legend=True)
+    for series, colour in zip(chart.plots[0].series, (GREY, BLUE)):
+        series.format.fill.solid()
+        series.format.fill.fore_color.rgb = colour
+
+
+def _projects_slide(prs, towns: pl.DataFrame) -> None:
+    rows = towns.sort("projects", descending=True)
+    open_in_time = (rows["projects"] - rows["projects_completed"] - rows["overdue_projects"]).to_list()
+    slide = _slide(prs, "本年度项目进展（个）",
+                   f"全县本年度项目 {rows['projects'].sum()} 个，已完工 {rows['projects_completed'].sum()} 个，"
+                   f"逾期 {rows['overdue_projects'].sum()} 个。逾期项目逐个说明原因和完工时限。")
+    chart = _chart(slide, XL_CHART_TYPE.COLUMN_STACKED, rows["township_name"].to_list(),
+                   {"已完工": rows["projects_completed"].to_list(), "在建（未逾期）": open_in_time,
+                    "逾期": rows["overdue_projects"].to_list()},
+                   Inches(0.5), Inches(1.4), WIDTH - Inches(1.0), Inches(5.8), number_format="0", legend=True)
+    for series, colour in zip(chart.plots[0].series, (GOOD, GREY, BAD)):
+        series.format.fill.solid()
+        series.format.fill.fore_color.rgb = colour
+
+
+def _ranking_slide(prs, data: DeckInput) -> None:
+    rows = data.ranked.sort("rank")
+    red, black = rows.head(3), rows.tail(3).reverse()
+
+    def names(frame):
+        return "、".join(f"{r['township_name']}（{r['score']:.1f}，联系县领导 {r.get('county_leader') or '未填'}）"
+                        for r in frame.iter_rows(named=True))
+
+    slide = _slide(prs, "乡镇综合排名", f"红榜：{names(red)}。黑榜：{names(black)}。"
+                                     "黑榜乡镇说明最拉分的指标和整改措施。")
+    chart = _chart(slide, XL_CHART_TYPE.BAR_CLUSTERED, [f"{r}. {n}" for r, n in zip(rows["rank"], rows["township_name"])],
+                   {"综合得分": rows["score"].round(1).to_list()},
+                   Inches(0.4), Inches(1.4), Inches(8.2), Inches(5.8), number_format="0.0")
+    chart.category_axis.reverse_order = True
+    series = chart.plots[0].series[0]
+    for i in range(rows.height):
+        point = series.points[i]
+        point.format.fill.solid()
+        point.format.fill.fore_color.rgb = GOOD if i < 3 else (BAD if i >= rows.height - 3 else GREY)
+    box = slide.shapes.add_textbox(Inches(8.9), Inches(1.6), Inches(4.0), Inches(5.4)).text_frame
+    box.word_wrap = True
+    _lines(box, [("红榜", GOOD, True)] + [(f"{r['rank']}. {r['township_name']}　{r['score']:.1f} 分", None, False)
+                                         for r in red.iter_rows(named=True)]
+           + [("", None, False), ("黑榜", BAD, True)]
+           + [(f"{r['rank']}. {r['township_name']}　{r['score']:.1f} 分", None, False) for r in black.iter_rows(named=True)])
+
+
+def _township_slide(prs, data: DeckInput, code: str) -> None:
+    rows = data.ranked.filter(pl.col("township_code") == code)
+    if not rows.height:
+        return
+    r = rows.row(0, named=True)
+    a = data.now.filter(pl.col("township_code") == code).row(0, named=True)
+    county = data.now.filter(pl.col("township_code") == "ALL").row(0, named=True)
+    slide = _slide(prs, f"{r['township_name']}：综合排名第 {r['rank']} 名，{r['score']:.1f} 分",
+                   f"联系县领导：{r.get('county_leader') or '未填'}。失分最多的是「{r.get('weakest') or '—'}」，"
+                   "请乡镇说明原因和下季度措施。")
+    table = [("指标", r["township_name"], "全县")]
+    for key in KPI_KEYS + ("overdue_projects",):
+        m = METRICS[key]
+        table.append((m.label, m.format(a[key]), m.format(county[key])))
+    _table(slide, table, Inches(0.5), Inches(1.5), Inches(5.6), Inches(5.2), size=16)
+    parts = data.contributions.filter(pl.col("township_code") == code).sort("order")
+    chart = _chart(slide, XL_CHART_TYPE.BAR_STACKED, parts["label"].to_list(),
+                   {"得分": parts["points"].round(1).to_list(), "失分": parts["lost"].round(1).to_list()},
+                   Inches(6.4), Inches(1.4), Inches(6.5), Inches(5.6), number_format="0.0", legend=True,
+                   title="各项得分与失分（分）")
+    chart.category_axis.reverse_order = True
+    for series, colour in zip(chart.plots[0].series, (GOOD, BAD)):
+        series.format.fill.solid()
+        series.format.fill.fore_color.rgb = colour
+
+
+# --- helpers ------------------------------------------------------------------------------------------------
+
+def _chart(slide, kind, categories, series: dict[str, list], x, y, cx, cy, *, number_format: str,
+           legend: bool = False, title: str | None = None):
+    data = CategoryChartData(number_format=number_format)
+    data.categories = categories
+    for name, values in series.items():
+        data.add_series(name, values)
+    chart = slide.shapes.add_chart(kind, x, y, cx, cy, data).chart
+    chart.font.size = Pt(12)
+    chart.font.name = FONT
+    chart.has_legend = legend
+    if legend:
+        chart.legend.position = XL_LEGEND_POSITION.TOP
+        chart.legend.include_in_layout = False
+    plot = chart.plots[0]
+    plot.has_data_labels = True
+    plot.data_labels.number_format = number_format
+    plot.data_labels.number_format_is_linked = False
+    plot.data_labels.font.size = Pt(10)
+    if title:
+        chart.has_title = True
+        chart.chart_title.text_frame.text = title
+        chart.chart_title.text_frame.paragraphs[0].runs[0].font.size = Pt(14)
+        _ea(chart.chart_title.text_frame)
+    else:
+        chart.has_title = False
+    return chart
+
+
+def _table(slide, rows, x, y, cx, cy, *, size: int) -> None:
+    shape = slide.shapes.add_table(len(rows), len(rows[0]), x, y, cx, Emu(int(cy)))
+    for i, row in enumerate(rows):
+        for j, text in enumerate(row):
+            cell = shape.table.cell(i, j)
+            cell.text = str(text)
+            run = cell.text_frame.paragraphs[0].runs[0]
+            run.font.size = Pt(size)
+            run.font.bold = i == 0
+            _ea(cell.text_frame)
+
+
+def _lines(tf, lines) -> None:
+    for i, (text, colour, bold) in enumerate(lines):
+        p = tf.paragraphs[0] if i == 0 else tf.add_paragraph()
+        run = p.add_run()
+        run.text = text
+        run.font.size = Pt(22 if bold else 18)
+        run.font.bold = bold
+        if colour is not None:
+            run.font.color.rgb = colour
+    _ea(tf)
+
+
+def _ea(text_frame) -> None:
+    """Set the East Asian typeface on every run, which is what PowerPoint uses for Chinese."""
+    for p in text_frame.paragraphs:
+        for run in p.runs:
+            rpr = run._r.get_or_add_rPr()
+            ea = rpr.find(qn("a:ea"))
+            if ea is None:
+                ea = rpr.makeelement(qn("a:ea"), {})
+                rpr.append(ea)
+            ea.set("typeface", FONT)
+
+
+def _notes(slide, text: str) -> None:
+    slide.notes_slide.notes_text_frame.text = text

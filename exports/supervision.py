@@ -1,0 +1,91 @@
+"""督办事项: the short list of things the county wants fixed, generated from the data — a pure function.
+
+Each item names the township that answers for it and its 联系县领导, so the weekly meeting can assign it.
+Rules (thresholds are arguments so a test can pin them; the page passes the config):
+- 逾期项目: a township with projects overdue by more than `overdue_days` days (and how many became
+  overdue this week);
+- 任务滞后: a lagging township (target progress behind time progress by more than the lag threshold);
+- 资金结余: a township whose 资金结余率 is above the county's by more than `balance_margin_pp`;
+- 沉淀资金: a township with idle funds (allocated more than N days ago, less than the ratio spent);
+- 产业资金: a township whose industry share is under the policy line.
+No Streamlit, no database: frames in, a frame out.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+KIND_ORDER = ("逾期项目", "任务滞后", "资金结余", "沉淀资金", "产业资金")
+COLUMNS = {"kind": pl.String, "township_code": pl.String, "township_name": pl.String,
+           "county_leader": pl.String, "text": pl.String, "severity": pl.Float64}
+
+
+def supervision_items(indicators: pl.DataFrame, overdue: pl.DataFrame, idle: pl.DataFrame,
+                      leaders: pl.DataFrame, *, overdue_days: int = 30, balance_margin_pp: float = 20.0,
+                      industry_share_min_pct: float = 60.0, idle_days: int = 90,
+                      idle_ratio: float = 0.2) -> pl.DataFrame:
+    """督办事项 at D, most urgent kind first, then the biggest problem first within a kind.
+
+    indicators: township_indicators at D (township rows and the ALL row); overdue: weekly_overdue_projects;
+    idle: weekly_idle_funds; leaders: townships (township_code, township_name, county_leader).
+    """
+    names = dict(zip(leaders["township_code"], leaders["township_name"]))
+    leader = dict(zip(leaders["township_code"], leaders["county_leader"]))
+    items: list[dict] = []
+
+    def add(kind: str, code: str, text: str, severity: float) -> None:
+        items.append({"kind": kind, "township_code": code, "township_name": names.get(code, code),
+                      "county_leader": leader.get(code), "text": text, "severity": float(severity)})
+
+    if overdue.height:
+        late = (overdue.group_by("township_code")
+                .agg(long=(pl.col("days_overdue") > overdue_days).sum(),
+                     new=(~pl.col("overdue_last_week").fill_null(False)).sum(),
+                     worst=pl.col("days_overdue").max()))
+        for row in late.iter_rows(named=True):
+            if row["long"] == 0:
+                continue
+            extra = f"（本周新增逾期 {row['new']} 个）" if row["new"] else ""
+            add("逾期项目", row["township_code"],
+                f"{names.get(row['township_code'])} {row['long']} 个项目逾期超过{overdue_days}天，"
+                f"最长已逾期 {row['worst']} 天{extra}", row["long"])
+
+    towns = indicators.filter(pl.col("township_code") != "ALL")
+    county = indicators.filter(pl.col("township_code") == "ALL")
+    county_balance = county["balance_rate_pct"][0] if county.height else None
+
+    for row in towns.filter(pl.col("lagging")).iter_rows(named=True):
+        gap = row["time_progress_pct"] - row["target_progress_pct"]
+        add("任务滞后", row["township_code"],
+            f"{row['township_name']} 年度减贫任务进度 {row['target_progress_pct']:.1f}%，落后时间进度 "
+            f"{gap:.1f} 个百分点（已脱贫 {row['exited_persons_ytd']:,} / 计划 {row['target_exit_persons']:,} 人）",
+            gap)
+
+    if county_balance is not None:
+        high = towns.filter(pl.col("balance_rate_pct") > county_balance + balance_margin_pp)
+        for row in high.iter_rows(named=True):
+            add("资金结余", row["township_code"],
+                f"{row['township_name']} 资金结余率 {row['balance_rate_pct']:.0f}%，高于全县（{county_balance:.0f}%）"
+                f"，下达 {row['allocated_wan']:,.1f} 万元仅支出 {row['spent_wan']:,.1f} 万元",
+                row["balance_rate_pct"] - county_balance)
+
+    if idle.height:
+        sums = idle.group_by("township_code").agg(n=pl.len(), wan=pl.col("idle_wan").sum())
+        for row in sums.iter_rows(named=True):
+            add("沉淀资金", row["township_code"],
+                f"{names.get(row['township_code'])} {row['n']} 个项目资金沉淀 {row['wan']:,.1f} 万元"
+                f"（下达超过{idle_days}天、支出不足{idle_ratio * 100:.0f}%）", row["wan"])
+
+    low = towns.filter(pl.col("industry_share_pct") < industry_share_min_pct)
+    for row in low.iter_rows(named=True):
+        add("产业资金", row["township_code"],
+            f"{row['township_name']} 产业发展资金占比 {row['industry_share_pct']:.0f}%，低于 "
+            f"{industry_share_min_pct:g}% 的政策要求", industry_share_min_pct - row["industry_share_pct"])
+
+    if not items:
+        return pl.DataFrame(schema=COLUMNS)
+    order = {kind: i for i, kind in enumerate(KIND_ORDER)}
+    return (pl.DataFrame(items, schema=COLUMNS)
+            .with_columns(_kind_order=pl.col("kind").replace_strict(order, return_dtype=pl.Int32))
+            .sort(["_kind_order", "severity", "township_code"], descending=[False, True, False])
+            .drop("_kind_order"))

@@ -1,0 +1,42 @@
+-- 标题：已脱贫但"两不愁三保障"未全部达标
+-- 简称：三保障缺口
+-- 严重程度：高
+-- 对象：户
+-- 说明：脱贫须同时做到不愁吃、不愁穿，义务教育、基本医疗、住房安全和饮水安全有保障。截止日期时已脱贫的户，
+--   任何一项为"否"都说明要么脱贫不实，要么保障情况没有及时更新。
+-- 参数：$as_of DATE（数据截止日期）；$township VARCHAR（乡镇代码，'ALL' = 全县）。
+-- 结果：每个问题户一行（统一列，见 digital_exit.sql），detail 列出未达标的项目。
+-- scope: township
+WITH params AS (
+    SELECT CAST($as_of AS DATE) AS d
+),
+status_at_d AS (  -- the last event on or before D; same-day events apply in the order 纳入, 脱贫, 返贫, 清退
+    SELECT e.household_id, arg_max(e.event, (e.date, e.event_order)) AS event,
+           max(e.date) FILTER (WHERE e.event = '脱贫') AS last_exit
+    FROM household_events e, params p
+    WHERE e.date <= p.d
+    GROUP BY e.household_id
+),
+guarantee_gaps AS (
+    SELECT household_id,
+           concat_ws('、',
+                     CASE WHEN NOT food_clothing THEN '吃穿不愁' END,
+                     CASE WHEN NOT education THEN '义务教育有保障' END,
+                     CASE WHEN NOT medical THEN '基本医疗有保障' END,
+                     CASE WHEN NOT housing THEN '住房安全有保障' END,
+                     CASE WHEN NOT water THEN '饮水安全有保障' END) AS gaps
+    FROM households
+    WHERE NOT (food_clothing AND education AND medical AND housing AND water)
+)
+SELECT v.township_code, t.township_name, v.village_code, v.village_name,
+       h.household_id AS record_id, CAST(NULL AS VARCHAR) AS record_name,
+       h.head_name AS person_name, h.head_id_number AS id_number, h.helper,
+       format('{} 脱贫，但「{}」为"否"', strftime(s.last_exit, '%Y-%m-%d'), g.gaps) AS detail
+FROM status_at_d s
+JOIN guarantee_gaps g USING (household_id)
+JOIN households h USING (household_id)
+JOIN villages v USING (village_code)
+JOIN townships t USING (township_code)
+WHERE s.event = '脱贫'
+  AND ($township = 'ALL' OR v.township_code = $township)
+ORDER BY v.township_code, v.village_code, h.household_id

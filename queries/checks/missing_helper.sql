@@ -1,0 +1,32 @@
+-- 标题：未落实帮扶责任人
+-- 简称：无帮扶人
+-- 严重程度：中
+-- 对象：户
+-- 说明：在册户（未脱贫或已脱贫，脱贫不脱帮扶）没有填写帮扶责任人。每户都要有结对帮扶干部，
+--   缺了就说明"结对帮扶全覆盖"有漏洞，或者台账没有更新。
+-- 参数：$as_of DATE（数据截止日期）；$township VARCHAR（乡镇代码，'ALL' = 全县）。
+-- 结果：每个问题户一行（统一列，见 digital_exit.sql）。
+-- scope: township
+WITH params AS (
+    SELECT CAST($as_of AS DATE) AS d
+),
+status_at_d AS (  -- the last event on or before D; same-day events apply in the order 纳入, 脱贫, 返贫, 清退
+    SELECT e.household_id, arg_max(e.event, (e.date, e.event_order)) AS event
+    FROM household_events e, params p
+    WHERE e.date <= p.d
+    GROUP BY e.household_id
+),
+registered AS (  -- 在册: 未脱贫 (纳入, 返贫) or 已脱贫 (脱贫) at D
+    SELECT household_id, event FROM status_at_d WHERE event IN ('纳入', '脱贫', '返贫')
+)
+SELECT v.township_code, t.township_name, v.village_code, v.village_name,
+       h.household_id AS record_id, CAST(NULL AS VARCHAR) AS record_name,
+       h.head_name AS person_name, h.head_id_number AS id_number, h.helper,
+       format('{}户未填写帮扶责任人', CASE WHEN r.event = '脱贫' THEN '已脱贫' ELSE '未脱贫' END) AS detail
+FROM registered r
+JOIN households h USING (household_id)
+JOIN villages v USING (village_code)
+JOIN townships t USING (township_code)
+WHERE nullif(trim(h.helper), '') IS NULL
+  AND ($township = 'ALL' OR v.township_code = $township)
+ORDER BY v.township_code, v.village_code, h.household_id

@@ -1,0 +1,562 @@
+-- 数据质量：每个乡镇在截止日期 D 的核查问题数（全部规则）与每百户问题数，末行为全县（ALL）。
+-- 每百户问题数 = 100 × 问题数 ÷ 在册户数（未脱贫或已脱贫的户）；越低越好。综合排名可按
+-- data/checks.toml [quality].ranking_weight 计入（默认 0，见 checks_registry.weigh_data_quality）。
+-- 本文件由 queries/checks_registry.py 根据 queries/checks/*.sql 生成，请勿手改；
+-- 修改或增加规则后运行 `python -m queries.checks_registry` 重新生成（测试会检查是否最新）。
+-- 参数：$as_of, $collective_income_min_wan, $exit_incidence_max_pct, $income_jump_factor, $line_years, $line_yuan, $max_age_years, $school_age_max, $school_age_min, $vague_causes（见 queries/checks_registry.rule_params）。
+-- 结果：township_code, township_name, households, issues, issues_per_100_households。
+WITH issues AS (  -- one row per flagged record of every rule
+    SELECT 'digital_exit' AS rule_id, township_code FROM (
+        WITH params AS (
+            SELECT CAST($as_of AS DATE) AS d, year(CAST($as_of AS DATE)) AS y
+        ),
+        status_at_d AS (  -- the last event on or before D; same-day events apply in the order 纳入, 脱贫, 返贫, 清退
+            SELECT e.household_id, arg_max(e.event, (e.date, e.event_order)) AS event,
+                   max(e.date) FILTER (WHERE e.event = '脱贫') AS last_exit
+            FROM household_events e, params p
+            WHERE e.date <= p.d
+            GROUP BY e.household_id
+        ),
+        poverty_lines AS (
+            SELECT unnest($line_years) AS year, unnest($line_yuan) AS line_yuan
+        ),
+        latest_income AS (
+            SELECT i.household_id, max(i.year) AS year, CAST(arg_max(i.income_per_capita, i.year) AS DOUBLE) AS income
+            FROM incomes i, params p
+            WHERE i.year <= p.y
+            GROUP BY i.household_id
+        ),
+        income_vs_line AS (
+            SELECT li.household_id, li.year, li.income, pl.line_yuan
+            FROM latest_income li ASOF JOIN poverty_lines pl ON li.year >= pl.year
+        )
+        SELECT v.township_code, t.township_name, v.village_code, v.village_name,
+               h.household_id AS record_id, CAST(NULL AS VARCHAR) AS record_name,
+               h.head_name AS person_name, h.head_id_number AS id_number, h.helper,
+               format('{} 脱贫；{}{} 年人均纯收入 {:,.0f} 元，低于当年扶贫标准 {:,.0f} 元',
+                      strftime(s.last_exit, '%Y-%m-%d'),
+                      CASE WHEN iv.year < p.y THEN format('{} 年无收入记录，', p.y) ELSE '' END,
+                      iv.year, iv.income, iv.line_yuan) AS detail
+        FROM params p, status_at_d s
+        JOIN income_vs_line iv USING (household_id)
+        JOIN households h USING (household_id)
+        JOIN villages v USING (village_code)
+        JOIN townships t USING (township_code)
+        WHERE s.event = '脱贫' AND iv.income < iv.line_yuan
+          AND ('ALL' = 'ALL' OR v.township_code = 'ALL')
+        ORDER BY v.township_code, v.village_code, h.household_id
+    )
+    UNION ALL
+    SELECT 'exit_without_guarantees' AS rule_id, township_code FROM (
+        WITH params AS (
+            SELECT CAST($as_of AS DATE) AS d
+        ),
+        status_at_d AS (  -- the last event on or before D; same-day events apply in the order 纳入, 脱贫, 返贫, 清退
+            SELECT e.household_id, arg_max(e.event, (e.date, e.event_order)) AS event,
+                   max(e.date) FILTER (WHERE e.event = '脱贫') AS last_exit
+            FROM household_events e, params p
+            WHERE e.date <= p.d
+            GROUP BY e.household_id
+        ),
+        guarantee_gaps AS (
+            SELECT household_id,
+                   concat_ws('、',
+                             CASE WHEN NOT food_clothing THEN '吃穿不愁' END,
+                             CASE WHEN NOT education THEN '义务教育有保障' END,
+                             CASE WHEN NOT medical THEN '基本医疗有保障' END,
+                             CASE WHEN NOT housing THEN '住房安全有保障' END,
+                             CASE WHEN NOT water THEN '饮水安全有保障' END) AS gaps
+            FROM households
+            WHERE NOT (food_clothing AND education AND medical AND housing AND water)
+        )
+        SELECT v.township_code, t.township_name, v.village_code, v.village_name,
+               h.household_id AS record_id, CAST(NULL AS VARCHAR) AS record_name,
+               h.head_name AS person_name, h.head_id_number AS id_number, h.helper,
+               format('{} 脱贫，但「{}」为"否"', strftime(s.last_exit, '%Y-%m-%d'), g.gaps) AS detail
+        FROM status_at_d s
+        JOIN guarantee_gaps g USING (household_id)
+        JOIN households h USING (household_id)
+        JOIN villages v USING (village_code)
+        JOIN townships t USING (township_code)
+        WHERE s.event = '脱贫'
+          AND ('ALL' = 'ALL' OR v.township_code = 'ALL')
+        ORDER BY v.township_code, v.village_code, h.household_id
+    )
+    UNION ALL
+    SELECT 'cause_health_mismatch' AS rule_id, township_code FROM (
+        WITH params AS (
+            SELECT CAST($as_of AS DATE) AS d
+        ),
+        status_at_d AS (  -- the last event on or before D; same-day events apply in the order 纳入, 脱贫, 返贫, 清退
+            SELECT e.household_id, arg_max(e.event, (e.date, e.event_order)) AS event
+            FROM household_events e, params p
+            WHERE e.date <= p.d
+            GROUP BY e.household_id
+        ),
+        registered AS (  -- 在册: 未脱贫 (纳入, 返贫) or 已脱贫 (脱贫) at D
+            SELECT household_id FROM status_at_d WHERE event IN ('纳入', '脱贫', '返贫')
+        ),
+        member_health AS (
+            SELECT household_id,
+                   count(*) FILTER (WHERE health IN ('长期慢性病', '患有大病')) AS ill,
+                   count(*) FILTER (WHERE health = '残疾') AS disabled
+            FROM household_members
+            GROUP BY household_id
+        )
+        SELECT v.township_code, t.township_name, v.village_code, v.village_name,
+               h.household_id AS record_id, CAST(NULL AS VARCHAR) AS record_name,
+               h.head_name AS person_name, h.head_id_number AS id_number, h.helper,
+               CASE WHEN h.main_cause = '因病' THEN '主要致贫原因为「因病」，家庭成员中没有长期慢性病或患有大病的人'
+                    ELSE '主要致贫原因为「因残」，家庭成员中没有残疾人' END AS detail
+        FROM registered r
+        JOIN households h USING (household_id)
+        JOIN member_health mh USING (household_id)
+        JOIN villages v USING (village_code)
+        JOIN townships t USING (township_code)
+        WHERE ((h.main_cause = '因病' AND mh.ill = 0) OR (h.main_cause = '因残' AND mh.disabled = 0))
+          AND ('ALL' = 'ALL' OR v.township_code = 'ALL')
+        ORDER BY v.township_code, v.village_code, h.household_id
+    )
+    UNION ALL
+    SELECT 'income_jump' AS rule_id, township_code FROM (
+        WITH params AS (
+            SELECT CAST($as_of AS DATE) AS d, year(CAST($as_of AS DATE)) AS y
+        ),
+        status_at_d AS (  -- the last event on or before D; same-day events apply in the order 纳入, 脱贫, 返贫, 清退
+            SELECT e.household_id, arg_max(e.event, (e.date, e.event_order)) AS event
+            FROM household_events e, params p
+            WHERE e.date <= p.d
+            GROUP BY e.household_id
+        ),
+        registered AS (  -- 在册: 未脱贫 (纳入, 返贫) or 已脱贫 (脱贫) at D
+            SELECT household_id FROM status_at_d WHERE event IN ('纳入', '脱贫', '返贫')
+        ),
+        latest_year AS (
+            SELECT i.household_id, max(i.year) AS year
+            FROM incomes i, params p
+            WHERE i.year <= p.y
+            GROUP BY i.household_id
+        ),
+        year_on_year AS (
+            SELECT ly.household_id, ly.year,
+                   CAST(cur.income_per_capita AS DOUBLE) AS income, CAST(prev.income_per_capita AS DOUBLE) AS income_prev
+            FROM latest_year ly
+            JOIN incomes cur ON cur.household_id = ly.household_id AND cur.year = ly.year
+            JOIN incomes prev ON prev.household_id = ly.household_id AND prev.year = ly.year - 1
+        )
+        SELECT v.township_code, t.township_name, v.village_code, v.village_name,
+               h.household_id AS record_id, CAST(NULL AS VARCHAR) AS record_name,
+               h.head_name AS person_name, h.head_id_number AS id_number, h.helper,
+               CASE WHEN y.income_prev = 0 THEN format('{} 年人均纯收入为 0 元，{} 年为 {:,.0f} 元', y.year - 1, y.year, y.income)
+                    ELSE format('人均纯收入 {} 年 {:,.0f} 元 → {} 年 {:,.0f} 元（{}）', y.year - 1, y.income_prev, y.year,
+                                y.income, CASE WHEN y.income > y.income_prev
+                                               THEN format('增至 {:.1f} 倍', y.income / y.income_prev)
+                                               ELSE format('降至 {:.0f}%', 100 * y.income / y.income_prev) END)
+               END AS detail
+        FROM year_on_year y
+        JOIN registered USING (household_id)
+        JOIN households h USING (household_id)
+        JOIN villages v USING (village_code)
+        JOIN townships t USING (township_code)
+        WHERE (y.income > $income_jump_factor * y.income_prev OR y.income * $income_jump_factor < y.income_prev)
+          AND ('ALL' = 'ALL' OR v.township_code = 'ALL')
+        ORDER BY v.township_code, v.village_code, h.household_id
+    )
+    UNION ALL
+    SELECT 'labor_exceeds_size' AS rule_id, township_code FROM (
+        WITH params AS (
+            SELECT CAST($as_of AS DATE) AS d
+        ),
+        status_at_d AS (  -- the last event on or before D; same-day events apply in the order 纳入, 脱贫, 返贫, 清退
+            SELECT e.household_id, arg_max(e.event, (e.date, e.event_order)) AS event
+            FROM household_events e, params p
+            WHERE e.date <= p.d
+            GROUP BY e.household_id
+        ),
+        registered AS (  -- 在册: 未脱贫 (纳入, 返贫) or 已脱贫 (脱贫) at D
+            SELECT household_id FROM status_at_d WHERE event IN ('纳入', '脱贫', '返贫')
+        )
+        SELECT v.township_code, t.township_name, v.village_code, v.village_name,
+               h.household_id AS record_id, CAST(NULL AS VARCHAR) AS record_name,
+               h.head_name AS person_name, h.head_id_number AS id_number, h.helper,
+               format('劳动力 {} 人，家庭人口仅 {} 人', h.labor_count, h.size) AS detail
+        FROM registered r
+        JOIN households h USING (household_id)
+        JOIN villages v USING (village_code)
+        JOIN townships t USING (township_code)
+        WHERE h.labor_count > h.size
+          AND ('ALL' = 'ALL' OR v.township_code = 'ALL')
+        ORDER BY v.township_code, v.village_code, h.household_id
+    )
+    UNION ALL
+    SELECT 'missing_cause' AS rule_id, township_code FROM (
+        WITH params AS (
+            SELECT CAST($as_of AS DATE) AS d
+        ),
+        status_at_d AS (  -- the last event on or before D; same-day events apply in the order 纳入, 脱贫, 返贫, 清退
+            SELECT e.household_id, arg_max(e.event, (e.date, e.event_order)) AS event
+            FROM household_events e, params p
+            WHERE e.date <= p.d
+            GROUP BY e.household_id
+        ),
+        registered AS (  -- 在册: 未脱贫 (纳入, 返贫) or 已脱贫 (脱贫) at D
+            SELECT household_id FROM status_at_d WHERE event IN ('纳入', '脱贫', '返贫')
+        )
+        SELECT v.township_code, t.township_name, v.village_code, v.village_name,
+               h.household_id AS record_id, CAST(NULL AS VARCHAR) AS record_name,
+               h.head_name AS person_name, h.head_id_number AS id_number, h.helper,
+               CASE WHEN nullif(trim(h.main_cause), '') IS NULL THEN '主要致贫原因为空'
+                    ELSE format('主要致贫原因只填了「{}」，未写明具体原因', trim(h.main_cause)) END AS detail
+        FROM registered r
+        JOIN households h USING (household_id)
+        JOIN villages v USING (village_code)
+        JOIN townships t USING (township_code)
+        WHERE (nullif(trim(h.main_cause), '') IS NULL OR list_contains($vague_causes, trim(h.main_cause)))
+          AND ('ALL' = 'ALL' OR v.township_code = 'ALL')
+        ORDER BY v.township_code, v.village_code, h.household_id
+    )
+    UNION ALL
+    SELECT 'missing_helper' AS rule_id, township_code FROM (
+        WITH params AS (
+            SELECT CAST($as_of AS DATE) AS d
+        ),
+        status_at_d AS (  -- the last event on or before D; same-day events apply in the order 纳入, 脱贫, 返贫, 清退
+            SELECT e.household_id, arg_max(e.event, (e.date, e.event_order)) AS event
+            FROM household_events e, params p
+            WHERE e.date <= p.d
+            GROUP BY e.household_id
+        ),
+        registered AS (  -- 在册: 未脱贫 (纳入, 返贫) or 已脱贫 (脱贫) at D
+            SELECT household_id, event FROM status_at_d WHERE event IN ('纳入', '脱贫', '返贫')
+        )
+        SELECT v.township_code, t.township_name, v.village_code, v.village_name,
+               h.household_id AS record_id, CAST(NULL AS VARCHAR) AS record_name,
+               h.head_name AS person_name, h.head_id_number AS id_number, h.helper,
+               format('{}户未填写帮扶责任人', CASE WHEN r.event = '脱贫' THEN '已脱贫' ELSE '未脱贫' END) AS detail
+        FROM registered r
+        JOIN households h USING (household_id)
+        JOIN villages v USING (village_code)
+        JOIN townships t USING (township_code)
+        WHERE nullif(trim(h.helper), '') IS NULL
+          AND ('ALL' = 'ALL' OR v.township_code = 'ALL')
+        ORDER BY v.township_code, v.village_code, h.household_id
+    )
+    UNION ALL
+    SELECT 'member_count_mismatch' AS rule_id, township_code FROM (
+        WITH params AS (
+            SELECT CAST($as_of AS DATE) AS d
+        ),
+        status_at_d AS (  -- the last event on or before D; same-day events apply in the order 纳入, 脱贫, 返贫, 清退
+            SELECT e.household_id, arg_max(e.event, (e.date, e.event_order)) AS event
+            FROM household_events e, params p
+            WHERE e.date <= p.d
+            GROUP BY e.household_id
+        ),
+        registered AS (  -- 在册: 未脱贫 (纳入, 返贫) or 已脱贫 (脱贫) at D
+            SELECT household_id FROM status_at_d WHERE event IN ('纳入', '脱贫', '返贫')
+        ),
+        members_counted AS (
+            SELECT household_id, count(*) AS members FROM household_members GROUP BY household_id
+        )
+        SELECT v.township_code, t.township_name, v.village_code, v.village_name,
+               h.household_id AS record_id, CAST(NULL AS VARCHAR) AS record_name,
+               h.head_name AS person_name, h.head_id_number AS id_number, h.helper,
+               format('家庭人口数 {} 人，家庭成员表登记 {} 人', h.size, coalesce(mc.members, 0)) AS detail
+        FROM registered r
+        JOIN households h USING (household_id)
+        JOIN villages v USING (village_code)
+        JOIN townships t USING (township_code)
+        LEFT JOIN members_counted mc USING (household_id)
+        WHERE EXISTS (SELECT 1 FROM household_members)  -- the sheet is optional: no members at all means not imported
+          AND coalesce(mc.members, 0) <> h.size
+          AND ('ALL' = 'ALL' OR v.township_code = 'ALL')
+        ORDER BY v.township_code, v.village_code, h.household_id
+    )
+    UNION ALL
+    SELECT 'dropout_with_education_ok' AS rule_id, township_code FROM (
+        WITH params AS (
+            SELECT CAST($as_of AS DATE) AS d
+        ),
+        status_at_d AS (  -- the last event on or before D; same-day events apply in the order 纳入, 脱贫, 返贫, 清退
+            SELECT e.household_id, arg_max(e.event, (e.date, e.event_order)) AS event
+            FROM household_events e, params p
+            WHERE e.date <= p.d
+            GROUP BY e.household_id
+        ),
+        registered AS (  -- 在册: 未脱贫 (纳入, 返贫) or 已脱贫 (脱贫) at D
+            SELECT household_id FROM status_at_d WHERE event IN ('纳入', '脱贫', '返贫')
+        ),
+        dropouts AS (
+            SELECT m.household_id, m.name, m.id_number, m.relation,
+                   date_sub('year', CAST(try_strptime(CASE WHEN length(m.id_number) = 18 THEN m.id_number[7:14]
+                                                          ELSE '19' || m.id_number[7:12] END, '%Y%m%d') AS DATE), p.d) AS age
+            FROM household_members m JOIN registered USING (household_id), params p
+            WHERE m.schooling = '失学辍学'
+        )
+        SELECT v.township_code, t.township_name, v.village_code, v.village_name,
+               h.household_id AS record_id, CAST(NULL AS VARCHAR) AS record_name,
+               d.name AS person_name, d.id_number, h.helper,
+               format('{}（{}）失学辍学，但户"义务教育有保障"为"是"', d.relation,
+                      coalesce(CAST(d.age AS VARCHAR) || ' 岁', '出生日期无效')) AS detail
+        FROM dropouts d
+        JOIN households h USING (household_id)
+        JOIN villages v USING (village_code)
+        JOIN townships t USING (township_code)
+        WHERE (h.education AND (d.age IS NULL OR d.age BETWEEN $school_age_min AND $school_age_max))
+          AND ('ALL' = 'ALL' OR v.township_code = 'ALL')
+        ORDER BY v.township_code, v.village_code, h.household_id, d.id_number
+    )
+    UNION ALL
+    SELECT 'duplicate_id_number' AS rule_id, township_code FROM (
+        WITH params AS (
+            SELECT CAST($as_of AS DATE) AS d
+        ),
+        status_at_d AS (  -- the last event on or before D; same-day events apply in the order 纳入, 脱贫, 返贫, 清退
+            SELECT e.household_id, arg_max(e.event, (e.date, e.event_order)) AS event
+            FROM household_events e, params p
+            WHERE e.date <= p.d
+            GROUP BY e.household_id
+        ),
+        registered AS (  -- 在册: 未脱贫 (纳入, 返贫) or 已脱贫 (脱贫) at D
+            SELECT household_id FROM status_at_d WHERE event IN ('纳入', '脱贫', '返贫')
+        ),
+        persons AS (  -- heads and members of registered households; the head usually appears in both lists
+            SELECT household_id, head_name AS name, upper(head_id_number) AS id_number, '户主' AS relation
+            FROM households JOIN registered USING (household_id)
+            UNION ALL
+            SELECT household_id, name, upper(id_number), relation
+            FROM household_members JOIN registered USING (household_id)
+        ),
+        person_keys AS (  -- one row per person and household; 15-digit numbers compared as their 18-digit body
+            SELECT household_id, id_number,
+                   CASE WHEN length(id_number) = 15 THEN id_number[1:6] || '19' || id_number[7:15]
+                        ELSE id_number[1:17] END AS person_key,
+                   min(name) AS name, min(relation) AS relation
+            FROM persons
+            GROUP BY ALL
+        ),
+        shared_keys AS (
+            SELECT person_key, count(DISTINCT household_id) AS households,
+                   string_agg(DISTINCT household_id, '、' ORDER BY household_id) AS household_ids
+            FROM person_keys
+            GROUP BY person_key
+            HAVING count(DISTINCT household_id) > 1
+        )
+        SELECT v.township_code, t.township_name, v.village_code, v.village_name,
+               pk.household_id AS record_id, CAST(NULL AS VARCHAR) AS record_name,
+               pk.name AS person_name, pk.id_number, h.helper,
+               format('该户「{}」的身份证号同时登记在 {} 个户：{}', pk.relation, sk.households, sk.household_ids) AS detail
+        FROM person_keys pk
+        JOIN shared_keys sk USING (person_key)
+        JOIN households h USING (household_id)
+        JOIN villages v USING (village_code)
+        JOIN townships t USING (township_code)
+        WHERE ('ALL' = 'ALL' OR v.township_code = 'ALL')
+        ORDER BY pk.person_key, v.township_code, pk.household_id
+    )
+    UNION ALL
+    SELECT 'implausible_birth_date' AS rule_id, township_code FROM (
+        WITH params AS (
+            SELECT CAST($as_of AS DATE) AS d
+        ),
+        status_at_d AS (  -- the last event on or before D; same-day events apply in the order 纳入, 脱贫, 返贫, 清退
+            SELECT e.household_id, arg_max(e.event, (e.date, e.event_order)) AS event
+            FROM household_events e, params p
+            WHERE e.date <= p.d
+            GROUP BY e.household_id
+        ),
+        registered AS (  -- 在册: 未脱贫 (纳入, 返贫) or 已脱贫 (脱贫) at D
+            SELECT household_id FROM status_at_d WHERE event IN ('纳入', '脱贫', '返贫')
+        ),
+        persons AS (  -- heads and members of registered households, each (household, number) once
+            SELECT household_id, upper(id_number) AS id_number, min(name) AS name, min(relation) AS relation
+            FROM (
+                SELECT household_id, head_name AS name, head_id_number AS id_number, '户主' AS relation FROM households
+                UNION ALL
+                SELECT household_id, name, id_number, relation FROM household_members
+            ) JOIN registered USING (household_id)
+            GROUP BY ALL
+        ),
+        births AS (
+            SELECT *,
+                   CAST(try_strptime(CASE WHEN length(id_number) = 18 THEN id_number[7:14]
+                                          ELSE '19' || id_number[7:12] END, '%Y%m%d') AS DATE) AS born
+            FROM persons
+        ),
+        judged AS (
+            SELECT b.*, date_sub('year', b.born, p.d) AS age,
+                   CASE WHEN b.born IS NULL THEN '身份证号中的出生日期不是有效日期'
+                        WHEN b.born > current_date THEN format('出生日期 {} 晚于今天', strftime(b.born, '%Y-%m-%d'))
+                        WHEN date_sub('year', b.born, p.d) > $max_age_years
+                            THEN format('出生日期 {}，截止日期时 {} 岁，超过 {} 岁', strftime(b.born, '%Y-%m-%d'),
+                                        date_sub('year', b.born, p.d), $max_age_years)
+                   END AS problem
+            FROM births b, params p
+        )
+        SELECT v.township_code, t.township_name, v.village_code, v.village_name,
+               j.household_id AS record_id, CAST(NULL AS VARCHAR) AS record_name,
+               j.name AS person_name, j.id_number, h.helper,
+               format('{}：{}', j.relation, j.problem) AS detail
+        FROM judged j
+        JOIN households h USING (household_id)
+        JOIN villages v USING (village_code)
+        JOIN townships t USING (township_code)
+        WHERE j.problem IS NOT NULL
+          AND ('ALL' = 'ALL' OR v.township_code = 'ALL')
+        ORDER BY v.township_code, v.village_code, j.household_id, j.id_number
+    )
+    UNION ALL
+    SELECT 'village_exit_incidence' AS rule_id, township_code FROM (
+        WITH params AS (
+            SELECT CAST($as_of AS DATE) AS d, year(CAST($as_of AS DATE)) AS y
+        ),
+        status_at_d AS (  -- the last event on or before D; same-day events apply in the order 纳入, 脱贫, 返贫, 清退
+            SELECT e.household_id, arg_max(e.event, (e.date, e.event_order)) AS event
+            FROM household_events e, params p
+            WHERE e.date <= p.d
+            GROUP BY e.household_id
+        ),
+        exited_villages AS (
+            SELECT v.* FROM villages v, params p
+            WHERE v.is_poor_village AND v.exit_year <= p.y
+        ),
+        poor_persons AS (  -- 未脱贫 at D: last event 纳入 or 返贫
+            SELECT h.village_code, sum(h.size) AS persons
+            FROM households h JOIN status_at_d s USING (household_id)
+            WHERE s.event IN ('纳入', '返贫')
+            GROUP BY h.village_code
+        ),
+        village_incidence AS (
+            SELECT ev.*, coalesce(pp.persons, 0) AS poor,
+                   100.0 * coalesce(pp.persons, 0) / nullif(ev.rural_population, 0) AS incidence_pct
+            FROM exited_villages ev LEFT JOIN poor_persons pp USING (village_code)
+        )
+        SELECT vi.township_code, t.township_name, vi.village_code, vi.village_name,
+               vi.village_code AS record_id, vi.village_name AS record_name,
+               CAST(NULL AS VARCHAR) AS person_name, CAST(NULL AS VARCHAR) AS id_number,
+               vi.first_secretary AS helper,
+               format('{} 年出列；截止日期贫困人口 {} 人，贫困发生率 {:.2f}%，高于出列标准 {}%', vi.exit_year, vi.poor,
+                      vi.incidence_pct, $exit_incidence_max_pct) AS detail
+        FROM village_incidence vi
+        JOIN townships t USING (township_code)
+        WHERE vi.incidence_pct > $exit_incidence_max_pct
+          AND ('ALL' = 'ALL' OR vi.township_code = 'ALL')
+        ORDER BY vi.township_code, vi.village_code
+    )
+    UNION ALL
+    SELECT 'village_exit_collective_income' AS rule_id, township_code FROM (
+        WITH params AS (
+            SELECT year(CAST($as_of AS DATE)) AS y
+        ),
+        exited_villages AS (
+            SELECT v.* FROM villages v, params p
+            WHERE v.is_poor_village AND v.exit_year <= p.y
+        ),
+        latest_collective_income AS (
+            SELECT c.village_code, max(c.year) AS year, CAST(arg_max(c.collective_income, c.year) AS DOUBLE) AS income_wan
+            FROM village_collective_income c, params p
+            WHERE c.year <= p.y
+            GROUP BY c.village_code
+        )
+        SELECT ev.township_code, t.township_name, ev.village_code, ev.village_name,
+               ev.village_code AS record_id, ev.village_name AS record_name,
+               CAST(NULL AS VARCHAR) AS person_name, CAST(NULL AS VARCHAR) AS id_number,
+               ev.first_secretary AS helper,
+               CASE WHEN ci.year IS NULL THEN format('{} 年出列，但没有村集体经济收入记录', ev.exit_year)
+                    ELSE format('{} 年出列；{} 年集体经济收入 {:.2f} 万元，低于标准 {} 万元', ev.exit_year, ci.year,
+                                ci.income_wan, $collective_income_min_wan) END AS detail
+        FROM exited_villages ev
+        LEFT JOIN latest_collective_income ci USING (village_code)
+        JOIN townships t USING (township_code)
+        WHERE (ci.year IS NULL OR ci.income_wan < $collective_income_min_wan)
+          AND ('ALL' = 'ALL' OR ev.township_code = 'ALL')
+        ORDER BY ev.township_code, ev.village_code
+    )
+    UNION ALL
+    SELECT 'completed_project_unpaid' AS rule_id, township_code FROM (
+        WITH params AS (
+            SELECT CAST($as_of AS DATE) AS d
+        ),
+        latest_progress AS (  -- a project's status at D: its latest report dated on or before D
+            SELECT pp.project_id, max(pp.report_date) AS report_date, arg_max(pp.status, pp.report_date) AS status
+            FROM project_progress pp, params p
+            WHERE pp.report_date <= p.d
+            GROUP BY pp.project_id
+        ),
+        allocated_at_d AS (
+            SELECT a.project_id, CAST(sum(a.amount) AS DOUBLE) AS allocated_wan
+            FROM fund_allocations a, params p WHERE a.date <= p.d GROUP BY a.project_id
+        ),
+        paid_at_d AS (
+            SELECT DISTINCT x.project_id FROM fund_payments x, params p WHERE x.date <= p.d
+        )
+        SELECT pr.township_code, t.township_name, pr.village_code, v.village_name,
+               pr.project_id AS record_id, pr.project_name AS record_name,
+               CAST(NULL AS VARCHAR) AS person_name, CAST(NULL AS VARCHAR) AS id_number,
+               CAST(NULL AS VARCHAR) AS helper,
+               format('{} 年度项目；{} 填报「{}」，已下达 {:,.2f} 万元，截至截止日期没有支出记录', pr.year,
+                      strftime(lp.report_date, '%Y-%m-%d'), lp.status, coalesce(a.allocated_wan, 0)) AS detail
+        FROM latest_progress lp
+        JOIN projects pr USING (project_id)
+        JOIN townships t USING (township_code)
+        LEFT JOIN villages v ON v.village_code = pr.village_code
+        LEFT JOIN allocated_at_d a USING (project_id)
+        WHERE lp.status IN ('已完工', '已验收')
+          AND lp.project_id NOT IN (SELECT project_id FROM paid_at_d)
+          AND ('ALL' = 'ALL' OR pr.township_code = 'ALL')
+        ORDER BY pr.township_code, pr.project_id
+    )
+    UNION ALL
+    SELECT 'completed_project_progress' AS rule_id, township_code FROM (
+        WITH params AS (
+            SELECT CAST($as_of AS DATE) AS d
+        ),
+        latest_progress AS (  -- a project's status at D: its latest report dated on or before D
+            SELECT pp.project_id, max(pp.report_date) AS report_date,
+                   arg_max(pp.status, pp.report_date) AS status,
+                   CAST(arg_max(pp.progress_pct, pp.report_date) AS DOUBLE) AS progress_pct
+            FROM project_progress pp, params p
+            WHERE pp.report_date <= p.d
+            GROUP BY pp.project_id
+        )
+        SELECT pr.township_code, t.township_name, pr.village_code, v.village_name,
+               pr.project_id AS record_id, pr.project_name AS record_name,
+               CAST(NULL AS VARCHAR) AS person_name, CAST(NULL AS VARCHAR) AS id_number,
+               CAST(NULL AS VARCHAR) AS helper,
+               format('{} 年度项目；{} 填报状态「{}」，形象进度仅 {:.0f}%', pr.year, strftime(lp.report_date, '%Y-%m-%d'),
+                      lp.status, lp.progress_pct) AS detail
+        FROM latest_progress lp
+        JOIN projects pr USING (project_id)
+        JOIN townships t USING (township_code)
+        LEFT JOIN villages v ON v.village_code = pr.village_code
+        WHERE lp.status IN ('已完工', '已验收') AND lp.progress_pct < 100
+          AND ('ALL' = 'ALL' OR pr.township_code = 'ALL')
+        ORDER BY pr.township_code, pr.project_id
+    )
+),
+registered_households AS (  -- 在册 at D: last event on or before D is 纳入, 脱贫 or 返贫
+    SELECT v.township_code, count(*) AS households
+    FROM (
+        SELECT household_id, arg_max(event, (date, event_order)) AS event
+        FROM household_events WHERE date <= CAST($as_of AS DATE) GROUP BY household_id
+    ) s
+    JOIN households h USING (household_id) JOIN villages v USING (village_code)
+    WHERE s.event IN ('纳入', '脱贫', '返贫')
+    GROUP BY v.township_code
+),
+issue_counts AS (
+    SELECT township_code, count(*) AS issues FROM issues GROUP BY township_code
+),
+by_area AS (
+    SELECT coalesce(t.township_code, 'ALL') AS township_code,
+           CAST(sum(coalesce(rh.households, 0)) AS BIGINT) AS households,
+           CAST(sum(coalesce(ic.issues, 0)) AS BIGINT) AS issues
+    FROM townships t
+    LEFT JOIN registered_households rh USING (township_code)
+    LEFT JOIN issue_counts ic USING (township_code)
+    GROUP BY ROLLUP (t.township_code)
+)
+SELECT b.township_code, coalesce(t.township_name, '全县') AS township_name, b.households, b.issues,
+       100.0 * b.issues / nullif(b.households, 0) AS issues_per_100_households
+FROM by_area b LEFT JOIN townships t USING (township_code)
+ORDER BY b.township_code = 'ALL', b.township_code

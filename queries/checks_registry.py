@@ -1,0 +1,349 @@
+"""数据核查 rules and 防返贫监测 settings, declared once.
+
+A rule is one file queries/checks/<id>.sql; its header comment carries the Chinese title (标题), a short label
+(简称), the severity (严重程度: 高/中/低), what it flags (对象: 户/成员/村/项目) and the explanation (说明) the page
+shows. Nothing else describes a rule: add a file and the page, the heat table, the trend and the quality
+indicator pick it up (after `python -m queries.checks_registry` regenerates the two combined queries).
+
+Config comes from data/checks.toml (thresholds, risk weights) and settings.py (poverty lines, exit standards),
+so a policy number lives in one place. This module never opens a database; pages run rules via app_data.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import polars as pl
+
+import settings as settings_module
+
+QUERY_DIR = Path(__file__).parent
+RULE_DIR = QUERY_DIR / "checks"
+CONFIG_PATH = QUERY_DIR.parent / "data" / "checks.toml"
+SEVERITIES = ("高", "中", "低")
+TARGETS = ("户", "成员", "村", "项目")
+# Rule rows all have these columns (the drill-down table and its Excel download rely on it).
+ROW_COLUMNS = ("township_code", "township_name", "village_code", "village_name", "record_id", "record_name",
+               "person_name", "id_number", "helper", "detail")
+GENERATED = ("checks_counts_by_township", "checks_quality_by_township")
+
+_HEADER_KEYS = {"标题": "title", "简称": "short", "严重程度": "severity", "对象": "target", "说明": "explanation",
+                "参数": "parameters"}
+_KEY_LINE = re.compile(r"^--\s*(标题|简称|严重程度|对象|说明|参数|结果)[：:]\s*(.*)$")
+_CONTINUATION = re.compile(r"^--\s{2,}(\S.*)$")
+
+
+class ChecksConfigError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    title: str
+    short: str
+    severity: str
+    target: str
+    explanation: str
+    sql_stem: str  # the name for app_data.run / Database.run, e.g. "checks/digital_exit"
+
+
+def parse_header(text: str, where: str) -> dict[str, str]:
+    """The 标题/简称/严重程度/对象/说明 fields of a rule file's leading comment (continuations are indented)."""
+    fields: dict[str, str] = {}
+    key = None
+    for line in text.splitlines():
+        if not line.startswith("--"):
+            break
+        match = _KEY_LINE.match(line)
+        if match:
+            key = _HEADER_KEYS.get(match.group(1))
+            if key:
+                fields[key] = match.group(2).strip()
+            continue
+        more = _CONTINUATION.match(line)
+        if more and key:
+            fields[key] += more.group(1).strip()
+    missing = [k for k in ("title", "short", "severity", "target", "explanation") if not fields.get(k)]
+    if missing:
+        raise ChecksConfigError(f"{where} 的头部注释缺少：{', '.join(missing)}")
+    if fields["severity"] not in SEVERITIES:
+        raise ChecksConfigError(f"{where} 的严重程度应为 高/中/低 之一，当前为 {fields['severity']!r}")
+    if fields["target"] not in TARGETS:
+        raise ChecksConfigError(f"{where} 的对象应为 {'/'.join(TARGETS)} 之一，当前为 {fields['target']!r}")
+    return fields
+
+
+def load_rules(rule_dir: Path = RULE_DIR) -> tuple[Rule, ...]:
+    """Every rule, ordered by what it flags (户, 成员, 村, 项目), then severity, then id."""
+    rules = []
+    for path in sorted(Path(rule_dir).glob("*.sql")):
+        fields = parse_header(path.read_text(encoding="utf-8"), path.name)
+        rules.append(Rule(path.stem, fields["title"], fields["short"], fields["severity"], fields["target"],
+                          fields["explanation"], f"{Path(rule_dir).name}/{path.stem}"))
+    return tuple(sorted(rules, key=lambda r: (TARGETS.index(r.target), SEVERITIES.index(r.severity), r.id)))
+
+
+RULES = load_rules()
+RULES_BY_ID = {r.id: r for r in RULES}
+
+
+def rules_frame(rules=RULES) -> pl.DataFrame:
+    """The rules as a frame (rule_id, title, short, severity, target, explanation), in display order."""
+    return pl.DataFrame([{"rule_id": r.id, "title": r.title, "short": r.short, "severity": r.severity,
+                          "target": r.target, "explanation": r.explanation, "order": i}
+                         for i, r in enumerate(rules)])
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Configuration (data/checks.toml)
+
+@dataclass(frozen=True)
+class ChecksConfig:
+    income_jump_factor: float
+    max_age_years: int
+    school_age_min: int
+    school_age_max: int
+    vague_causes: tuple[str, ...]
+    trend_weeks: int
+    quality_ranking_weight: float
+    monitoring_line_factor: float
+    income_drop_pct: float
+    risk_high_score: float
+    risk_medium_score: float
+    risk_weights: dict[str, float]
+
+
+RISK_FACTORS = {  # key -> Chinese label shown with the score
+    "low_income": "收入低于监测线",
+    "income_drop": "收入同比骤降",
+    "ill_no_labor": "因病/因残且无劳动力",
+    "guarantee_gap": "两不愁三保障有缺口",
+}
+
+
+def _number(section: dict, key: str, where: str, minimum: float = 0.0) -> float:
+    value = section.get(key)
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or value < minimum:
+        raise ChecksConfigError(f"{where}.{key} 应为不小于 {minimum:g} 的数字，当前为 {value!r}")
+    return float(value)
+
+
+def parse_config(raw: dict, where: str = "checks.toml") -> ChecksConfig:
+    checks, quality, risk = raw.get("checks", {}), raw.get("quality", {}), raw.get("risk", {})
+    weights_raw = risk.get("weights", {})
+    if set(weights_raw) != set(RISK_FACTORS):
+        raise ChecksConfigError(f"{where} [risk.weights] 应正好包含：{', '.join(RISK_FACTORS)}")
+    weights = {k: _number(weights_raw, k, f"{where} [risk.weights]") for k in RISK_FACTORS}
+    if sum(weights.values()) <= 0:
+        raise ChecksConfigError(f"{where} [risk.weights] 之和必须大于 0")
+    vague = checks.get("vague_causes", [])
+    if not isinstance(vague, list) or not all(isinstance(v, str) for v in vague):
+        raise ChecksConfigError(f"{where} [checks].vague_causes 应为文字列表")
+    config = ChecksConfig(
+        income_jump_factor=_number(checks, "income_jump_factor", f"{where} [checks]", minimum=1.0),
+        max_age_years=int(_number(checks, "max_age_years", f"{where} [checks]", minimum=1)),
+        school_age_min=int(_number(checks, "school_age_min", f"{where} [checks]")),
+        school_age_max=int(_number(checks, "school_age_max", f"{where} [checks]")),
+        vague_causes=tuple(vague),
+        trend_weeks=int(_number(checks, "trend_weeks", f"{where} [checks]", minimum=2)),
+        quality_ranking_weight=_number(quality, "ranking_weight", f"{where} [quality]"),
+        monitoring_line_factor=_number(risk, "monitoring_line_factor", f"{where} [risk]", minimum=1.0),
+        income_drop_pct=_number(risk, "income_drop_pct", f"{where} [risk]"),
+        risk_high_score=_number(risk, "high_score", f"{where} [risk]"),
+        risk_medium_score=_number(risk, "medium_score", f"{where} [risk]"),
+        risk_weights=weights,
+    )
+    if config.school_age_min > config.school_age_max:
+        raise ChecksConfigError(f"{where} [checks] school_age_min 不能大于 school_age_max")
+    if config.risk_medium_score > config.risk_high_score:
+        raise ChecksConfigError(f"{where} [risk] medium_score 不能大于 high_score")
+    return config
+
+
+@lru_cache(maxsize=4)
+def load_config(path: str | None = None) -> ChecksConfig:
+    path = Path(path or os.environ.get("WARROOM_CHECKS") or CONFIG_PATH)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ChecksConfigError(f"无法读取配置文件 {path}：{exc}") from exc
+    return parse_config(raw, path.name)
+
+
+def _poverty_lines(settings) -> dict[str, list]:
+    years = sorted(settings.poverty_line)
+    return {"line_years": years, "line_yuan": [float(settings.poverty_line[y]) for y in years]}
+
+
+def rule_params(config: ChecksConfig | None = None, settings=None) -> dict:
+    """Named parameters of every rule besides $as_of (Database.run binds only those a file uses)."""
+    config = config or load_config()
+    settings = settings or settings_module.load()
+    return {
+        **_poverty_lines(settings),
+        "income_jump_factor": config.income_jump_factor,
+        "max_age_years": config.max_age_years,
+        "school_age_min": config.school_age_min,
+        "school_age_max": config.school_age_max,
+        "vague_causes": list(config.vague_causes),
+        "exit_incidence_max_pct": settings.village_exit_incidence_max_pct,
+        "collective_income_min_wan": settings.village_collective_income_min_wan,
+    }
+
+
+def risk_params(config: ChecksConfig | None = None, settings=None) -> dict:
+    """Named parameters of queries/risk_households.sql besides $as_of and $township."""
+    config = config or load_config()
+    settings = settings or settings_module.load()
+    return {
+        **_poverty_lines(settings),
+        "monitoring_line_factor": config.monitoring_line_factor,
+        "income_drop_pct": config.income_drop_pct,
+        "risk_high_score": config.risk_high_score,
+        "risk_medium_score": config.risk_medium_score,
+        **{f"w_{k}": v for k, v in config.risk_weights.items()},
+    }
+
+
+def trend_dates(as_of, weeks: int) -> list:
+    """D, D−7, D−14, ... (weeks points), oldest first."""
+    import datetime as dt
+
+    return [as_of - dt.timedelta(days=7 * k) for k in range(weeks - 1, -1, -1)]
+
+
+# ----------------------------------------------------------------------------------------------------------
+# Optional 数据质量 indicator in the composite score (weight 0 by default: DESIGN.md's score unchanged)
+
+_PARTS = {"incidence_drop_pp": "s_drop", "income_growth_pct": "s_income", "target_progress_pct": "s_target",
+          "completion_pct": "s_completion", "balance_rate_pct": "s_balance"}
+
+
+def weigh_data_quality(indicators: pl.DataFrame, quality: pl.DataFrame, weights: dict[str, float],
+                       quality_weight: float) -> pl.DataFrame:
+    """township_indicators with score and rank recomputed to include 数据质量 (issues per 100 households,
+    lower is better) as a sixth part, normalised like the others (DESIGN.md "Composite score").
+
+    indicators: township_indicators (its s_* columns); quality: checks_quality_by_township at the same D;
+    weights: settings.weights; quality_weight 0 returns the indicators unchanged.
+    """
+    if quality_weight == 0:
+        return indicators
+    towns = indicators.filter(pl.col("township_code") != "ALL").join(
+        quality.select("township_code", "issues_per_100_households"), on="township_code", how="left")
+    x = pl.col("issues_per_100_households")
+    lo, hi = x.min(), x.max()
+    s_quality = (pl.when(x.is_null()).then(0.0).when(hi == lo).then(1.0)
+                 .otherwise(1 - (x - lo) / (hi - lo)))
+    total = sum(weights[k] for k in _PARTS) + quality_weight
+    weighted = pl.sum_horizontal([pl.col(part) * weights[key] for key, part in _PARTS.items()])
+    towns = towns.with_columns(s_quality=s_quality).with_columns(
+        score=100 * (weighted + pl.col("s_quality") * quality_weight) / total)
+    scores = towns.select("township_code", "score").rows()
+    ranks = {code: 1 + sum(1 for other, s in scores
+                           if s > score + 1e-9 or (abs(s - score) <= 1e-9 and other < code))
+             for code, score in scores}
+    towns = towns.with_columns(rank=pl.col("township_code").replace_strict(ranks, return_dtype=pl.Int64))
+    county = indicators.filter(pl.col("township_code") == "ALL").with_columns(
+        pl.lit(None, pl.Float64).alias("issues_per_100_households"), pl.lit(None, pl.Float64).alias("s_quality"))
+    return pl.concat([towns, county], how="diagonal_relaxed")
+
+
+# ----------------------------------------------------------------------------------------------------------
+# The two combined queries, generated from the rule files (SQL cannot include another file)
+
+_GENERATED_NOTE = ("-- 本文件由 queries/checks_registry.py 根据 queries/checks/*.sql 生成，请勿手改；\n"
+                   "-- 修改或增加规则后运行 `python -m queries.checks_registry` 重新生成（测试会检查是否最新）。\n")
+
+
+def _rule_body(rule: Rule) -> str:
+    """The rule's query without its header comment, for the whole county ($township fixed to 'ALL')."""
+    text = (QUERY_DIR / f"{rule.sql_stem}.sql").read_text(encoding="utf-8").strip().rstrip(";")
+    text = "\n".join(text.splitlines()[next(i for i, line in enumerate(text.splitlines())
+                                            if not line.startswith("--")):])
+    text = text.replace("$township", "'ALL'")
+    body = "\n".join("        " + line if line else "" for line in text.splitlines())
+    return f"    SELECT '{rule.id}' AS rule_id, township_code FROM (\n{body}\n    )"
+
+
+def _all_parameters(rules) -> str:
+    names = {"as_of"}
+    for rule in rules:
+        text = (QUERY_DIR / f"{rule.sql_stem}.sql").read_text(encoding="utf-8")
+        names |= set(re.findall(r"\$([A-Za-z_][A-Za-z0-9_]*)", re.sub(r"--[^\n]*", "", text)))
+    names.discard("township")
+    return ", ".join(f"${n}" for n in sorted(names))
+
+
+def _issues_cte(rules) -> str:
+    return "issues AS (  -- one row per flagged record of every rule\n" + \
+        "\n    UNION ALL\n".join(_rule_body(r) for r in rules) + "\n)"
+
+
+def counts_sql(rules=RULES) -> str:
+    return (
+        "-- 数据核查：每条规则在每个乡镇的问题数（截止日期 D）。只列有问题的（规则, 乡镇）。\n"
+        + _GENERATED_NOTE
+        + f"-- 参数：{_all_parameters(rules)}（见 queries/checks_registry.rule_params）。\n"
+        + "-- 结果：rule_id, township_code, township_name, issues。\n"
+        + "WITH " + _issues_cte(rules) + "\n"
+        + "SELECT i.rule_id, i.township_code, t.township_name, count(*) AS issues\n"
+        + "FROM issues i JOIN townships t USING (township_code)\n"
+        + "GROUP BY ALL\n"
+        + "ORDER BY i.rule_id, i.township_code\n"
+    )
+
+
+def quality_sql(rules=RULES) -> str:
+    return (
+        "-- 数据质量：每个乡镇在截止日期 D 的核查问题数（全部规则）与每百户问题数，末行为全县（ALL）。\n"
+        "-- 每百户问题数 = 100 × 问题数 ÷ 在册户数（未脱贫或已脱贫的户）；越低越好。综合排名可按\n"
+        "-- data/checks.toml [quality].ranking_weight 计入（默认 0，见 checks_registry.weigh_data_quality）。\n"
+        + _GENERATED_NOTE
+        + f"-- 参数：{_all_parameters(rules)}（见 queries/checks_registry.rule_params）。\n"
+        + "-- 结果：township_code, township_name, households, issues, issues_per_100_households。\n"
+        + "WITH " + _issues_cte(rules) + ",\n"
+        + "registered_households AS (  -- 在册 at D: last event on or before D is 纳入, 脱贫 or 返贫\n"
+        + "    SELECT v.township_code, count(*) AS households\n"
+        + "    FROM (\n"
+        + "        SELECT household_id, arg_max(event, (date, event_order)) AS event\n"
+        + "        FROM household_events WHERE date <= CAST($as_of AS DATE) GROUP BY household_id\n"
+        + "    ) s\n"
+        + "    JOIN households h USING (household_id) JOIN villages v USING (village_code)\n"
+        + "    WHERE s.event IN ('纳入', '脱贫', '返贫')\n"
+        + "    GROUP BY v.township_code\n"
+        + "),\n"
+        + "issue_counts AS (\n"
+        + "    SELECT township_code, count(*) AS issues FROM issues GROUP BY township_code\n"
+        + "),\n"
+        + "by_area AS (\n"
+        + "    SELECT coalesce(t.township_code, 'ALL') AS township_code,\n"
+        + "           CAST(sum(coalesce(rh.households, 0)) AS BIGINT) AS households,\n"
+        + "           CAST(sum(coalesce(ic.issues, 0)) AS BIGINT) AS issues\n"
+        + "    FROM townships t\n"
+        + "    LEFT JOIN registered_households rh USING (township_code)\n"
+        + "    LEFT JOIN issue_counts ic USING (township_code)\n"
+        + "    GROUP BY ROLLUP (t.township_code)\n"
+        + ")\n"
+        + "SELECT b.township_code, coalesce(t.township_name, '全县') AS township_name, b.households, b.issues,\n"
+        + "       100.0 * b.issues / nullif(b.households, 0) AS issues_per_100_households\n"
+        + "FROM by_area b LEFT JOIN townships t USING (township_code)\n"
+        + "ORDER BY b.township_code = 'ALL', b.township_code\n"
+    )
+
+
+def generated_files(rules=RULES) -> dict[Path, str]:
+    return {QUERY_DIR / "checks_counts_by_township.sql": counts_sql(rules),
+            QUERY_DIR / "checks_quality_by_township.sql": quality_sql(rules)}
+
+
+if __name__ == "__main__":  # python -m queries.checks_registry: regenerate the combined queries
+    for target, text in generated_files().items():
+        target.write_text(text, encoding="utf-8")
+        print(f"wrote {target.relative_to(QUERY_DIR.parent)}")

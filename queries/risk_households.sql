@@ -1,0 +1,83 @@
+-- 防返贫监测：截止日期已脱贫、命中至少一个返贫风险因素的户，附风险分和原因，按风险分从高到低。
+-- 风险因素（权重见 data/checks.toml [risk.weights]，风险分 = 命中因素的权重之和）：
+--   low_income   最近一个收入年度（不晚于截止年度）人均纯收入低于监测线（当年扶贫标准 × 系数）；
+--   income_drop  该年人均纯收入比上一年下降超过 $income_drop_pct %；
+--   ill_no_labor 主要致贫原因为因病或因残，且劳动力人数为 0；
+--   guarantee_gap 两不愁三保障有任何一项为"否"。
+-- 参数：$as_of DATE；$township VARCHAR（乡镇代码，'ALL' = 全县）；$line_years INTEGER[]、$line_yuan DOUBLE[]（各年扶贫
+--   标准）；$monitoring_line_factor DOUBLE；$income_drop_pct DOUBLE；$w_low_income、$w_income_drop、$w_ill_no_labor、
+--   $w_guarantee_gap DOUBLE（权重）；$risk_high_score、$risk_medium_score DOUBLE（高、中风险的分数线）。
+-- scope: township
+WITH params AS (
+    SELECT CAST($as_of AS DATE) AS d, year(CAST($as_of AS DATE)) AS y
+),
+status_at_d AS (  -- the last event on or before D; same-day events apply in the order 纳入, 脱贫, 返贫, 清退
+    SELECT e.household_id, arg_max(e.event, (e.date, e.event_order)) AS event,
+           max(e.date) FILTER (WHERE e.event = '脱贫') AS last_exit
+    FROM household_events e, params p
+    WHERE e.date <= p.d
+    GROUP BY e.household_id
+),
+exited_households AS (
+    SELECT h.*, s.last_exit, v.village_name, v.township_code, t.township_name
+    FROM status_at_d s
+    JOIN households h USING (household_id)
+    JOIN villages v USING (village_code)
+    JOIN townships t USING (township_code)
+    WHERE s.event = '脱贫' AND ($township = 'ALL' OR v.township_code = $township)
+),
+poverty_lines AS (
+    SELECT unnest($line_years) AS year, unnest($line_yuan) AS line_yuan
+),
+latest_income AS (
+    SELECT i.household_id, max(i.year) AS year, CAST(arg_max(i.income_per_capita, i.year) AS DOUBLE) AS income
+    FROM incomes i, params p
+    WHERE i.year <= p.y
+    GROUP BY i.household_id
+),
+income_position AS (  -- latest income, the year before, and the monitoring line of that year
+    SELECT li.household_id, li.year, li.income, CAST(prev.income_per_capita AS DOUBLE) AS income_prev,
+           pl.line_yuan * $monitoring_line_factor AS monitoring_line
+    FROM latest_income li
+    ASOF JOIN poverty_lines pl ON li.year >= pl.year
+    LEFT JOIN incomes prev ON prev.household_id = li.household_id AND prev.year = li.year - 1
+),
+factors AS (
+    SELECT eh.*, ip.year AS income_year, ip.income, ip.income_prev, ip.monitoring_line,
+           100.0 * (ip.income / nullif(ip.income_prev, 0) - 1) AS income_change_pct,
+           coalesce(ip.income < ip.monitoring_line, false) AS f_low_income,
+           coalesce(ip.income < ip.income_prev * (1 - $income_drop_pct / 100.0), false) AS f_income_drop,
+           eh.main_cause IN ('因病', '因残') AND eh.labor_count = 0 AS f_ill_no_labor,
+           NOT (eh.food_clothing AND eh.education AND eh.medical AND eh.housing AND eh.water) AS f_guarantee_gap,
+           concat_ws('、',
+                     CASE WHEN NOT eh.food_clothing THEN '吃穿' END,
+                     CASE WHEN NOT eh.education THEN '义务教育' END,
+                     CASE WHEN NOT eh.medical THEN '基本医疗' END,
+                     CASE WHEN NOT eh.housing THEN '住房安全' END,
+                     CASE WHEN NOT eh.water THEN '饮水安全' END) AS gaps
+    FROM exited_households eh LEFT JOIN income_position ip USING (household_id)
+),
+scored AS (
+    SELECT *,
+           CAST(f_low_income AS INTEGER) * $w_low_income + CAST(f_income_drop AS INTEGER) * $w_income_drop
+           + CAST(f_ill_no_labor AS INTEGER) * $w_ill_no_labor
+           + CAST(f_guarantee_gap AS INTEGER) * $w_guarantee_gap AS score,
+           concat_ws('；',
+                     CASE WHEN f_low_income THEN format('{} 年人均纯收入 {:,.0f} 元，低于监测线 {:,.0f} 元',
+                                                        income_year, income, monitoring_line) END,
+                     CASE WHEN f_income_drop THEN format('比上年下降 {:.0f}%（{:,.0f} → {:,.0f} 元）',
+                                                         -income_change_pct, income_prev, income) END,
+                     CASE WHEN f_ill_no_labor THEN format('{}致贫且家中无劳动力', main_cause) END,
+                     CASE WHEN f_guarantee_gap THEN format('{}未保障', gaps) END) AS reasons
+    FROM factors
+)
+SELECT township_code, township_name, village_code, village_name, household_id, head_name, head_id_number,
+       size, main_cause, labor_count, helper, last_exit AS exit_date, income_year, income, income_prev,
+       monitoring_line, income_change_pct, f_low_income, f_income_drop, f_ill_no_labor, f_guarantee_gap,
+       score,
+       CASE WHEN score >= $risk_high_score THEN '高' WHEN score >= $risk_medium_score THEN '中' ELSE '低' END
+           AS risk_level,
+       reasons
+FROM scored
+WHERE score > 0
+ORDER BY score DESC, income NULLS LAST, household_id
