@@ -859,9 +859,13 @@ def _write(frame: pl.DataFrame, table: str, out_dir: Path, float_precision: int 
     ordered.write_csv(out_dir / f"{sheet.label}.csv", float_precision=float_precision, date_format="%Y-%m-%d")
 
 
-def write_demo(out_dir: Path, *, seed: int = 2020, households: int = 7000) -> Path:
+def write_demo(out_dir: Path, *, seed: int = 2020, households: int = 7000, flaws: bool = True) -> Path:
     """Write the fictional demo county (演示县) into out_dir as one UTF-8 <sheet>.csv per sheet of the
-    import format (Chinese headers exactly as in DESIGN.md), plus out_dir/boundaries.geojson. Returns out_dir."""
+    import format (Chinese headers exactly as in DESIGN.md), plus out_dir/boundaries.geojson. Returns out_dir.
+
+    flaws: plant the realistic sprinkling of data problems of ingest/demo_flaws.py (all loadable, some
+    warnings) so that 数据核查 has something true to show; off for a clean county.
+    """
     if households < 100:
         raise ValueError("the demo county needs at least 100 households")
     out_dir = Path(out_dir)
@@ -916,6 +920,10 @@ def write_demo(out_dir: Path, *, seed: int = 2020, households: int = 7000) -> Pa
 
     geojson = demo_boundaries(towns, seed)
     (out_dir / "boundaries.geojson").write_text(json.dumps(geojson, ensure_ascii=False), encoding="utf-8")
+    if flaws:
+        from ingest.demo_flaws import add_flaws
+
+        add_flaws(out_dir, seed)
     return out_dir
 
 

@@ -37,7 +37,7 @@ TIME_PROGRESS_2020 = 100 * CUTOFF.timetuple().tm_yday / 366
 
 @pytest.fixture(scope="module")
 def county(tmp_path_factory) -> Path:
-    return write_demo(tmp_path_factory.mktemp("demo") / "county", seed=2020, households=7000)
+    return write_demo(tmp_path_factory.mktemp("demo") / "county", seed=2020, households=7000, flaws=False)
 
 
 def read(folder: Path, sheet: str) -> pl.DataFrame:
@@ -398,3 +398,13 @@ def test_boundaries_tile_the_county_with_one_valid_polygon_per_township(county):
     assert county_shape.geom_type == "Polygon" and not county_shape.interiors  # no gaps between townships
     minx, miny, maxx, maxy = union.bounds
     assert 109.95 <= minx and maxx <= 110.85 and 27.15 <= miny and maxy <= 27.85
+
+
+def test_the_default_demo_with_planted_flaws_still_imports_with_warnings_only(tmp_path):
+    """数据核查 needs true problems to show; none of them may block the import."""
+    from ingest.load import check
+
+    _, problems, _ = check(write_demo(tmp_path / "flawed", seed=2020, households=7000))
+    frame = problems.frame()
+    assert frame.filter(pl.col("severity") == "错误").height == 0, frame.head(10)
+    assert frame.filter(pl.col("severity") == "警告").height > 0
