@@ -156,10 +156,8 @@ def breakdown(frame: pl.DataFrame, dimension: str, title: str) -> go.Figure:
                          name="已脱贫（户）", marker_color=GOOD,
                          hovertemplate="%{y}<br>已脱贫 %{x:,} 户<extra></extra>"))
     fig.add_trace(go.Bar(y=rows["category"].to_list(), x=rows["poor_households"].to_list(), orientation="h",
-                         name="未脱贫（户）", marker_color=BAD,
-                         text=[f"未脱贫 {h:,} 户 / {p:,} 人" for h, p in zip(rows["poor_households"], rows["poor_persons"])],
-                         textposition="outside", cliponaxis=False,
-                         hovertemplate="%{y}<br>未脱贫 %{x:,} 户<extra></extra>"))
+                         name="未脱贫（户）", marker_color=BAD, customdata=rows["poor_persons"].to_list(),
+                         hovertemplate="%{y}<br>未脱贫 %{x:,} 户 / %{customdata:,} 人<extra></extra>"))
     fig.update_layout(barmode="stack")
     fig.update_xaxes(title_text="户数", showgrid=True, gridcolor="#eceff1")
     return base_layout(fig, title, height=max(320, 60 + 36 * rows.height))

@@ -40,6 +40,7 @@ def by_status(summary: pl.DataFrame) -> go.Figure:
         marker=dict(colors=[STATUS_COLOURS[s] for s in STATUSES]), textinfo="label+value",
         hovertemplate="%{label}<br>%{value} 个（%{percent}）<extra></extra>",
     ))
+    fig.update_layout(showlegend=False)
     return base_layout(fig, "项目状态", height=380)
 
 
@@ -110,7 +111,7 @@ def timeline(projects: pl.DataFrame, as_of: dt.date) -> go.Figure:
                        font=dict(color=TIME_LINE), yanchor="bottom")
     fig.update_layout(barmode="overlay")
     fig.update_xaxes(type="date", tickformat="%Y-%m", showgrid=True, gridcolor="#eceff1")
-    return base_layout(fig, "计划与实际工期（灰 = 计划，彩 = 实际，红 = 逾期）", height=max(320, 100 + 26 * rows.height))
+    return base_layout(fig, "计划 vs 实际工期（红 = 逾期）", height=max(320, 100 + 26 * rows.height))
 
 
 def progress_history(reports: pl.DataFrame, planned_start: dt.date, planned_end: dt.date) -> go.Figure:

@@ -1,69 +1,99 @@
-"""The .xlsx error report a clerk opens: the full problem list, and the offending rows with the bad cells
-marked in red and the reason as a cell comment."""
+"""The .xlsx error report a clerk opens: the full problem list, and the offending rows of each sheet with
+the bad cells filled red (errors) or yellow (warnings) and the reason as a cell comment.
+
+Written with xlsxwriter (fast, streaming-friendly); one sheet per import sheet that has problems, each
+row starting with its Excel row number in the clerk's own file so they can find it there.
+"""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import polars as pl
-from openpyxl import Workbook
-from openpyxl.comments import Comment
-from openpyxl.styles import Font, PatternFill
+import xlsxwriter
 
 from ingest.problems import ERROR, Problems
-from ingest.readers import ROW, read_export
+from ingest.readers import ROW, Export, read_export
 
-MAX_ROWS_PER_SHEET = 20_000
-_RED = PatternFill("solid", fgColor="FFC7CE")
-_YELLOW = PatternFill("solid", fgColor="FFEB9C")
-_BOLD = Font(bold=True)
+MAX_LISTED = 200_000  # problems listed on the first sheet (a workbook holds ~1M rows; nobody reads more)
+MAX_ROWS_PER_SHEET = 20_000  # marked data rows per sheet
+ERROR_FILL, WARNING_FILL = "#FFC7CE", "#FFEB9C"
+LIST_SHEET = "问题清单"
+HEADERS = ("级别", "表", "行（Excel）", "列", "值", "说明")
 
 
-def write_error_report(problems: pl.DataFrame, source: Path, target: Path) -> Path:
-    wb = Workbook(write_only=False)
-    summary = wb.active
-    summary.title = "问题清单"
-    summary.append(["级别", "表", "行（Excel）", "列", "值", "说明"])
-    for cell in summary[1]:
-        cell.font = _BOLD
-    for row in problems.iter_rows():
-        summary.append(list(row))
-    for letter, width in zip("ABCDEF", (6, 12, 10, 16, 24, 60)):
-        summary.column_dimensions[letter].width = width
-    summary.freeze_panes = "A2"
-    summary.auto_filter.ref = summary.dimensions
+def marked_sheet_name(sheet_label: str) -> str:
+    return f"{sheet_label}（标注）"[:31]
 
-    export = read_export(source, Problems()) if source.exists() else None
-    by_sheet = problems.filter(pl.col("row").is_not_null()).partition_by("sheet", as_dict=True)
-    for (sheet_label,), sheet_problems in sorted(by_sheet.items()):
-        raw = export.sheets.get(sheet_label) if export else None
-        if raw is None:
-            continue
-        _marked_sheet(wb, raw, sheet_problems)
+
+def error_report_bytes(problems: pl.DataFrame, source: Path | Export | None) -> bytes:
+    """The report as .xlsx bytes. `source`: the export (or its path) whose rows are shown marked."""
+    buffer = io.BytesIO()
+    _write(problems, source, buffer)
+    return buffer.getvalue()
+
+
+def write_error_report(problems: pl.DataFrame, source: Path | Export | None, target: Path) -> Path:
+    target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(target)
+    target.write_bytes(error_report_bytes(problems, source))
     return target
 
 
-def _marked_sheet(wb: Workbook, raw, problems: pl.DataFrame) -> None:
-    ws = wb.create_sheet(f"{raw.sheet.label}（标注）"[:31])
+def _write(problems: pl.DataFrame, source: Path | Export | None, out) -> None:
+    wb = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False,
+                                   "strings_to_urls": False})
+    bold = wb.add_format({"bold": True, "bg_color": "#F2F2F2", "border": 1})
+    fills = {ERROR: wb.add_format({"bg_color": ERROR_FILL}), "": wb.add_format({"bg_color": WARNING_FILL})}
+    listing = wb.add_worksheet(LIST_SHEET)
+    listing.write_row(0, 0, HEADERS, bold)
+    for width, col in zip((6, 12, 10, 18, 26, 70), range(6)):
+        listing.set_column(col, col, width)
+    shown = problems.head(MAX_LISTED)
+    for r, row in enumerate(shown.select("severity", "sheet", "row", "column", "value", "message").iter_rows(),
+                            start=1):
+        for c, value in enumerate(row):
+            if value is not None:
+                listing.write(r, c, value)
+            if c == 0 and value == ERROR:
+                listing.write(r, c, value, fills[ERROR])
+    if problems.height > MAX_LISTED:
+        listing.write(shown.height + 1, 5, f"…… 另有 {problems.height - MAX_LISTED:,} 条未列出")
+    listing.freeze_panes(1, 0)
+    listing.autofilter(0, 0, max(shown.height, 1), len(HEADERS) - 1)
+
+    export = source if isinstance(source, Export) else (
+        read_export(Path(source), Problems()) if source is not None and Path(source).exists() else None)
+    if export is not None:
+        located = problems.filter(pl.col("row").is_not_null())
+        for sheet_label in [s for s in export.sheets if s in set(located["sheet"].unique())]:
+            _marked_sheet(wb, export.sheets[sheet_label], located.filter(pl.col("sheet") == sheet_label),
+                          bold, fills)
+    wb.close()
+
+
+def _marked_sheet(wb, raw, problems: pl.DataFrame, bold, fills) -> None:
+    ws = wb.add_worksheet(marked_sheet_name(raw.sheet.label))
     columns = raw.sheet.columns
-    ws.append(["Excel行号"] + [c.label for c in columns])
-    for cell in ws[1]:
-        cell.font = _BOLD
+    ws.write_row(0, 0, ["行（Excel）"] + [c.label for c in columns], bold)
+    ws.set_column(0, 0, 10)
+    ws.set_column(1, len(columns), 14)
     rows = problems.select("row").unique().sort("row").head(MAX_ROWS_PER_SHEET)
     data = raw.frame.join(rows, left_on=ROW, right_on="row", how="semi").sort(ROW)
-    position = {c.label: i + 2 for i, c in enumerate(columns)}
+    position = {c.label: i + 1 for i, c in enumerate(columns)}
     notes: dict[tuple[int, int], list[tuple[str, str]]] = {}
     for p in problems.iter_rows(named=True):
         for label in (p["column"] or "").split("+"):
-            notes.setdefault((p["row"], position.get(label, 1)), []).append((p["severity"], p["message"]))
-    for excel_row, values in enumerate(data.select(ROW, *[c.name for c in columns]).iter_rows(), start=2):
-        ws.append(list(values))
-        for col in range(1, len(columns) + 2):
+            notes.setdefault((p["row"], position.get(label, 0)), []).append((p["severity"], p["message"]))
+    for r, values in enumerate(data.select(ROW, *[c.name for c in columns]).iter_rows(), start=1):
+        ws.write_row(r, 0, values)
+        for col in range(len(columns) + 1):
             found = notes.get((values[0], col))
             if found:
-                cell = ws.cell(row=excel_row, column=col)
-                cell.fill = _RED if any(s == ERROR for s, _ in found) else _YELLOW
-                cell.comment = Comment("\n".join(m for _, m in found), "数据核查")
-    ws.freeze_panes = "B2"
+                fill = fills[ERROR] if any(s == ERROR for s, _ in found) else fills[""]
+                ws.write(r, col, values[col], fill)
+                ws.write_comment(r, col, "\n".join(m for _, m in found), {"author": "数据核查", "x_scale": 2})
+    ws.freeze_panes(1, 1)
+    if problems.select("row").n_unique() > MAX_ROWS_PER_SHEET:
+        ws.write(data.height + 2, 0, f"只标注了前 {MAX_ROWS_PER_SHEET:,} 行，完整清单见「{LIST_SHEET}」")

@@ -18,10 +18,11 @@ import polars as pl
 import settings
 from ingest import boundaries as boundary_io
 from ingest import publish
+from ingest.derived import build_derived
 from ingest.problems import ERROR, WARNING, Problems
 from ingest.readers import ROW, Export, read_export
 from ingest.sheets import SHEETS, SHEETS_BY_TABLE
-from ingest.validate import validate
+from ingest.validate import CROSS_SHEET, validate
 
 SCHEMA_SQL = Path(__file__).with_name("schema.sql")
 
@@ -33,6 +34,7 @@ class LoadResult:
     mode: str = "full"
     row_counts: dict[str, int] = field(default_factory=dict)
     kept: list[str] = field(default_factory=list)  # sheets kept from the served version (partial update)
+    export: Export | None = field(default=None, repr=False)  # what was read, for the marked error report
 
     @property
     def errors(self) -> pl.DataFrame:
@@ -78,13 +80,13 @@ def load(path: Path, db: Path, *, user: str | None = None, mode: str | None = No
     kept = [SHEETS_BY_TABLE[t].label for t in validated.tables if t not in validated.provided]
     mode = mode or ("partial" if kept else "full")
     if problems.has_errors:
-        return LoadResult(problems.frame(), None, mode, kept=kept)
+        return LoadResult(problems.frame(), None, mode, kept=kept, export=export)
     _progress(progress, 0.55, "写入新版本")
     served = publish.current(db)
     version = publish.new_version_path(db)
     building = version.with_name(f".{version.name}.building")
     try:
-        counts = _build(building, export, validated, problems, served, user, mode, meta or {})
+        counts = _build(building, export, validated, problems, served, user, mode, meta or {}, Path(path).name)
         os.replace(building, version)
         _progress(progress, 0.9, "切换到新版本")
         publish.switch(db, version)
@@ -94,11 +96,11 @@ def load(path: Path, db: Path, *, user: str | None = None, mode: str | None = No
         raise
     publish.prune(db, settings.load().keep_versions)
     _progress(progress, 1.0, "完成")
-    return LoadResult(problems.frame(), version, mode, counts, kept)
+    return LoadResult(problems.frame(), version, mode, counts, kept, export)
 
 
 def _build(target: Path, export: Export, validated, problems: Problems, served: Path | None,
-           user: str | None, mode: str, meta: dict[str, str]) -> dict[str, int]:
+           user: str | None, mode: str, meta: dict[str, str], source: str) -> dict[str, int]:
     con = duckdb.connect(str(target))
     try:
         con.execute(SCHEMA_SQL.read_text(encoding="utf-8"))
@@ -108,7 +110,7 @@ def _build(target: Path, export: Export, validated, problems: Problems, served: 
             if frame is None:
                 continue
             columns = [c.name for c in sheet.columns] + (["event_order"] if sheet.table == "household_events" else [])
-            rows = frame.select(columns)
+            rows = _exact_numbers(frame.select(columns), sheet)
             con.register("incoming", rows)
             con.execute(f"INSERT INTO {sheet.table} ({', '.join(columns)}) SELECT {', '.join(columns)} FROM incoming")
             con.unregister("incoming")
@@ -140,18 +142,44 @@ def _build(target: Path, export: Export, validated, problems: Problems, served: 
         warnings = problems.frame().filter(pl.col("severity") == WARNING)
         con.register("w", warnings)
         con.execute('INSERT INTO import_warnings SELECT ?, sheet, "row", "column", "value", message FROM w', [import_id])
+        con.unregister("w")
+        kept = [SHEETS_BY_TABLE[t].label for t in validated.tables if t not in validated.provided]
+        if served is not None and mode == "partial" and kept:
+            # A kept sheet's warnings still hold (e.g. 15-digit ids), except cross-sheet ones recomputed just now.
+            con.execute("ATTACH ? AS served (READ_ONLY)", [str(served)])
+            con.execute("INSERT INTO import_warnings SELECT * FROM served.import_warnings WHERE list_contains(?, sheet) "
+                        "AND NOT (starts_with(message, ?) AND list_contains(?, sheet))",
+                        [kept, CROSS_SHEET, sorted(validated.recomputed) or [""]])
+            con.execute("DETACH served")
         con.execute(
             "INSERT INTO import_log VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [import_id, dt.datetime.now(), user, mode, str(export.files[0].name if export.files else ""),
+            [import_id, dt.datetime.now(), user, mode, source,
              json.dumps([{"name": f.name, "sha256": f.sha256} for f in export.files], ensure_ascii=False),
              json.dumps(counts, ensure_ascii=False), warnings.height],
         )
         for key, value in meta.items():
             con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
+        build_derived(con)
         con.execute("CHECKPOINT")
         return counts
     finally:
         con.close()
+
+
+_DECIMALS = {"money": pl.Decimal(18, 4), "yuan": pl.Decimal(14, 2), "pct": pl.Decimal(6, 2)}  # as in schema.sql
+
+
+def _exact_numbers(frame: pl.DataFrame, sheet) -> pl.DataFrame:
+    """Money and percentages (validated text) as decimals of the column's type, before DuckDB sees them:
+    DuckDB's own text-to-DECIMAL cast on millions of rows costs more than the insert itself."""
+    for column in sheet.columns:
+        dtype = _DECIMALS.get(column.kind)
+        if dtype is None or frame[column.name].dtype != pl.String:
+            continue
+        cast = frame[column.name].cast(dtype, strict=False)
+        if cast.null_count() == frame[column.name].null_count():  # else leave it to DuckDB (rounding rules)
+            frame = frame.with_columns(cast)
+    return frame
 
 
 def _progress(callback, fraction: float, text: str) -> None:

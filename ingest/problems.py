@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from ingest.sheets import SHEETS
+
 ERROR, WARNING = "错误", "警告"
 
 SCHEMA = {
@@ -19,6 +21,7 @@ SCHEMA = {
     "message": pl.String,
 }
 _MAX_VALUE_CHARS = 24
+_SHEET_ORDER = {s.label: i for i, s in enumerate(SHEETS)}
 
 
 class Problems:
@@ -53,11 +56,13 @@ class Problems:
         self.add(name, None, None, None, message, WARNING)
 
     def frame(self) -> pl.DataFrame:
+        """Errors first, then by sheet in the contract's order (files before sheets), row, column."""
         if not self._frames:
             return pl.DataFrame(schema=SCHEMA)
         frame = pl.concat(self._frames, how="vertical_relaxed")
         self._frames = [frame]
-        return frame.sort(pl.col("severity") != ERROR, "sheet", "row", "column", nulls_last=False,
+        order = pl.col("sheet").replace_strict(_SHEET_ORDER, default=-1, return_dtype=pl.Int32)
+        return frame.sort(pl.col("severity") != ERROR, order, "sheet", "row", "column", nulls_last=False,
                           maintain_order=True)
 
     @property

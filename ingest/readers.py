@@ -1,12 +1,17 @@
 """Read an export (a folder of <sheet>.csv, a .zip of them, or one .xlsx workbook) into raw text frames.
 
 Everything is read as text: typing is validation's job, so that "三口" in a number column becomes a
-message naming its cell rather than a parser exception. Each frame keeps the Excel row number of every
-row (header = row 1) and the columns the contract does not know.
+message naming its cell rather than a parser exception. Each frame keeps the row number as Excel shows
+it (a sheet's first line = row 1, so with the header on line 1 the first data row is row 2; blank and
+title lines above the header count too) and the columns the contract does not know.
+
+What it may not do: judge values. It only reports what makes a file unreadable (encoding, broken
+quoting, a row with more cells than the header, a missing required column, a sheet given twice).
 """
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import re
@@ -18,20 +23,26 @@ from pathlib import Path
 import fastexcel
 import polars as pl
 
-from ingest.problems import Problems
+from ingest.problems import WARNING, Problems
 from ingest.sheets import SHEET_ALIASES, Sheet
 
 ROW = "__row"  # Excel row number of each data row
-_BRACKETED_SUFFIX = re.compile(r"\s*[\(\[].*?[\)\]]\s*$")
+HEADER_SEARCH_ROWS = 10  # a title line or two above the header is common in county exports
+MAX_UNZIPPED_BYTES = 4 * 1024**3  # refuse zip bombs before reading them
+# "计划投资（万元）", "计划投资[万元]", "计划投资【万元】": NFKC turns full-width brackets into ASCII ones.
+_BRACKETED_SUFFIX = re.compile(r"\s*[\(\[【〔<].*?[\)\]】〕>]\s*$")
+_REQUIRED_MARK = re.compile(r"^[*＊★※]+|[*＊★※]+$")
 
 
 @dataclass
 class RawSheet:
     sheet: Sheet
     frame: pl.DataFrame  # contract columns (English ids) as text, plus ROW
-    extra: pl.DataFrame  # unknown columns, as text, plus ROW
+    extra: pl.DataFrame  # unknown columns, as text (named by their header), plus ROW
     source: str  # file name shown to the user
     excel: bool = False  # cells came from a workbook (date cells may arrive as serial numbers)
+    missing: frozenset[str] = frozenset()  # contract columns (English ids) absent from the file
+    header_row: int = 1
 
 
 @dataclass
@@ -48,14 +59,22 @@ class Export:
 
 
 def normalize_header(text: str) -> str:
-    """'  计划投资（万元） ' -> '计划投资'; 'Township_Code' -> 'township_code'."""
+    """'  计划投资（万元） ' -> '计划投资'; '*户编号' -> '户编号'; 'Township_Code' -> 'township_code'."""
     text = unicodedata.normalize("NFKC", str(text)).strip()
     text = _BRACKETED_SUFFIX.sub("", text).strip()
-    return text.lower() if text.isascii() else text
+    text = _REQUIRED_MARK.sub("", text).strip()
+    if text.isascii():
+        return re.sub(r"[\s\-]+", "_", text.lower())
+    return re.sub(r"\s+", "", text)
 
 
 def decode_text(data: bytes, name: str, problems: Problems) -> str | None:
-    """UTF-8 with or without BOM, else GB18030 (what Excel on a Chinese Windows writes)."""
+    """UTF-8 with or without BOM, UTF-16 with BOM, else GB18030 (what Excel on a Chinese Windows writes)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
@@ -80,27 +99,12 @@ def read_export(path: Path, problems: Problems) -> Export:
         problems.file_error(str(path), "文件或文件夹不存在")
         return export
     if path.is_dir():
-        files = sorted(p for p in path.iterdir() if p.is_file())
-        for p in files:
+        for p in sorted(p for p in path.iterdir() if p.is_file()):
             _add_file(export, p.name, p.read_bytes(), problems)
         if not export.sheets and not problems.has_errors:
             problems.file_error(path.name, "文件夹中没有可识别的 <表名>.csv 文件（如 农户.csv）")
     elif path.suffix.lower() == ".zip":
-        try:
-            with zipfile.ZipFile(path) as archive:
-                for info in archive.infolist():
-                    if info.is_dir() or info.filename.startswith("__MACOSX"):
-                        continue
-                    # Zips made on Chinese Windows often store names in GBK without the UTF-8 flag.
-                    name = info.filename
-                    if not info.flag_bits & 0x800:
-                        try:
-                            name = info.filename.encode("cp437").decode("gb18030")
-                        except (UnicodeEncodeError, UnicodeDecodeError):
-                            pass
-                    _add_file(export, Path(name).name, archive.read(info), problems)
-        except zipfile.BadZipFile:
-            problems.file_error(path.name, "不是有效的 .zip 压缩包")
+        _read_zip(export, path, problems)
     elif path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
         data = path.read_bytes()
         export.files.append(SourceFile(path.name, hashlib.sha256(data).hexdigest()))
@@ -112,13 +116,38 @@ def read_export(path: Path, problems: Problems) -> Export:
     return export
 
 
+def _read_zip(export: Export, path: Path, problems: Problems) -> None:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = [i for i in archive.infolist() if not i.is_dir() and not i.filename.startswith("__MACOSX")]
+            if sum(i.file_size for i in members) > MAX_UNZIPPED_BYTES:
+                problems.file_error(path.name, "压缩包解压后超过 4 GB，请分批导入")
+                return
+            for info in members:
+                # Zips made on Chinese Windows often store names in GBK without the UTF-8 flag.
+                name = info.filename
+                if not info.flag_bits & 0x800:
+                    try:
+                        name = info.filename.encode("cp437").decode("gb18030")
+                    except (UnicodeEncodeError, UnicodeDecodeError):
+                        pass
+                _add_file(export, Path(name).name, archive.read(info), problems)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError) as exc:
+        problems.file_error(path.name, f"不是有效的 .zip 压缩包（{exc}）")
+        return
+    if not export.sheets and not problems.has_errors:
+        problems.file_error(path.name, "压缩包中没有可识别的 <表名>.csv 文件（如 农户.csv）")
+
+
 def _add_file(export: Export, name: str, data: bytes, problems: Problems) -> None:
     stem, suffix = Path(name).stem, Path(name).suffix.lower()
+    if name.startswith(("~$", ".")):  # Excel lock files, .DS_Store
+        return
     if suffix == ".geojson" or (suffix == ".json" and "边界" in stem) or stem == "boundaries":
         export.boundaries = data
         export.files.append(SourceFile(name, hashlib.sha256(data).hexdigest()))
         return
-    if suffix in (".xlsx", ".xlsm"):
+    if suffix in (".xlsx", ".xlsm", ".xls"):
         export.files.append(SourceFile(name, hashlib.sha256(data).hexdigest()))
         _read_workbook(export, name, data, problems)
         return
@@ -129,70 +158,156 @@ def _add_file(export: Export, name: str, data: bytes, problems: Problems) -> Non
         problems.file_warning(name, f"文件名「{stem}」不是已知的表名，已忽略")
         return
     export.files.append(SourceFile(name, hashlib.sha256(data).hexdigest()))
-    text = decode_text(data, name, problems)
-    if text is None:
-        return
+    grid = _csv_grid(data, name, problems)
+    if grid is not None:
+        _add_grid(export, sheet, grid, name, problems)
+
+
+def _csv_grid(data: bytes, name: str, problems: Problems) -> pl.DataFrame | None:
+    """All lines of a CSV as text columns c0, c1, ... (no header yet); row i is Excel row i + 1."""
+    utf8 = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
     try:
-        frame = pl.read_csv(
-            io.BytesIO(text.encode("utf-8")),
-            infer_schema=False,
-            truncate_ragged_lines=True,
-        )
-    except pl.exceptions.PolarsError as exc:
-        problems.file_error(name, f"CSV 格式无法解析：{str(exc).splitlines()[0]}")
-        return
-    _add_frame(export, sheet, frame, name, problems)
+        utf8.decode("utf-8")  # most exports: hand the bytes to polars as they are
+    except UnicodeDecodeError:
+        text = decode_text(data, name, problems)
+        if text is None:
+            return None
+        utf8 = text.encode("utf-8")
+    if not utf8.strip():
+        problems.file_error(name, "文件是空的")
+        return None
+    try:
+        grid = pl.read_csv(io.BytesIO(utf8), has_header=False, infer_schema=False)
+        return grid.rename({c: f"c{i}" for i, c in enumerate(grid.columns)})
+    except pl.exceptions.PolarsError:
+        pass  # ragged rows or broken quoting: find out where, with the standard library
+    return _csv_grid_slow(utf8.decode("utf-8"), name, problems)
+
+
+def _csv_grid_slow(text: str, name: str, problems: Problems) -> pl.DataFrame | None:
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    rows: list[list[str]] = []
+    try:
+        for row in reader:
+            rows.append(row)
+    except csv.Error as exc:
+        problems.add(name, reader.line_num, None, None,
+                     f"CSV 格式无法解析（{exc}）：请检查该行附近是否有未配对的英文双引号")
+        return None
+    width = max(len(r) for r in rows)
+    padded = [r + [""] * (width - len(r)) for r in rows]
+    return pl.DataFrame({f"c{i}": [r[i] or None for r in padded] for i in range(width)},
+                        schema={f"c{i}": pl.String for i in range(width)})
 
 
 def _read_workbook(export: Export, name: str, data: bytes, problems: Problems) -> None:
     try:
         reader = fastexcel.read_excel(data)
+        sheet_names = reader.sheet_names
     except Exception as exc:  # noqa: BLE001 - calamine raises several unrelated types for broken files
-        problems.file_error(name, f"无法打开 Excel 工作簿：{str(exc).splitlines()[0]}")
+        problems.file_error(name, f"无法打开 Excel 工作簿：{str(exc).splitlines()[0] if str(exc) else exc}")
         return
-    for sheet_name in reader.sheet_names:
+    for sheet_name in sheet_names:
         sheet = _sheet_for(sheet_name)
         if sheet is None:
             problems.file_warning(name, f"工作表「{sheet_name}」不是已知的表名，已忽略")
             continue
         try:
-            frame = reader.load_sheet(sheet_name, dtypes="string").to_polars()
+            # header_row=None with skip_rows=0 keeps blank lines above the data, so row i is Excel row i+1.
+            grid = reader.load_sheet(sheet_name, header_row=None, skip_rows=0, dtypes="string").to_polars()
         except Exception as exc:  # noqa: BLE001
             problems.file_error(f"{name}［{sheet_name}］", f"工作表无法读取：{str(exc).splitlines()[0]}")
             continue
-        _add_frame(export, sheet, frame, f"{name}［{sheet_name}］", problems, excel=True)
+        grid = grid.rename({c: f"c{i}" for i, c in enumerate(grid.columns)})
+        _add_grid(export, sheet, grid, f"{name}［{sheet_name}］", problems, excel=True)
 
 
-def _add_frame(export: Export, sheet: Sheet, frame: pl.DataFrame, source: str, problems: Problems,
-               *, excel: bool = False) -> None:
+def _column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def _header_index(grid: pl.DataFrame, known: dict[str, str]) -> int | None:
+    """The first of the top lines that names a contract column; else the first non-blank line."""
+    top = grid.head(HEADER_SEARCH_ROWS).rows()
+    first_filled: int | None = None
+    for i, row in enumerate(top):
+        cells = [c for c in row if c is not None and str(c).strip()]
+        if not cells:
+            continue
+        if first_filled is None:
+            first_filled = i
+        if any(normalize_header(c) in known for c in cells):
+            return i
+    return first_filled
+
+
+def _add_grid(export: Export, sheet: Sheet, grid: pl.DataFrame, source: str, problems: Problems,
+              *, excel: bool = False) -> None:
     if sheet.label in export.sheets:
-        problems.file_error(source, f"表「{sheet.label}」出现了两次（{export.sheets[sheet.label].source}）")
+        problems.file_error(source, f"表「{sheet.label}」出现了两次（另见 {export.sheets[sheet.label].source}）")
         return
-    by_header: dict[str, str] = {}
+    known: dict[str, str] = {}
     for column in sheet.columns:
-        by_header[normalize_header(column.label)] = column.name
-        by_header[column.name] = column.name
-    rename: dict[str, str] = {}
-    extra_cols: list[str] = []
-    for header in frame.columns:
-        target = by_header.get(normalize_header(header))
-        if target is None or target in rename.values():
-            extra_cols.append(header)
-        else:
-            rename[header] = target
+        known[normalize_header(column.label)] = column.name
+        known[normalize_header(column.name)] = column.name
+    grid = grid.with_columns(pl.all().cast(pl.String))
+    header_at = _header_index(grid, known) if grid.height else None
+    if header_at is None:
+        problems.add(sheet.label, None, None, None, f"表是空的，或前 {HEADER_SEARCH_ROWS} 行中没有表头：第一行应为表头（如 "
+                     + "、".join(c.label for c in sheet.columns[:3]) + "）")
+        return
+    headers = list(grid.row(header_at))
+    body = grid.with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64)).slice(header_at + 1)
+    header_row = header_at + 1
+
+    last_header = max(i for i, h in enumerate(headers) if h is not None and str(h).strip())
+    rename: dict[str, str] = {}  # grid column -> contract column
+    extra: dict[str, str] = {}  # grid column -> header as shown
+    for i, (col, header) in enumerate(zip(grid.columns, headers)):
+        letter = _column_letter(i)
+        shown = str(header).strip() if header is not None else ""
+        target = known.get(normalize_header(shown)) if shown else None
+        if target is not None and target not in rename.values():
+            rename[col] = target
+            continue
+        if target is not None:
+            first = next(c for c, t in rename.items() if t == target)
+            problems.add(sheet.label, header_row, shown, None,
+                         f"列「{shown}」出现了两次（{_column_letter(grid.columns.index(first))}列和{letter}列），"
+                         f"使用{_column_letter(grid.columns.index(first))}列，{letter}列作为附加列保留", WARNING)
+        if not shown:
+            filled = body.filter(pl.col(col).str.strip_chars().str.len_chars() > 0)
+            if filled.height == 0:
+                continue  # an empty column with no header: nothing to keep
+            if not excel and i > last_header:
+                # A CSV line with more cells than the header: usually an unquoted comma shifted the row.
+                problems.add_rows(sheet.label, f"{letter}列", filled.select(
+                    pl.col(ROW).alias("row"), pl.col(col).alias("value")),
+                    "该行的单元格多于表头的列数，可能是某个单元格中含有未加引号的英文逗号")
+                continue
+            shown = f"（无表头）{letter}列"
+        name = shown
+        while name in extra.values():
+            name += "'"
+        extra[col] = name
+
     missing = [c for c in sheet.columns if c.required and c.name not in rename.values()]
     for column in missing:
-        problems.add(sheet.label, None, column.label, None, f"缺少必填列「{column.label}」（或英文列名 {column.name}）")
-    frame = frame.with_columns(pl.all().cast(pl.String))
-    frame = frame.with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64))
+        problems.add(sheet.label, header_row, column.label, None,
+                     f"缺少必填列「{column.label}」（或英文列名 {column.name}）：请检查第{header_row}行的表头")
     # A row whose every cell is blank is not data (Excel leaves them after deletes and at the end).
-    cells = [c for c in frame.columns if c != ROW]
-    if cells:
-        blank = pl.all_horizontal(pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "") for c in cells)
-        frame = frame.filter(~blank)
-    known = frame.select(ROW, *[pl.col(h).alias(n) for h, n in rename.items()])
-    for column in sheet.columns:
-        if column.name not in known.columns:
-            known = known.with_columns(pl.lit(None, pl.String).alias(column.name))
-    extra = frame.select(ROW, *extra_cols)
-    export.sheets[sheet.label] = RawSheet(sheet, known, extra, source, excel)
+    if grid.width:
+        blank = pl.all_horizontal(pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "") for c in grid.columns)
+        body = body.filter(~blank)
+    frame = body.select(ROW, *[pl.col(g).alias(n) for g, n in rename.items()])
+    absent = [c.name for c in sheet.columns if c.name not in frame.columns]
+    frame = frame.with_columns(pl.lit(None, pl.String).alias(n) for n in absent)
+    frame = frame.select(ROW, *[c.name for c in sheet.columns])
+    extra_frame = body.select(ROW, *[pl.col(g).alias(n) for g, n in extra.items()])
+    export.sheets[sheet.label] = RawSheet(sheet, frame, extra_frame, source, excel, frozenset(absent),
+                                          header_row)

@@ -7,7 +7,7 @@ with that cell null; the import is refused anyway as soon as there is one error.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
@@ -20,14 +20,21 @@ _FULL_WIDTH = [chr(0xFF10 + i) for i in range(10)] + ["．", "－", "＋", "，"
 _HALF_WIDTH = [str(i) for i in range(10)] + [".", "-", "+", ","]
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
-_DATE = r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T]00:00(?::00(?:\.0+)?)?)?$"
+# 2020-03-05, 2020/3/5, 2020.3.5, 2020年3月5日; a time of day after it (Excel datetime cells) is dropped.
+_DATE = r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
 _EXCEL_EPOCH = pl.date(1899, 12, 30)
+_FIRST_DATE, _LAST_DATE = pl.date(1980, 1, 1), pl.date(2100, 12, 31)
+# Upper bounds: what a person would type, well inside the database's column types.
+_MAX = {"int": 10_000_000, "money": 100_000_000, "yuan": 10_000_000, "pct": 100}
+_MAX_BY_COLUMN = {"size": 99, "labor_count": 99}
+_ID_SHOWN = 10  # 身份证号 in messages: the first 10 characters (region and birth year), never the whole number
 
 
 @dataclass
 class Validated:
     tables: dict[str, pl.DataFrame]  # by table name; typed columns plus ROW (null for kept rows)
     provided: list[str]  # tables that came from the export (the rest were kept from the served version)
+    recomputed: set[str] = field(default_factory=set)  # sheets whose cross-sheet warnings were recomputed
 
 
 def _clean(name: str) -> pl.Expr:
@@ -36,31 +43,33 @@ def _clean(name: str) -> pl.Expr:
 
 
 def _number_text(name: str) -> pl.Expr:
-    return _clean(name).str.replace_many(_FULL_WIDTH, _HALF_WIDTH).str.replace_all(",", "")
+    return pl.col(name).str.replace_many(_FULL_WIDTH, _HALF_WIDTH).str.replace_all(",", "")
 
 
 def _parse(column: Column, excel: bool) -> tuple[pl.Expr, pl.Expr, str]:
-    """(typed value, ok flag for a non-blank cell, what was expected) for one column."""
+    """(typed value, ok flag for a non-blank cell, what was expected) for one column, already _clean-ed."""
     c = column.name
     if column.kind in ("text", "code"):
-        value = _clean(c)
-        if column.kind == "code":  # Excel turns numeric codes into 431299101.0
-            value = value.str.replace(r"^(\d+)\.0+$", "${1}")
+        value = pl.col(c)
+        if column.kind == "code":  # Excel turns numeric codes into 431299101.0; full-width digits happen
+            value = value.str.replace_many(_FULL_WIDTH[:10], _HALF_WIDTH[:10]).str.replace(r"^(\d+)\.0+$", "${1}")
         return value, pl.lit(True), ""
     if column.kind in ("int", "year"):
         text = _number_text(c)
-        ok = text.str.contains(r"^[+-]?\d+(?:\.0*)?$")
+        ok = text.str.contains(r"^[+-]?\d{1,15}(?:\.0*)?$")
         value = pl.when(ok).then(text.str.replace(r"\.0*$", "").cast(pl.Int64, strict=False))
         if column.kind == "year":
-            return value, ok & value.is_between(1980, 2100), "四位年份，如 2020"
-        return value, ok, "整数（阿拉伯数字，如 3）"
+            return value, ok & value.is_between(1980, 2100), "四位年份（1980–2100），如 2020"
+        return value, ok & value.is_not_null(), "整数（阿拉伯数字，如 3）"
     if column.kind in ("money", "yuan", "pct"):
         text = _number_text(c)
-        ok = text.str.contains(r"^[+-]?(?:\d+\.?\d*|\.\d+)$")
+        if column.kind == "pct":
+            text = text.str.strip_suffix("%")
+        ok = text.str.contains(r"^[+-]?(?:\d{1,15}\.?\d*|\.\d+)$")
         unit = {"money": "万元", "yuan": "元", "pct": "%"}[column.kind]
-        return pl.when(ok).then(text), ok, f"数字（单位：{unit}）"
+        return pl.when(ok).then(text.str.replace(r"^\+", "")), ok, f"数字（单位：{unit}）"
     if column.kind == "date":
-        text = _clean(c)
+        text = pl.col(c)
         parts = text.str.extract_groups(_DATE)
         iso = pl.concat_str(
             parts.struct.field("1"),
@@ -68,75 +77,112 @@ def _parse(column: Column, excel: bool) -> tuple[pl.Expr, pl.Expr, str]:
             parts.struct.field("3").str.zfill(2),
             separator="-",
         )
-        value = iso.str.to_date("%Y-%m-%d", strict=False)
-        if excel:
+        value = pl.coalesce(iso.str.to_date("%Y-%m-%d", strict=False),
+                            text.str.extract(r"^(\d{8})$").str.to_date("%Y%m%d", strict=False))
+        if excel:  # a date cell, or a number formatted as General: days since 1899-12-30
             serial = text.str.extract(r"^(\d{5})(?:\.0+)?$").cast(pl.Int64, strict=False)
             value = pl.coalesce(value, _EXCEL_EPOCH + pl.duration(days=serial))
-        return value, value.is_not_null(), "日期，格式 YYYY-MM-DD（如 2020-03-05）"
+        value = pl.when(value.is_between(_FIRST_DATE, _LAST_DATE)).then(value)
+        return value, value.is_not_null(), "日期，格式 YYYY-MM-DD（如 2020-03-05），年份在 1980–2100 之间"
     if column.kind == "bool":
-        text = _clean(c)
+        text = pl.col(c)
         return text.replace_strict({"是": True, "否": False}, default=None, return_dtype=pl.Boolean), \
             text.is_in(["是", "否"]), "「是」或「否」"
     if column.kind == "enum":
-        text = _clean(c)
+        text = pl.col(c)
         return text, text.is_in(list(column.values)), "以下之一：" + "、".join(column.values)
     if column.kind == "id_number":
-        text = _clean(c).str.to_uppercase()
-        return text, pl.lit(True), ""
+        text = pl.col(c).str.replace_many(_FULL_WIDTH[:10] + ["ｘ", "Ｘ"], _HALF_WIDTH[:10] + ["X", "X"])
+        return text.str.to_uppercase(), pl.lit(True), ""
     raise ValueError(f"unknown column kind {column.kind}")
 
 
-def _type_sheet(sheet: Sheet, frame: pl.DataFrame, excel: bool, problems: Problems) -> pl.DataFrame:
-    exprs = [pl.col(ROW)]
-    checks = []
-    for column in sheet.columns:
-        value, ok, expected = _parse(column, excel)
-        raw = _clean(column.name)
-        exprs.append(value.alias(column.name))
-        checks.append(pl.struct(
-            raw.alias("raw"), ok.alias("ok"),
-        ).alias(column.name))
-    typed = frame.select(*exprs)
-    flags = frame.select(pl.col(ROW), *checks)
-    for column in sheet.columns:
-        _, _, expected = _parse(column, excel)
-        f = flags.select(pl.col(ROW).alias("row"), pl.col(column.name).struct.unnest())
-        if column.required:
-            blank = f.filter(pl.col("raw").is_null()).with_columns(pl.lit(None, pl.String).alias("value"))
+def _type_sheet(sheet: Sheet, frame: pl.DataFrame, excel: bool, problems: Problems,
+                missing: frozenset[str] = frozenset()) -> pl.DataFrame:
+    """Typed columns; every blank required cell and every cell that does not parse becomes a problem.
+
+    One lazy pass computes all values and flags (cleaning each cell once); problem rows are only
+    gathered for the columns whose flags say something is wrong.
+    """
+    parsed = {column.name: _parse(column, excel) for column in sheet.columns}
+    checked = [c for c in sheet.columns if c.name not in missing]  # a missing column is reported once
+    out = (
+        frame.lazy()
+        .with_columns(_clean(c.name).alias(c.name) for c in sheet.columns)
+        .select(
+            pl.col(ROW),
+            *[value.alias(name) for name, (value, _, _) in parsed.items()],
+            *[pl.col(c.name).is_null().alias(f"__blank_{c.name}") for c in checked if c.required],
+            *[(pl.col(c.name).is_not_null() & ~parsed[c.name][1]).fill_null(True).alias(f"__bad_{c.name}")
+              for c in checked],
+        )
+        .collect()
+    )
+    flags = [c for c in out.columns if c.startswith(("__blank_", "__bad_"))]
+    any_flag = out.select(pl.col(flags).any()).row(0, named=True) if flags else {}
+    for column in checked:
+        name = column.name
+        if any_flag.get(f"__blank_{name}"):
+            blank = out.filter(pl.col(f"__blank_{name}")).select(
+                pl.col(ROW).alias("row"), pl.lit(None, pl.String).alias("value"))
             problems.add_rows(sheet.label, column.label, blank, "必填，不能为空")
-        bad = f.filter(pl.col("raw").is_not_null() & ~pl.col("ok")).rename({"raw": "value"})
-        problems.add_rows(sheet.label, column.label, bad, f"无法识别，应为{expected}")
-    return typed
+        if any_flag.get(f"__bad_{name}"):
+            bad = frame.filter(out[f"__bad_{name}"]).select(
+                pl.col(ROW).alias("row"), _shown(column)(name).str.strip_chars().alias("value"))
+            problems.add_rows(sheet.label, column.label, bad, f"无法识别，应为{parsed[name][2]}")
+    return out.drop(flags)
+
+
+def _shown(column: Column):
+    """How a cell's value appears in a message: 身份证号 shortened (personal data), others as typed."""
+    if column.kind == "id_number":
+        return lambda name: pl.when(pl.col(name).str.len_chars() > _ID_SHOWN).then(
+            pl.col(name).str.slice(0, _ID_SHOWN) + "…").otherwise(pl.col(name))
+    return lambda name: pl.col(name)
 
 
 def _check_ranges(sheet: Sheet, typed: pl.DataFrame, problems: Problems) -> pl.DataFrame:
-    """Signs and bounds of numbers; 身份证号 form, birth date and check digit."""
+    """Signs and bounds of numbers; 身份证号 form, birth date and check digit; row-level consistency."""
     for column in sheet.columns:
         c = column.name
-        rows = typed.select(pl.col(ROW).alias("row"), pl.col(c).alias("value"))
-        if column.kind in ("int", "money", "yuan", "pct"):
+        rows = typed.select(pl.col(ROW).alias("row"), pl.col(c).alias("value")).filter(pl.col("value").is_not_null())
+        if column.kind in _MAX:
             number = pl.col("value").cast(pl.Float64, strict=False)
+            top = _MAX_BY_COLUMN.get(c, _MAX[column.kind])
             problems.add_rows(sheet.label, column.label, rows.filter(number < 0), "不能为负数")
             if column.kind == "pct":
                 problems.add_rows(sheet.label, column.label, rows.filter(number > 100), "超出范围，应在 0–100 之间")
+            else:
+                unit = f" {column.unit}" if column.unit else ""
+                problems.add_rows(sheet.label, column.label, rows.filter(number > top),
+                                  f"数值过大（超过 {top:,}{unit}），请检查单位或是否多打了数字")
             if c == "size":
                 problems.add_rows(sheet.label, column.label, rows.filter(number == 0), "家庭人口数应至少为 1")
         if column.kind == "id_number":
-            typed = typed.with_columns(_check_id_numbers(sheet, column, rows, problems).alias(c))
+            _check_id_numbers(sheet, column, rows, problems)
     if sheet.table == "households":
         over = typed.filter(pl.col("labor_count") > pl.col("size")).select(
             pl.col(ROW).alias("row"), pl.col("labor_count").cast(pl.String).alias("value"),
-            pl.format("大于家庭人口数（{}）", pl.col("size")).alias("msg"))
+            pl.format("劳动力人数大于家庭人口数（{}）", pl.col("size")).alias("msg"))
         problems.add_rows(sheet.label, "劳动力人数", over, pl.col("msg"))
+        heads = typed.filter(pl.col("head_id_number").is_not_null()).with_columns(
+            first=pl.col(ROW).min().over("head_id_number"),
+            first_id=pl.col("household_id").first().over("head_id_number"),
+        ).filter(pl.col(ROW) != pl.col("first"))
+        problems.add_rows(sheet.label, "户主身份证号", heads.select(
+            pl.col(ROW).alias("row"), _shown(sheet.column("head_id_number"))("head_id_number").alias("value"),
+            "first", "first_id"),
+            pl.format("与第{}行（户编号 {}）的户主身份证号相同，可能重复建档", pl.col("first"), pl.col("first_id")),
+            WARNING)
     if sheet.table == "projects":
         backwards = typed.filter(pl.col("planned_end") < pl.col("planned_start")).select(
             pl.col(ROW).alias("row"), pl.col("planned_end").cast(pl.String).alias("value"),
-            pl.format("早于计划开工日期（{}）", pl.col("planned_start")).alias("msg"))
+            pl.format("计划完工日期早于计划开工日期（{}）", pl.col("planned_start")).alias("msg"))
         problems.add_rows(sheet.label, "计划完工日期", backwards, pl.col("msg"))
     return typed
 
 
-def _check_id_numbers(sheet: Sheet, column: Column, rows: pl.DataFrame, problems: Problems) -> pl.Series:
+def _check_id_numbers(sheet: Sheet, column: Column, rows: pl.DataFrame, problems: Problems) -> None:
     v = pl.col("value")
     digits17 = [v.str.slice(i, 1).cast(pl.Int32, strict=False) * w for i, w in enumerate(_ID_WEIGHTS)]
     expected = (pl.sum_horizontal(digits17) % 11).replace_strict(
@@ -146,23 +192,29 @@ def _check_id_numbers(sheet: Sheet, column: Column, rows: pl.DataFrame, problems
     checked = rows.with_columns(
         long=v.str.contains(r"^\d{17}[\dX]$"),
         short=v.str.contains(r"^\d{15}$"),
+        scientific=v.str.contains(r"^\d(?:\.\d+)?E\+?\d+$"),
         born=born,
         expected=expected,
+        shown=_shown(column)("value"),
     )
-    nonblank = checked.filter(pl.col("value").is_not_null())
-    bad_form = nonblank.filter(~pl.col("long") & ~pl.col("short")).with_columns(
-        msg=pl.format("长度或格式错误（{}位），应为18位：17位数字加一位数字或 X", pl.col("value").str.len_chars()))
-    problems.add_rows(sheet.label, column.label, bad_form, pl.col("msg"))
-    formed = nonblank.filter(pl.col("long") | pl.col("short"))
+    bad_form = checked.filter(~pl.col("long") & ~pl.col("short")).with_columns(
+        msg=pl.when(pl.col("scientific"))
+        .then(pl.lit("被 Excel 存成了数字（科学计数法），后几位已丢失：请把该列设为文本后重新录入"))
+        .otherwise(pl.format("长度或格式错误（{}位），应为18位：17位数字加一位数字或 X",
+                             pl.col("value").str.len_chars())))
+    problems.add_rows(sheet.label, column.label, bad_form.with_columns(value="shown"), pl.col("msg"))
+    formed = checked.filter(pl.col("long") | pl.col("short"))
     bad_birth = formed.filter(pl.col("born").is_null() | (pl.col("born") < pl.date(1900, 1, 1))
                               | (pl.col("born") > pl.lit(_today())))
-    problems.add_rows(sheet.label, column.label, bad_birth, "出生日期无效（第7–14位应为真实的出生日期）")
+    problems.add_rows(sheet.label, column.label, bad_birth.with_columns(value="shown"),
+                      "出生日期无效（第7–14位应为真实的出生日期）")
     bad_check = formed.filter(pl.col("long") & pl.col("born").is_not_null()
                               & (pl.col("value").str.slice(17, 1) != pl.col("expected")))
-    problems.add_rows(sheet.label, column.label, bad_check, pl.format("校验位错误，应为 {}", pl.col("expected")))
-    problems.add_rows(sheet.label, column.label, formed.filter(pl.col("short") & pl.col("born").is_not_null()),
+    problems.add_rows(sheet.label, column.label, bad_check.with_columns(value="shown"),
+                      pl.format("校验位错误，应为 {}", pl.col("expected")))
+    problems.add_rows(sheet.label, column.label,
+                      formed.filter(pl.col("short") & pl.col("born").is_not_null()).with_columns(value="shown"),
                       "15位旧身份证号，已接受，请核实后更新为18位", WARNING)
-    return checked["value"]
 
 
 def _today():
@@ -183,20 +235,31 @@ def _check_keys(sheet: Sheet, typed: pl.DataFrame, problems: Problems) -> None:
                       pl.format("重复，与第{}行相同", pl.col("first")))
 
 
-def _check_references(tables: dict[str, pl.DataFrame], problems: Problems) -> None:
+def _check_references(tables: dict[str, pl.DataFrame], provided: list[str], problems: Problems) -> None:
     for sheet in SHEETS:
         child = tables.get(sheet.table)
         if child is None:
             continue
         for column, parent_table, parent_column in sheet.refs:
             parent = tables.get(parent_table)
-            keys = parent.select(pl.col(parent_column).alias(column)).unique() if parent is not None else \
-                pl.DataFrame(schema={column: pl.String})
+            if parent is None:
+                continue  # the parent sheet is missing: reported once as a missing sheet
+            if sheet.table not in provided and parent_table not in provided:
+                continue  # both kept from the served version, which was checked when it was imported
+            keys = parent.select(pl.col(parent_column).alias(column)).unique()
             orphans = child.filter(pl.col(column).is_not_null()).join(keys, on=column, how="anti")
+            if orphans.height == 0:
+                continue
             label = SHEETS_BY_TABLE[parent_table].label
-            problems.add_rows(sheet.label, sheet.column(column).label,
-                              orphans.select(pl.col(ROW).alias("row"), pl.col(column).alias("value")),
-                              f"在「{label}」表中不存在")
+            if sheet.table in provided:
+                problems.add_rows(sheet.label, sheet.column(column).label,
+                                  orphans.select(pl.col(ROW).alias("row"), pl.col(column).alias("value")),
+                                  f"在「{label}」表中不存在")
+            else:  # a kept table now points at rows the new parent sheet no longer has
+                examples = "、".join(orphans[column].unique(maintain_order=True).head(5).to_list())
+                problems.add(sheet.label, None, sheet.column(column).label, None,
+                             f"当前数据中有 {orphans.height:,} 行引用了新「{label}」表中没有的"
+                             f"{sheet.column(column).label}（如 {examples}）：请同时导出「{sheet.label}」表")
 
 
 _SEQUENCE_RULES = {
@@ -222,8 +285,8 @@ def _check_event_sequences(events: pl.DataFrame, problems: Problems) -> None:
         schema={"prev": pl.String, "event": pl.String, "msg": pl.String})
     ordered = (
         events.filter(pl.col("household_id").is_not_null() & pl.col("date").is_not_null()
-                      & pl.col("event").is_not_null())
-        .sort("household_id", "date", "event_order")
+                      & pl.col("event_order").is_not_null())
+        .sort("household_id", "date", "event_order", ROW)
         .with_columns(prev=pl.col("event").shift(1).over("household_id"),
                       prev_date=pl.col("date").shift(1).over("household_id"))
     )
@@ -235,40 +298,58 @@ def _check_event_sequences(events: pl.DataFrame, problems: Problems) -> None:
                                                   "msg"), pl.col("msg"))
 
 
-def _cross_sheet_warnings(tables: dict[str, pl.DataFrame], problems: Problems) -> None:
-    allocations, payments = tables.get("fund_allocations"), tables.get("fund_payments")
-    if allocations is not None and payments is not None:
-        allocated = allocations.group_by("project_id").agg(a=pl.col("amount").cast(pl.Float64).sum())
-        paid = payments.group_by("project_id").agg(p=pl.col("amount").cast(pl.Float64).sum(),
-                                                   row=pl.col(ROW).max())
-        over = paid.join(allocated, on="project_id", how="left").with_columns(pl.col("a").fill_null(0.0))
-        over = over.filter(pl.col("p") > pl.col("a") + 1e-9)
-        problems.add_rows("资金支出", "金额", over.select(
-            "row", pl.col("project_id").alias("value"),
-            pl.format("项目累计支出 {} 万元，超过累计下达 {} 万元", pl.col("p").round(4), pl.col("a").round(4)).alias("m")),
+CROSS_SHEET = "跨表核对："  # prefix of warnings computed from several sheets (recomputed on every import)
+
+
+def _cross_sheet_warnings(tables: dict[str, pl.DataFrame], provided: list[str], problems: Problems) -> set[str]:
+    """Warnings that need several sheets; returns the sheets whose cross-sheet warnings were recomputed."""
+    def involved(*names: str) -> bool:
+        return all(n in tables for n in names) and any(n in provided for n in names)
+
+    recomputed: set[str] = set()
+    if involved("fund_allocations", "fund_payments", "projects"):
+        recomputed.add("资金支出")
+        # The payment that takes a project's cumulative spending above everything allocated to it.
+        allocated = tables["fund_allocations"].group_by("project_id").agg(
+            a=pl.col("amount").cast(pl.Float64, strict=False).sum())
+        known = tables["projects"].select("project_id")  # an unknown project is an error already
+        paid = (tables["fund_payments"].join(known, on="project_id", how="semi")
+                .with_columns(x=pl.col("amount").cast(pl.Float64, strict=False).fill_null(0.0))
+                .sort("project_id", "date", ROW, nulls_last=True)
+                .with_columns(cum=pl.col("x").cum_sum().over("project_id"))
+                .join(allocated, on="project_id", how="left").with_columns(pl.col("a").fill_null(0.0))
+                .filter(pl.col("cum") > pl.col("a") + 1e-6)
+                .group_by("project_id").agg(pl.all().first()))
+        problems.add_rows("资金支出", "金额", paid.select(
+            pl.col(ROW).alias("row"), pl.col("amount").cast(pl.String).alias("value"),
+            pl.format(CROSS_SHEET + "项目 {} 累计支出 {} 万元，超过累计下达 {} 万元", pl.col("project_id"),
+                      pl.col("cum").round(4), pl.col("a").round(4)).alias("m")),
             pl.col("m"), WARNING)
-    progress = tables.get("project_progress")
-    if progress is not None:
+    if "project_progress" in provided:
+        progress = tables["project_progress"]
         done_early = progress.filter(pl.col("status").is_in(["已完工", "已验收"])
                                      & (pl.col("progress_pct").cast(pl.Float64, strict=False) < 100))
         problems.add_rows("项目进度", "形象进度", done_early.select(
-            pl.col(ROW).alias("row"), pl.col("progress_pct").alias("value"), pl.col("status")),
+            pl.col(ROW).alias("row"), pl.col("progress_pct").cast(pl.String).alias("value"), pl.col("status")),
             pl.format("状态为「{}」但形象进度不足 100", pl.col("status")), WARNING)
-    members, households = tables.get("household_members"), tables.get("households")
-    if members is not None and households is not None and "household_members" in tables:
+    if involved("household_members", "households"):
+        recomputed |= {"农户", "家庭成员"}
+        members, households = tables["household_members"], tables["households"]
         counted = members.group_by("household_id").agg(n=pl.len())
         mismatch = households.join(counted, on="household_id", how="left").with_columns(
             pl.col("n").fill_null(0)).filter(pl.col("size").is_not_null() & (pl.col("n") != pl.col("size")))
         problems.add_rows("农户", "家庭人口数", mismatch.select(
             pl.col(ROW).alias("row"), pl.col("size").cast(pl.String).alias("value"), "n"),
-            pl.format("与家庭成员表中的人数（{}）不一致", pl.col("n")), WARNING)
+            pl.format(CROSS_SHEET + "与家庭成员表中的人数（{}）不一致", pl.col("n")), WARNING)
         shared = members.filter(pl.col("id_number").is_not_null()).with_columns(
             homes=pl.col("household_id").n_unique().over("id_number"),
             first=pl.col("household_id").first().over("id_number"),
         ).filter((pl.col("homes") > 1) & (pl.col("household_id") != pl.col("first")))
         problems.add_rows("家庭成员", "身份证号", shared.select(
-            pl.col(ROW).alias("row"), pl.col("id_number").alias("value"), "first"),
-            pl.format("同一身份证号出现在两个户中（另见户 {}）", pl.col("first")), WARNING)
+            pl.col(ROW).alias("row"), _shown(SHEETS_BY_TABLE["household_members"].column("id_number"))(
+                "id_number").alias("value"), "first"),
+            pl.format(CROSS_SHEET + "同一身份证号出现在两个户中（另见户 {}）", pl.col("first")), WARNING)
+    return recomputed
 
 
 def validate(export: Export, problems: Problems, existing: dict[str, pl.DataFrame] | None = None) -> Validated:
@@ -281,9 +362,9 @@ def validate(export: Export, problems: Problems, existing: dict[str, pl.DataFram
             if existing is not None and sheet.table in existing:
                 tables[sheet.table] = existing[sheet.table].with_columns(pl.lit(None, pl.Int64).alias(ROW))
             elif sheet.required and existing is None:
-                problems.add(sheet.label, None, None, None, f"缺少必需的表「{sheet.label}」")
+                problems.add(sheet.label, None, None, None, f"缺少必需的表「{sheet.label}」（工作表或 {sheet.label}.csv）")
             continue
-        typed = _type_sheet(sheet, raw.frame, raw.excel, problems)
+        typed = _type_sheet(sheet, raw.frame, raw.excel, problems, raw.missing)
         typed = _check_ranges(sheet, typed, problems)
         _check_keys(sheet, typed, problems)
         if sheet.table == "household_events":
@@ -291,13 +372,13 @@ def validate(export: Export, problems: Problems, existing: dict[str, pl.DataFram
                                                                        return_dtype=pl.Int8).alias("event_order"))
         tables[sheet.table] = typed
         provided.append(sheet.table)
-    if existing is not None and not provided:
+    if existing is not None and not provided and not problems.has_errors:
         problems.add("导入文件", None, None, None, "没有找到任何可识别的表")
-    _check_references(tables, problems)
-    if "household_events" in tables and "household_events" in provided:
+    _check_references(tables, provided, problems)
+    if "household_events" in provided:
         _check_event_sequences(tables["household_events"], problems)
-    _cross_sheet_warnings(tables, problems)
-    return Validated(tables, provided)
+    recomputed = _cross_sheet_warnings(tables, provided, problems)
+    return Validated(tables, provided, recomputed)
 
 
-__all__ = ["validate", "Validated", "EVENT_ORDER", "ERROR", "WARNING"]
+__all__ = ["validate", "Validated", "EVENT_ORDER", "ERROR", "WARNING", "CROSS_SHEET"]

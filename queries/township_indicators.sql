@@ -13,100 +13,57 @@ areas AS (
     UNION ALL
     SELECT 'ALL', '全县', 1
 ),
-household_area AS (
-    SELECT h.household_id, h.size, v.township_code
-    FROM households h JOIN villages v USING (village_code)
-),
--- Same-day events apply in the order 纳入, 脱贫, 返贫, 清退: sort key = day number * 8 + event_order.
-events_ranked AS (
-    SELECT household_id, date, event, (date - DATE '1970-01-01') * 8 + event_order AS seq
-    FROM household_events
-),
-status_at_d AS (
-    SELECT household_id,
-           arg_max(event, seq) AS event,
-           max(date) FILTER (WHERE event = '脱贫') AS last_exit
-    FROM events_ranked, params
-    WHERE date <= params.d
-    GROUP BY household_id
-),
-status_at_prev_year_end AS (
-    SELECT household_id, arg_max(event, seq) AS event
-    FROM events_ranked, params
-    WHERE date <= params.prev_year_end
-    GROUP BY household_id
+-- Status at a date: the household_spans row covering it (ingest/derived.sql applies the same-day order
+-- 纳入, 脱贫, 返贫, 清退). For a household 已脱贫 at D, valid_from is its last 脱贫 date on or before D.
+-- One scan serves D and the end of last year (一降).
+poverty_both AS (
+    SELECT coalesce(s.township_code, 'ALL') AS township_code,
+           sum(s.size) FILTER (WHERE $as_of::DATE < s.valid_to AND s.event IN ('纳入', '返贫')) AS poor_persons,
+           sum(s.size) FILTER (WHERE $as_of::DATE < s.valid_to AND s.event = '脱贫'
+                                     AND year(s.valid_from) = year($as_of::DATE)) AS exited_persons_ytd,
+           sum(s.size) FILTER (WHERE s.valid_from <= make_date(year($as_of::DATE) - 1, 12, 31)
+                                     AND make_date(year($as_of::DATE) - 1, 12, 31) < s.valid_to
+                                     AND s.event IN ('纳入', '返贫')) AS poor_persons_prev
+    FROM household_spans s
+    -- constants in the filter (not a join with params) let DuckDB push them into the scan
+    WHERE s.valid_from <= $as_of::DATE
+      AND ($as_of::DATE < s.valid_to OR make_date(year($as_of::DATE) - 1, 12, 31) < s.valid_to)
+    GROUP BY ROLLUP (s.township_code)
 ),
 population AS (
     SELECT coalesce(township_code, 'ALL') AS township_code, sum(rural_population) AS rural_population
     FROM villages GROUP BY ROLLUP (township_code)
 ),
-poverty AS (
-    SELECT coalesce(ha.township_code, 'ALL') AS township_code,
-           sum(ha.size) FILTER (WHERE s.event IN ('纳入', '返贫')) AS poor_persons,
-           sum(ha.size) FILTER (WHERE s.event = '脱贫' AND year(s.last_exit) = p.y) AS exited_persons_ytd
-    FROM household_area ha JOIN status_at_d s USING (household_id), params p
-    GROUP BY ROLLUP (ha.township_code)
-),
-poverty_prev AS (
-    SELECT coalesce(ha.township_code, 'ALL') AS township_code,
-           sum(ha.size) FILTER (WHERE s.event IN ('纳入', '返贫')) AS poor_persons
-    FROM household_area ha JOIN status_at_prev_year_end s USING (household_id)
-    GROUP BY ROLLUP (ha.township_code)
-),
 income_year AS (  -- one I for the whole county: the latest year ≤ Y with any income record
-    SELECT max(i.year) AS i FROM incomes i, params p WHERE i.year <= p.y
+    SELECT max(iy.year) AS i FROM income_years iy, params p WHERE iy.year <= p.y
 ),
-income_pairs AS (  -- households 未脱贫 or 已脱贫 at D with income in both I and I-1
-    SELECT ha.township_code, ha.size, cur.income_per_capita AS inc, prev.income_per_capita AS inc_prev
-    FROM household_area ha
-    JOIN status_at_d s USING (household_id)
-    JOIN income_year iy ON true
-    JOIN incomes cur ON cur.household_id = ha.household_id AND cur.year = iy.i
-    JOIN incomes prev ON prev.household_id = ha.household_id AND prev.year = iy.i - 1
-    WHERE s.event IN ('纳入', '返贫', '脱贫')
+income AS (  -- households 未脱贫 or 已脱贫 at D with income in both I and I-1, per person
+    SELECT coalesce(ip.township_code, 'ALL') AS township_code,
+           sum(CAST(ip.income AS DOUBLE) * ip.size) / sum(ip.size) AS income_pc,
+           sum(CAST(ip.income_prev AS DOUBLE) * ip.size) / sum(ip.size) AS income_pc_prev
+    FROM income_pairs ip
+    WHERE ip.year = (SELECT i FROM income_year)
+      AND ip.counted_from <= $as_of::DATE AND $as_of::DATE < ip.counted_to
+    GROUP BY ROLLUP (ip.township_code)
 ),
-income AS (
-    SELECT coalesce(township_code, 'ALL') AS township_code,
-           sum(CAST(inc AS DOUBLE) * size) / sum(size) AS income_pc,
-           sum(CAST(inc_prev AS DOUBLE) * size) / sum(size) AS income_pc_prev
-    FROM income_pairs GROUP BY ROLLUP (township_code)
+funds AS (  -- funds of year Y: allocations and payments dated ≤ D to projects of 年度 Y
+    SELECT coalesce(f.township_code, 'ALL') AS township_code,
+           sum(f.allocated) AS allocated,
+           sum(f.spent) AS spent,
+           sum(f.allocated) FILTER (WHERE f.category = '产业发展') AS allocated_industry
+    FROM fund_flows f
+    WHERE f.year = year($as_of::DATE) AND f.date <= $as_of::DATE
+    GROUP BY ROLLUP (f.township_code)
 ),
-projects_of_year AS (
-    SELECT pr.project_id, pr.township_code, pr.category, pr.planned_end
-    FROM projects pr, params p WHERE pr.year = p.y
-),
-allocated_by_project AS (
-    SELECT a.project_id, sum(a.amount) AS allocated
-    FROM fund_allocations a, params p WHERE a.date <= p.d GROUP BY a.project_id
-),
-spent_by_project AS (
-    SELECT x.project_id, sum(x.amount) AS spent
-    FROM fund_payments x, params p WHERE x.date <= p.d GROUP BY x.project_id
-),
-funds AS (
-    SELECT coalesce(py.township_code, 'ALL') AS township_code,
-           sum(a.allocated) AS allocated,
-           sum(s.spent) AS spent,
-           sum(a.allocated) FILTER (WHERE py.category = '产业发展') AS allocated_industry
-    FROM projects_of_year py
-    LEFT JOIN allocated_by_project a USING (project_id)
-    LEFT JOIN spent_by_project s USING (project_id)
-    GROUP BY ROLLUP (py.township_code)
-),
-latest_progress AS (  -- a project's status at D: its latest report dated ≤ D (none yet: 未开工)
-    SELECT pp.project_id, arg_max(pp.status, pp.report_date) AS status
-    FROM project_progress pp, params p
-    WHERE pp.report_date <= p.d
-    GROUP BY pp.project_id
-),
-project_counts AS (
-    SELECT coalesce(py.township_code, 'ALL') AS township_code,
+project_counts AS (  -- projects of year Y with their status at D (latest report ≤ D; none yet: 未开工)
+    SELECT coalesce(ps.township_code, 'ALL') AS township_code,
            count(*) AS projects,
-           count(*) FILTER (WHERE lp.status IN ('已完工', '已验收')) AS projects_completed,
-           count(*) FILTER (WHERE py.planned_end < p.d
-                             AND coalesce(lp.status, '未开工') NOT IN ('已完工', '已验收')) AS overdue_projects
-    FROM projects_of_year py LEFT JOIN latest_progress lp USING (project_id), params p
-    GROUP BY ROLLUP (py.township_code)
+           count(*) FILTER (WHERE ps.status IN ('已完工', '已验收')) AS projects_completed,
+           count(*) FILTER (WHERE ps.planned_end < $as_of::DATE
+                             AND ps.status NOT IN ('已完工', '已验收')) AS overdue_projects
+    FROM project_spans ps
+    WHERE ps.year = year($as_of::DATE) AND ps.valid_from <= $as_of::DATE AND $as_of::DATE < ps.valid_to
+    GROUP BY ROLLUP (ps.township_code)
 ),
 targets AS (
     SELECT coalesce(ap.township_code, 'ALL') AS township_code, sum(ap.target_exit_persons) AS target_exit_persons
@@ -118,9 +75,9 @@ indicators AS (
         a.township_code, a.township_name, a.is_county,
         coalesce(pop.rural_population, 0) AS rural_population,
         coalesce(pov.poor_persons, 0) AS poor_persons,
-        coalesce(prev.poor_persons, 0) AS poor_persons_prev,
+        coalesce(pov.poor_persons_prev, 0) AS poor_persons_prev,
         100.0 * coalesce(pov.poor_persons, 0) / nullif(pop.rural_population, 0) AS incidence_pct,
-        100.0 * coalesce(prev.poor_persons, 0) / nullif(pop.rural_population, 0) AS incidence_prev_pct,
+        100.0 * coalesce(pov.poor_persons_prev, 0) / nullif(pop.rural_population, 0) AS incidence_prev_pct,
         iy.i AS income_year,
         inc.income_pc,
         inc.income_pc_prev,
@@ -141,8 +98,7 @@ indicators AS (
     CROSS JOIN params p
     CROSS JOIN income_year iy
     LEFT JOIN population pop USING (township_code)
-    LEFT JOIN poverty pov USING (township_code)
-    LEFT JOIN poverty_prev prev USING (township_code)
+    LEFT JOIN poverty_both pov USING (township_code)
     LEFT JOIN income inc USING (township_code)
     LEFT JOIN funds f USING (township_code)
     LEFT JOIN project_counts pc USING (township_code)
@@ -187,13 +143,20 @@ scored AS (
               + $w_balance_rate_pct) AS score
     FROM normalised
 ),
--- Rank 1 = highest score; scores within 1e-9 tie, and a tie goes to the smaller 乡镇代码.
+-- Rank 1 = highest score; scores within 1e-9 of the one above tie, and a tie goes to the smaller 乡镇代码.
+score_steps AS (
+    SELECT *, lag(score) OVER (ORDER BY score DESC, township_code) AS score_above
+    FROM scored
+),
+tie_groups AS (
+    SELECT *, sum(CASE WHEN score_above IS NULL OR score_above - score > 1e-9 THEN 1 ELSE 0 END)
+                  OVER (ORDER BY score DESC, township_code ROWS UNBOUNDED PRECEDING) AS tie_group
+    FROM score_steps
+),
 ranked AS (
-    SELECT a.township_code, a.score, a.s_drop, a.s_income, a.s_target, a.s_completion, a.s_balance,
-           1 + count(b.township_code) AS rank
-    FROM scored a LEFT JOIN scored b
-      ON b.score > a.score + 1e-9 OR (abs(b.score - a.score) <= 1e-9 AND b.township_code < a.township_code)
-    GROUP BY ALL
+    SELECT township_code, score, s_drop, s_income, s_target, s_completion, s_balance,
+           row_number() OVER (ORDER BY tie_group, township_code) AS rank
+    FROM tie_groups
 )
 SELECT w.township_code, w.township_name, w.rural_population, w.poor_persons,
        w.incidence_pct, w.incidence_prev_pct, w.incidence_drop_pp,

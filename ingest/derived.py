@@ -1,0 +1,14 @@
+"""Build the derived tables of ingest/derived.sql inside a version being published (before CHECKPOINT)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+DERIVED_SQL = Path(__file__).with_name("derived.sql")
+DERIVED_TABLES = ("household_spans", "income_pairs", "income_years", "project_spans", "fund_flows")
+
+
+def build_derived(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(DERIVED_SQL.read_text(encoding="utf-8"))

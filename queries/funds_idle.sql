@@ -1,0 +1,50 @@
+-- 沉淀资金清单（张榜公布）: projects of the area (any 年度) whose funds were allocated more than $idle_days days
+-- before D (dated before D − $idle_days) and are still mostly unspent: spent to D < $idle_ratio × those
+-- funds. Largest idle amount first.
+-- Parameters: $as_of DATE (D), $township VARCHAR (乡镇代码, 'ALL' = 全县), $idle_days INTEGER (settings
+--   idle_funds_days), $idle_ratio DOUBLE (settings idle_funds_spend_ratio, e.g. 0.2).
+-- idle_wan (沉淀金额) = allocated before the cut-off − spent to D (never below 0).
+WITH params AS (
+    SELECT CAST($as_of AS DATE) AS d, CAST($as_of AS DATE) - CAST($idle_days AS INTEGER) AS cutoff
+),
+area_projects AS (
+    SELECT pr.project_id, pr.project_name, pr.year, pr.category, pr.township_code, pr.village_code
+    FROM projects pr WHERE $township = 'ALL' OR pr.township_code = $township
+),
+allocated_by_project AS (
+    SELECT a.project_id,
+           sum(CAST(a.amount AS DOUBLE)) AS allocated,
+           sum(CAST(a.amount AS DOUBLE)) FILTER (WHERE a.date < p.cutoff) AS allocated_before_cutoff,
+           min(a.date) AS first_allocation
+    FROM fund_allocations a SEMI JOIN area_projects USING (project_id), params p
+    WHERE a.date <= p.d
+    GROUP BY a.project_id
+    HAVING min(a.date) < min(p.cutoff)
+),
+spent_by_project AS (
+    SELECT x.project_id, sum(CAST(x.amount AS DOUBLE)) AS spent
+    FROM fund_payments x SEMI JOIN allocated_by_project USING (project_id), params p
+    WHERE x.date <= p.d GROUP BY x.project_id
+),
+latest_progress AS (
+    SELECT pp.project_id, arg_max(pp.status, pp.report_date) AS status
+    FROM project_progress pp SEMI JOIN allocated_by_project USING (project_id), params p
+    WHERE pp.report_date <= p.d GROUP BY pp.project_id
+)
+SELECT ap.project_id, ap.project_name, CAST(ap.year AS INTEGER) AS year, ap.category, ap.township_code,
+       t.township_name, t.county_leader, v.village_name,
+       a.first_allocation, CAST(p.d - a.first_allocation AS INTEGER) AS days_since_allocation,
+       a.allocated AS allocated_wan, a.allocated_before_cutoff AS allocated_before_cutoff_wan,
+       coalesce(s.spent, 0) AS spent_wan,
+       100.0 * coalesce(s.spent, 0) / a.allocated_before_cutoff AS spend_ratio_pct,
+       greatest(a.allocated_before_cutoff - coalesce(s.spent, 0), 0) AS idle_wan,
+       coalesce(lp.status, '未开工') AS status
+FROM allocated_by_project a
+JOIN area_projects ap USING (project_id)
+JOIN townships t ON t.township_code = ap.township_code
+LEFT JOIN villages v ON v.village_code = ap.village_code
+LEFT JOIN spent_by_project s USING (project_id)
+LEFT JOIN latest_progress lp USING (project_id)
+CROSS JOIN params p
+WHERE a.allocated_before_cutoff > 0 AND coalesce(s.spent, 0) < $idle_ratio * a.allocated_before_cutoff
+ORDER BY idle_wan DESC, ap.project_id

@@ -1,0 +1,54 @@
+"""户情 page (AppTest through the shell, demo county): search, the household ledger, masking by role."""
+
+import re
+
+import pytest
+
+from conftest import demo_user
+
+MASKED_ID = re.compile(r"^\d{6}\*{8}[\dX]{4}$")
+
+
+@pytest.fixture(scope="module")
+def some_household(demo_db):
+    from queries.runner import Database
+
+    with Database.open(demo_db) as db:
+        return db.run("household_search", as_of=db.data_as_of(), township="ALL", village="ALL", status="已脱贫",
+                      cause="ALL", gap="ALL", search="", limit=1).row(0, named=True)
+
+
+def test_search_lists_households(app_page):
+    at = app_page("pages/households.py")
+    assert not at.exception
+    results = at.dataframe[0].value
+    assert {"户编号", "户主", "状态", "两不愁三保障未达标项"} <= set(results.columns)
+    at.selectbox(key="household-status").set_value("未脱贫").run()
+    assert set(at.dataframe[0].value["状态"]) == {"未脱贫"}
+
+
+def test_household_link_opens_the_ledger_masked_by_default(app_page, some_household):
+    at = app_page("pages/households.py", query={"household": some_household["household_id"]},
+                  user=demo_user("只读演示"))
+    assert not at.exception
+    head = some_household["head_name"]
+    assert at.header[0].value == f"一户一本台账 · {head[0]}{'*' * (len(head) - 2)}{head[-1] if len(head) > 2 else '*'}户"
+    assert head not in at.header[0].value
+    page_text = " ".join(m.value for m in at.markdown)
+    assert some_household["head_id_number"] not in page_text
+    members = next(f.value for f in at.dataframe if "身份证号" in f.value.columns)
+    assert members["身份证号"].map(lambda s: bool(MASKED_ID.match(s))).all()
+    assert [s.value for s in at.subheader][:1] == ["两不愁三保障"]
+
+
+def test_leader_sees_full_names(app_page, some_household):
+    at = app_page("pages/households.py", query={"household": some_household["household_id"]},
+                  user=demo_user("县领导"))
+    assert not at.exception
+    assert at.header[0].value == f"一户一本台账 · {some_household['head_name']}户"
+
+
+def test_unknown_household_is_explained(app_page):
+    at = app_page("pages/households.py", query={"household": "NO-SUCH"})
+    assert not at.exception
+    assert any("没有户编号为 NO-SUCH" in w.value for w in at.warning)
