@@ -83,9 +83,8 @@ def main() -> None:
         scope = f" · {dict(zip(townships['township_code'], townships['township_name'])).get(user.township_code, '')}" \
             if user.township_code else ""
         st.caption(f"{user.name}（{user.role}{scope}）")
-        if st.button("退出登录", icon=":material/logout:", key="logout"):
-            session.logout(store)
-            st.rerun()
+        # A callback, not `if st.button(): ... st.rerun()`: the cookie deletion must reach the browser.
+        st.button("退出登录", icon=":material/logout:", key="sign_out", on_click=session.logout, args=(store,))
         st.caption(f"数据版本：{version.name}" + ("（演示县）" if app_data.is_demo() else ""))
     st.navigation(pages_for(user)).run()
 

@@ -20,6 +20,7 @@ from access.store import AccessStore
 DEMO_PASSWORD = "demo"
 IDLE_TIMEOUT = dt.timedelta(minutes=30)
 COOKIE_DAYS = 0.5
+COOKIE_NAME = "warroom_auth"
 _LOCKED = 10**9  # failed-attempt count that makes the library refuse a locked account
 
 
@@ -75,7 +76,7 @@ def authenticate(store: AccessStore, demo: list[User]) -> User | None:
                "failed_login_attempts": _LOCKED if store.lock_state(name).locked(now) else 0}
         for name, (u, h) in accounts.items()
     }}
-    authenticator = stauth.Authenticate(credentials, cookie_name="warroom_auth",
+    authenticator = stauth.Authenticate(credentials, cookie_name=COOKIE_NAME,
                                         cookie_key=store.secret("cookie"), cookie_expiry_days=COOKIE_DAYS,
                                         auto_hash=False)
     st.session_state["_authenticator"] = authenticator
@@ -96,8 +97,15 @@ def authenticate(store: AccessStore, demo: list[User]) -> User | None:
                 st.error(f"密码错误次数过多，账户已锁定至 {state.locked_until:%H:%M}。")
     status = st.session_state.get("authentication_status")
     if status and st.session_state.get("username") in accounts:
-        _sign_in(accounts[st.session_state["username"]][0], store, "密码" if status else "")
-        st.rerun()
+        user = accounts[st.session_state["username"]][0]
+        from_cookie = COOKIE_NAME in st.context.cookies
+        _sign_in(user, store, "登录凭证（12 小时内免密）" if from_cookie else "密码")
+        if from_cookie:
+            st.rerun()
+        # After a password login, no st.rerun(): the library has just queued the signed cookie (a component
+        # that must reach the browser to be set); it reports back and Streamlit reruns into the app by itself.
+        st.success(f"{user.name}，登录成功，正在进入……")
+        return user
     if status is False:
         st.error("用户名或密码错误。")
     return None

@@ -157,3 +157,18 @@ def test_login_keeps_the_deep_link_and_writes_audit_rows(server, offline_page, d
     actions = [(u, a, s) for _, u, a, _, s in AccessStore(store_path(demo_db)).audit_rows()]
     assert ("secretary", "登录失败", 0) in actions
     assert ("secretary", "登录", 1) in actions
+
+
+@pytest.mark.browser
+def test_a_second_tab_is_signed_in_by_the_cookie_until_logout(server, offline_page):
+    offline_page.open(f"{server}/")
+    assert "warroom_auth" in [c["name"] for c in offline_page.context.cookies()]
+    tab = offline_page.context.new_page()
+    tab.goto(f"{server}/funds")
+    tab.get_by_role("button", name="退出登录").wait_for(timeout=60_000)
+    assert tab.get_by_label("用户名").count() == 0
+    tab.get_by_role("button", name="退出登录").click()
+    tab.get_by_label("用户名").wait_for(timeout=60_000)
+    third = offline_page.context.new_page()
+    third.goto(f"{server}/")
+    third.get_by_label("用户名").wait_for(timeout=60_000)
