@@ -6,6 +6,7 @@ Exit codes: 0 done (warnings allowed), 1 refused because of errors, 2 bad usage 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 import tempfile
 import time
@@ -15,35 +16,38 @@ import polars as pl
 
 from ingest import publish
 from ingest.load import LoadResult, check, load
-from ingest.problems import ERROR, WARNING, describe
+from ingest.problems import ERROR, describe
 
 MAX_PRINTED = 50
 
 
-def _print_problems(problems: pl.DataFrame, out=sys.stdout) -> None:
-    errors = problems.filter(pl.col("severity") == ERROR)
-    warnings = problems.filter(pl.col("severity") == WARNING)
-    for title, frame in (("错误", errors), ("警告", warnings)):
-        if frame.height == 0:
-            continue
-        print(f"{title} {frame.height} 条：", file=out)
-        for problem in frame.head(MAX_PRINTED).iter_rows(named=True):
-            print(f"  {describe(problem)}", file=out)
-        if frame.height > MAX_PRINTED:
-            print(f"  …… 另有 {frame.height - MAX_PRINTED} 条未显示，完整清单见错误报告", file=out)
+def _print_problems(problems: pl.DataFrame, out=sys.stdout, limit: int = MAX_PRINTED) -> None:
+    """At most `limit` problem lines (errors first); the full list goes to the .xlsx error report."""
+    errors = int((problems["severity"] == ERROR).sum())
+    if problems.height == 0:
+        return
+    print(f"发现错误 {errors:,} 条、警告 {problems.height - errors:,} 条：", file=out)
+    for problem in problems.head(limit).iter_rows(named=True):
+        print(f"  [{problem['severity']}] {describe(problem)}", file=out)
+    if problems.height > limit:
+        print(f"  …… 另有 {problems.height - limit:,} 条未显示，完整清单见问题清单 .xlsx", file=out)
 
 
-def _write_report(problems: pl.DataFrame, path: Path, report: Path | None) -> Path | None:
+def _write_report(problems: pl.DataFrame, path: Path, report: Path | None, export=None) -> Path | None:
     if problems.height == 0:
         return None
     from ingest.error_report import write_error_report
 
-    target = report or Path.cwd() / f"{Path(path).stem}_问题清单.xlsx"
-    write_error_report(problems, Path(path), target)
+    # Beside the export by default: where the clerk looks for it (and never inside the program's folder).
+    target = report or Path(path).resolve().parent / f"{Path(path).stem}_问题清单.xlsx"
+    write_error_report(problems, export if export is not None else Path(path), target)
     return target
 
 
 def _summarise(result: LoadResult) -> None:
+    if result.mode == "unchanged":
+        print("该快照已导入过，内容相同，未做任何更改。")
+        return
     if result.published is None:
         print(f"导入被拒绝：发现 {result.errors.height} 个错误，未发布任何数据，当前数据保持不变。")
         return
@@ -55,9 +59,9 @@ def _summarise(result: LoadResult) -> None:
 
 def cmd_load(args) -> int:
     started = time.perf_counter()
-    result = load(Path(args.path), Path(args.db), user=args.user)
+    result = load(Path(args.path), Path(args.db), user=args.user, **_snapshot_options(args))
     _print_problems(result.problems)
-    report = _write_report(result.problems, Path(args.path), args.report) if result.problems.height else None
+    report = _write_report(result.problems, Path(args.path), args.report)
     _summarise(result)
     if report:
         print(f"问题清单已写入 {report}")
@@ -66,11 +70,11 @@ def cmd_load(args) -> int:
 
 
 def cmd_check(args) -> int:
-    _, problems, _ = check(Path(args.path), Path(args.db) if args.db else None)
+    export, problems, _ = check(Path(args.path), Path(args.db) if args.db else None, **_snapshot_options(args))
     frame = problems.frame()
     _print_problems(frame)
     errors = int((frame["severity"] == ERROR).sum())
-    report = _write_report(frame, Path(args.path), args.report)
+    report = _write_report(frame, Path(args.path), args.report, export)
     print(f"检查完成：错误 {errors} 条，警告 {frame.height - errors} 条。" + (f"问题清单见 {report}" if report else ""))
     return 1 if errors else 0
 
@@ -108,7 +112,25 @@ def cmd_versions(args) -> int:
     return 0
 
 
+def _snapshot_options(args) -> dict:
+    """Options that apply when PATH is a 建档立卡 person-level export (a snapshot of history)."""
+    return {"as_of": args.as_of, "confirm_removals": args.confirm_removals, "create_places": args.create_places}
+
+
+def _add_snapshot_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--as-of", type=dt.date.fromisoformat, default=None,
+                   help="人员表快照的统计时间（文件中没有「统计时间」列时）")
+    p.add_argument("--confirm-removals", action="store_true",
+                   help="确认清退：快照中消失的农户按统计时间记为清退（默认只列出，不执行）")
+    p.add_argument("--create-places", action="store_true", help="新建数据库中没有的乡镇/村（自动生成代码）")
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["boundaries"]:  # its own parser: GeoJSON / Shapefile options
+        from ingest import boundaries_cli
+
+        return boundaries_cli.main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m ingest", description="脱贫攻坚作战室 数据导入")
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("demo", help="生成演示县并导入")
@@ -121,15 +143,19 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--db", required=True)
     p.add_argument("--user", default=None)
     p.add_argument("--report", type=Path, default=None, help="问题清单 .xlsx 的保存位置")
+    _add_snapshot_options(p)
     p.set_defaults(func=cmd_load)
     p = sub.add_parser("check", help="只校验，不发布；有错误时退出码为 1")
     p.add_argument("path")
     p.add_argument("--db", default=None, help="部分更新时，对照的数据库")
     p.add_argument("--report", type=Path, default=None)
+    _add_snapshot_options(p)
     p.set_defaults(func=cmd_check)
     p = sub.add_parser("rollback", help="回滚到上一个版本")
     p.add_argument("--db", required=True)
     p.set_defaults(func=cmd_rollback)
+    sub.add_parser("boundaries", help="导入乡镇边界（GeoJSON 或 Shapefile），发布为新版本",
+                   add_help=False)  # handled above by ingest.boundaries_cli
     p = sub.add_parser("versions", help="列出保留的版本")
     p.add_argument("--db", required=True)
     p.set_defaults(func=cmd_versions)

@@ -17,7 +17,7 @@ import polars as pl
 
 import settings
 from ingest import boundaries as boundary_io
-from ingest import publish
+from ingest import person_export, publish, snapshots
 from ingest.derived import build_derived
 from ingest.problems import ERROR, WARNING, Problems
 from ingest.readers import ROW, Export, read_export
@@ -25,6 +25,7 @@ from ingest.sheets import SHEETS, SHEETS_BY_TABLE
 from ingest.validate import CROSS_SHEET, validate
 
 SCHEMA_SQL = Path(__file__).with_name("schema.sql")
+BUILD_MEMORY_LIMIT = "1500MB"
 
 
 @dataclass
@@ -34,7 +35,6 @@ class LoadResult:
     mode: str = "full"
     row_counts: dict[str, int] = field(default_factory=dict)
     kept: list[str] = field(default_factory=list)  # sheets kept from the served version (partial update)
-    export: Export | None = field(default=None, repr=False)  # what was read, for the marked error report
 
     @property
     def errors(self) -> pl.DataFrame:
@@ -54,8 +54,16 @@ def read_tables(version: Path) -> dict[str, pl.DataFrame]:
         con.close()
 
 
-def check(path: Path, db: Path | None = None, progress=None) -> tuple[Export, Problems, object]:
-    """Read and validate without publishing. With `db`, a partial export is checked against its data."""
+def check(path: Path, db: Path | None = None, progress=None, *, release_raw: bool = False,
+          **snapshot_options) -> tuple[Export, Problems, object]:
+    """Read and validate without publishing. With `db`, a partial export is checked against its data.
+
+    A 建档立卡 person-level export (ingest/person_export.py) is recognised by its headers and turned into
+    the next snapshot of history (ingest/snapshots.py; options as_of, confirm_removals, create_places).
+    release_raw: drop each sheet's raw text once typed (a million-household export would otherwise be
+    held twice); the marked error report then reads the file again."""
+    if person_export.is_person_export(Path(path)):
+        return snapshots.check(Path(path), db, progress, **snapshot_options)
     problems = Problems()
     _progress(progress, 0.05, "读取文件")
     export = read_export(Path(path), problems)
@@ -66,21 +74,24 @@ def check(path: Path, db: Path | None = None, progress=None) -> tuple[Export, Pr
         _progress(progress, 0.15, "读取当前数据（部分更新）")
         existing = read_tables(served)
     _progress(progress, 0.3, "校验数据")
-    validated = validate(export, problems, existing)
+    validated = validate(export, problems, existing, release_raw=release_raw)
     if export.boundaries is not None and "townships" in validated.tables:
         boundary_io.parse(export.boundaries, validated.tables["townships"], problems, source="boundaries.geojson")
     return export, problems, validated
 
 
 def load(path: Path, db: Path, *, user: str | None = None, mode: str | None = None,
-         meta: dict[str, str] | None = None, progress=None) -> LoadResult:
+         meta: dict[str, str] | None = None, progress=None, **snapshot_options) -> LoadResult:
     """Validate `path` and publish it as the new version of `db` if it has no error."""
     db = Path(db)
-    export, problems, validated = check(path, db, progress)
+    export, problems, validated = check(path, db, progress, release_raw=True, **snapshot_options)
+    if getattr(validated, "unchanged", False):  # the same person-level snapshot again: nothing to do
+        return LoadResult(problems.frame(), publish.current(db), "unchanged")
+    meta = {**(meta or {}), **getattr(validated, "meta", {})}
     kept = [SHEETS_BY_TABLE[t].label for t in validated.tables if t not in validated.provided]
     mode = mode or ("partial" if kept else "full")
     if problems.has_errors:
-        return LoadResult(problems.frame(), None, mode, kept=kept, export=export)
+        return LoadResult(problems.frame(), None, mode, kept=kept)
     _progress(progress, 0.55, "写入新版本")
     served = publish.current(db)
     version = publish.new_version_path(db)
@@ -96,12 +107,13 @@ def load(path: Path, db: Path, *, user: str | None = None, mode: str | None = No
         raise
     publish.prune(db, settings.load().keep_versions)
     _progress(progress, 1.0, "完成")
-    return LoadResult(problems.frame(), version, mode, counts, kept, export)
+    return LoadResult(problems.frame(), version, mode, counts, kept)
 
 
 def _build(target: Path, export: Export, validated, problems: Problems, served: Path | None,
            user: str | None, mode: str, meta: dict[str, str], source: str) -> dict[str, int]:
-    con = duckdb.connect(str(target))
+    # Bounded, so that the build (ART indexes of the keys included) stays within a county server's memory.
+    con = duckdb.connect(str(target), config={"memory_limit": BUILD_MEMORY_LIMIT})
     try:
         con.execute(SCHEMA_SQL.read_text(encoding="utf-8"))
         counts = {}

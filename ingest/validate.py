@@ -352,8 +352,10 @@ def _cross_sheet_warnings(tables: dict[str, pl.DataFrame], provided: list[str], 
     return recomputed
 
 
-def validate(export: Export, problems: Problems, existing: dict[str, pl.DataFrame] | None = None) -> Validated:
-    """Type and check an export. `existing`: the served version's tables, for a partial update."""
+def validate(export: Export, problems: Problems, existing: dict[str, pl.DataFrame] | None = None, *,
+             release_raw: bool = False) -> Validated:
+    """Type and check an export. `existing`: the served version's tables, for a partial update.
+    release_raw: empty each raw sheet once it is typed (saves memory; the export is not read again)."""
     tables: dict[str, pl.DataFrame] = {}
     provided: list[str] = []
     for sheet in SHEETS:
@@ -365,6 +367,8 @@ def validate(export: Export, problems: Problems, existing: dict[str, pl.DataFram
                 problems.add(sheet.label, None, None, None, f"缺少必需的表「{sheet.label}」（工作表或 {sheet.label}.csv）")
             continue
         typed = _type_sheet(sheet, raw.frame, raw.excel, problems, raw.missing)
+        if release_raw:
+            raw.frame = raw.frame.clear()
         typed = _check_ranges(sheet, typed, problems)
         _check_keys(sheet, typed, problems)
         if sheet.table == "household_events":

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 
 import duckdb
-import pytest
 from openpyxl import load_workbook
 
 import settings

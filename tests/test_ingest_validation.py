@@ -9,7 +9,6 @@ are Excel's: the header is row 1, so the n-th data line of a CSV is row n + 1.
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from decimal import Decimal
 
 import duckdb
@@ -17,7 +16,7 @@ import polars as pl
 import pytest
 
 from ingest.load import load
-from ingest.problems import ERROR, WARNING, describe
+from ingest.problems import describe
 from tests.ingest_helpers import (append_row, copy_tiny, fingerprint, problem_cells, read_sheet, set_cell,
                                   write_sheet)
 
