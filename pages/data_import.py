@@ -25,6 +25,8 @@ from ingest.error_report import error_report_bytes
 from ingest.load import check, load
 from ingest.problems import ERROR, WARNING
 
+app_data.require_shell()
+
 MAX_UPLOAD_MB = 200  # also server.maxUploadSize in .streamlit/config.toml
 # Roles that may publish (access.roles: 数据管理员 imports; 县领导 may too). None: no login in this setup.
 PUBLISH_ROLES = (None, "数据管理员", "县领导")
