@@ -21,11 +21,6 @@ class User:
     township_code: str | None = None
 
     @property
-    def sees_names(self) -> bool:
-        """Unmasked names of household members (within the user's scope)."""
-        return self.role in (LEADER, TOWNSHIP, CLERK)
-
-    @property
     def can_import(self) -> bool:
         return self.role == CLERK
 

@@ -72,12 +72,13 @@ def weekly_by_township(counts_by_date: dict[dt.date, pl.DataFrame], townships: p
         .sort(last, "township_code", descending=[True, False])
 
 
-def issue_table(rows: pl.DataFrame, target: str, *, visible: bool) -> pl.DataFrame:
+def issue_table(rows: pl.DataFrame, target: str, *, visible: bool, ids_visible: bool = False) -> pl.DataFrame:
     """A rule's records with Chinese headers, for the screen and the Excel the township fixes from.
 
     Columns that carry nothing for this kind of record (e.g. 姓名 for a project) are left out.
     """
-    masked = mask_frame(rows, names=("person_name",), id_numbers=("id_number",), visible=visible)
+    masked = mask_frame(rows, names=("person_name",), id_numbers=("id_number",), visible=visible,
+                        ids_visible=ids_visible)
     columns = {"township_name": "乡镇", "village_name": "村", "record_id": RECORD_ID_LABEL[target]}
     if target == "项目":
         columns["record_name"] = "项目名称"
@@ -105,9 +106,10 @@ def township_issue_table(matrix: pl.DataFrame, rules: pl.DataFrame, quality: pl.
     )
 
 
-def risk_table(rows: pl.DataFrame, *, visible: bool) -> pl.DataFrame:
+def risk_table(rows: pl.DataFrame, *, visible: bool, ids_visible: bool = False) -> pl.DataFrame:
     """risk_households with Chinese headers, masked as the role requires."""
-    masked = mask_frame(rows, names=("head_name",), id_numbers=("head_id_number",), visible=visible)
+    masked = mask_frame(rows, names=("head_name",), id_numbers=("head_id_number",), visible=visible,
+                        ids_visible=ids_visible)
     return masked.select(
         pl.col("risk_level").alias("风险等级"),
         pl.col("score").alias("风险分"),

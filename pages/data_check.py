@@ -12,7 +12,7 @@ import streamlit as st
 import app_data
 from components import check_charts, check_views
 from components.filters import current
-from components.privacy import can_see_personal
+from components.privacy import can_see_id_numbers, can_see_personal
 from components.tables import table_with_download
 from queries import checks_registry as registry
 
@@ -25,6 +25,7 @@ config = registry.load_config()
 rules = registry.rules_frame()
 rule_params = registry.rule_params(config)
 visible = can_see_personal(st.session_state.get("role"))
+ids_visible = can_see_id_numbers(st.session_state.get("role"))
 townships = app_data.townships()
 
 dates = registry.trend_dates(filters.as_of, config.trend_weeks)
@@ -81,7 +82,7 @@ with check_tab:
     else:
         if not visible:
             st.caption("姓名、身份证号已按权限脱敏（县领导、数据管理员可见全文）。")
-        table_with_download(check_views.issue_table(rows, rule.target, visible=visible),
+        table_with_download(check_views.issue_table(rows, rule.target, visible=visible, ids_visible=ids_visible),
                             f"{rule.short}_{filters.township_name}_{filters.as_of:%Y%m%d}", key="check-rows",
                             column_config={"问题说明": st.column_config.TextColumn(width="large")})
 
@@ -129,7 +130,7 @@ with risk_tab:
         st.info("所选风险等级下没有户。")
     else:
         st.caption(f"共 {shown.height:,} 户，按风险分从高到低。" + ("" if visible else "姓名、身份证号已按权限脱敏。"))
-        table_with_download(check_views.risk_table(shown, visible=visible),
+        table_with_download(check_views.risk_table(shown, visible=visible, ids_visible=ids_visible),
                             f"防返贫监测_{filters.township_name}_{filters.as_of:%Y%m%d}", key="risk-rows",
                             height=420, column_config={
                                 "风险原因": st.column_config.TextColumn(width="large"),

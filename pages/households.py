@@ -14,7 +14,8 @@ import app_data
 import settings
 from components import household_views
 from components.filters import ALL, current
-from components.privacy import DEFAULT_ROLE, can_see_personal, mask_frame, mask_id_number, mask_name
+from components.privacy import (DEFAULT_ROLE, can_see_id_numbers, can_see_personal, mask_frame, mask_id_number,
+                                mask_name)
 from components.tables import labelled, table_with_download, to_excel
 
 app_data.require_shell()
@@ -35,7 +36,8 @@ PROJECT_COLUMNS = {"project_id": "项目编号", "project_name": "项目名称",
 
 filters = current()
 config = settings.load()
-visible = can_see_personal(st.session_state.get("role", DEFAULT_ROLE))
+role = st.session_state.get("role", DEFAULT_ROLE)
+visible = can_see_personal(role)
 
 
 def _open_selected_household() -> None:
@@ -47,7 +49,7 @@ def _open_selected_household() -> None:
 
 st.title("户情")
 st.caption(f"状态按 {filters.as_of:%Y年%m月%d日} 及以前的记录。"
-           + ("" if visible else "姓名、身份证号已按权限脱敏（页面和下载相同）。"))
+           + ("" if visible else "姓名已按权限脱敏。") + "身份证号只显示前 6 位和后 4 位（页面和下载相同）。")
 
 household_id = st.text_input("户编号", key="household", bind="query-params", placeholder="输入完整户编号，或在下方查询后点选",
                              help="打开该户的一户一本台账；链接中的 ?household= 也会打开它").strip()
@@ -92,7 +94,7 @@ if profile.height == 0:
     st.stop()
 home = profile.row(0, named=True)
 name = home["head_name"] if visible else mask_name(home["head_name"])
-id_number = home["head_id_number"] if visible else mask_id_number(home["head_id_number"])
+id_number = home["head_id_number"] if can_see_id_numbers(role) else mask_id_number(home["head_id_number"])
 helper = home["helper"] if visible else mask_name(home["helper"])
 
 st.header(f"一户一本台账 · {name}户")
@@ -141,7 +143,8 @@ if members.height == 0:
 else:
     if members.height != home["size"]:
         st.warning(f"登记的家庭成员 {members.height} 人，与家庭人口数 {home['size']} 人不一致。")
-    table_with_download(labelled(mask_frame(members, names=["name"], id_numbers=["id_number"], visible=visible),
+    table_with_download(labelled(mask_frame(members, names=["name"], id_numbers=["id_number"], visible=visible,
+                                           ids_visible=can_see_id_numbers(role)),
                                  MEMBER_COLUMNS), f"家庭成员_{household_id}", key="household-members")
 
 st.subheader("惠及本村的项目")

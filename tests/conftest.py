@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 def run_cli(*args: str, check: bool = True, **kwargs) -> subprocess.CompletedProcess:
     """Run `python -m <args>` from the repo root, as a user would."""
     kwargs.setdefault("cwd", ROOT)
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), **kwargs.pop("env", {})}
     result = subprocess.run([sys.executable, "-m", *args], capture_output=True, text=True, env=env, **kwargs)
     if check and result.returncode != 0:
         raise AssertionError(f"{' '.join(args)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")

@@ -27,7 +27,6 @@ def test_names_keep_surname_and_last_character(name, masked):
 def test_only_township_role_is_bound_to_one_township():
     assert User("a", "A", TOWNSHIP, "T1").household_scope == "T1"
     assert User("b", "B", LEADER, "T1").household_scope is None
-    assert not User("c", "C", VIEWER).sees_names
     assert User("d", "D", CLERK).can_import and not User("e", "E", LEADER).can_import
 
 

@@ -139,7 +139,9 @@ def test_issue_table_masks_names_and_id_numbers_unless_allowed():
     masked = check_views.issue_table(rows, "户", visible=False)
     assert masked.columns == ["乡镇", "村", "户编号", "户主", "身份证号", "帮扶责任人", "问题说明"]
     assert masked.row(0)[3:5] == ("张*明", "431299********0011")
-    assert check_views.issue_table(rows, "户", visible=True).row(0)[3:5] == ("张三明", "431299197001010011")
+    assert check_views.issue_table(rows, "户", visible=True).row(0)[3:5] == ("张三明", "431299********0011")
+    assert check_views.issue_table(rows, "户", visible=True, ids_visible=True).row(0)[3:5] == \
+        ("张三明", "431299197001010011")
     assert "身份证号" not in check_views.issue_table(rows, "项目", visible=False).columns
 
 

@@ -38,8 +38,14 @@ def test_drill_down_lists_missing_helpers_masked_for_a_viewer(app_page):
     assert rows["户主"].str.contains(r"\*").all()
 
 
-def test_drill_down_shows_full_identity_to_the_county_leader(app_page):
+def test_drill_down_masks_id_numbers_for_the_county_leader_but_not_the_data_office(app_page):
+    from tests.conftest import demo_user
+
     at = app_page("pages/data_check.py", timeout=180)
+    at.selectbox(key="rule").set_value("missing_helper").run()
+    rows = _table(at, "乡镇", with_column="帮扶责任人")
+    assert rows["身份证号"].str.fullmatch(r"\d{6}\*{8}[\dX]{4}").all()
+    at = app_page("pages/data_check.py", timeout=180, user=demo_user("数据管理员"))
     at.selectbox(key="rule").set_value("missing_helper").run()
     rows = _table(at, "乡镇", with_column="帮扶责任人")
     assert rows["身份证号"].str.fullmatch(r"\d{17}[\dX]").all()
