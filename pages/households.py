@@ -88,9 +88,11 @@ if not household_id:
     st.info("输入户编号，或在上方查询结果中点选一户，查看一户一本台账。")
     st.stop()
 
-profile = app_data.run("household_profile", household_id=household_id, as_of=filters.as_of)
+# A link may open any household: the query layer still holds a 乡镇 user to their own township.
+profile = app_data.run("household_profile", household_id=household_id, township=ALL, as_of=filters.as_of)
 if profile.height == 0:
-    st.warning(f"没有户编号为 {household_id} 的农户。")
+    scoped = st.session_state.get("user") is not None and st.session_state["user"].household_scope
+    st.warning(f"没有户编号为 {household_id} 的农户" + ("（或该户不属于本乡镇，无权查看）。" if scoped else "。"))
     st.stop()
 home = profile.row(0, named=True)
 name = home["head_name"] if visible else mask_name(home["head_name"])
@@ -118,13 +120,13 @@ with left:
     if (flags["是否达标"] == "未达标").any():
         st.warning("有未达标项，需要在脱贫前补齐。", icon=":material/warning:")
 with right:
-    timeline = app_data.run("household_timeline", household_id=household_id, as_of=filters.as_of)
+    timeline = app_data.run("household_timeline", household_id=household_id, township=ALL, as_of=filters.as_of)
     if timeline.height == 0:
         st.info("截至截止日期没有状态记录（尚未纳入）。")
     else:
         st.plotly_chart(household_views.status_timeline(timeline, filters.as_of), config={"displaylogo": False})
 
-income = app_data.run("household_income", household_id=household_id, as_of=filters.as_of)
+income = app_data.run("household_income", household_id=household_id, township=ALL, as_of=filters.as_of)
 if income.height == 0:
     st.info("没有收入记录。")
 else:
@@ -137,7 +139,7 @@ else:
                         column_config={"人均纯收入（元）": st.column_config.NumberColumn(format="%,.0f")})
 
 st.subheader("家庭成员")
-members = app_data.run("household_members", household_id=household_id)
+members = app_data.run("household_members", household_id=household_id, township=ALL)
 if members.height == 0:
     st.info("没有导入家庭成员信息（家庭成员表为可选）。")
 else:
@@ -148,7 +150,7 @@ else:
                                  MEMBER_COLUMNS), f"家庭成员_{household_id}", key="household-members")
 
 st.subheader("惠及本村的项目")
-projects = app_data.run("household_village_projects", household_id=household_id, as_of=filters.as_of)
+projects = app_data.run("household_village_projects", household_id=household_id, township=ALL, as_of=filters.as_of)
 if projects.height == 0:
     st.info(f"{home['village_name']}及所在乡镇没有扶贫项目。")
 else:

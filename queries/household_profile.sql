@@ -1,6 +1,7 @@
 -- 一户一本台账（户档案）: one household with its village, township, 联系县领导, 第一书记, status at D, date of its
 -- last event on or before D, and the number of 家庭成员 recorded. No row when the 户编号 does not exist.
--- Parameters: $household_id VARCHAR (户编号), $as_of DATE (D).
+-- scope: township
+-- Parameters: $household_id VARCHAR (户编号), $township VARCHAR ('ALL' = any; a 乡镇 user is held to theirs), $as_of DATE (D).
 WITH params AS (SELECT CAST($as_of AS DATE) AS d),
 status_at_d AS (
     SELECT arg_max(e.event, (e.date - DATE '1970-01-01') * 8 + e.event_order) AS event, max(e.date) AS last_event_date
@@ -22,4 +23,4 @@ JOIN villages v USING (village_code)
 JOIN townships t USING (township_code)
 CROSS JOIN status_at_d s
 CROSS JOIN members m
-WHERE h.household_id = $household_id
+WHERE h.household_id = $household_id AND ($township = 'ALL' OR v.township_code = $township)

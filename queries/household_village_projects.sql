@@ -1,11 +1,12 @@
 -- 惠及本村的项目: projects of the household's village, and township-wide projects (no 村代码) of its township,
 -- with status and 形象进度 at D (latest report dated ≤ D; none yet: 未开工, 0) and funds to D (万元).
--- Parameters: $household_id VARCHAR (户编号), $as_of DATE (D).
+-- scope: township
+-- Parameters: $household_id VARCHAR (户编号), $township VARCHAR ('ALL' = any; a 乡镇 user is held to theirs), $as_of DATE (D).
 WITH params AS (SELECT CAST($as_of AS DATE) AS d),
 home AS (
     SELECT h.village_code, v.township_code
     FROM households h JOIN villages v USING (village_code)
-    WHERE h.household_id = $household_id
+    WHERE h.household_id = $household_id AND ($township = 'ALL' OR v.township_code = $township)
 ),
 village_projects AS (
     SELECT pr.*, CASE WHEN pr.village_code IS NULL THEN '全乡镇' ELSE '本村' END AS scope

@@ -171,3 +171,40 @@ def test_a_second_tab_is_signed_in_by_the_cookie_until_logout(server, offline_pa
     third = offline_page.context.new_page()
     third.goto(f"{server}/")
     third.get_by_label("用户名").wait_for(timeout=60_000)
+
+
+def _household_of_another_township(demo_db, own: str) -> tuple[str, str]:
+    import duckdb
+
+    con = duckdb.connect(str(demo_db), read_only=True)
+    try:
+        return con.sql("SELECT h.household_id, h.helper FROM households h JOIN villages v USING (village_code) "
+                       "WHERE v.township_code <> ? AND h.helper IS NOT NULL ORDER BY 1 LIMIT 1",
+                       params=[own]).fetchall()[0]
+    finally:
+        con.close()
+
+
+def _page_text(at) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [m.value for m in at.metric]
+    parts += [d.value.to_string() for d in at.dataframe]
+    return " ".join(str(p) for p in parts)
+
+
+def test_township_user_cannot_open_another_townships_household_by_url(app_page, demo_db):
+    own = "431299101"
+    other, helper = _household_of_another_township(demo_db, own)
+    at = app_page("pages/households.py", query={"household": other}, user=demo_user(TOWNSHIP, own))
+    assert not at.exception
+    assert "无权查看" in " ".join(w.value for w in at.warning)
+    assert helper not in _page_text(at)
+    leader = app_page("pages/households.py", query={"household": other})
+    assert not leader.exception and not leader.warning
+    assert helper in _page_text(leader), "the county leadership opens any household"
+
+
+def test_every_household_level_query_is_township_scoped():
+    """Village- and household-level queries must declare the scope, or a 乡镇 user could read them."""
+    for name in ("household_profile", "household_timeline", "household_income", "household_members",
+                 "household_village_projects", "household_search", "township_villages"):
+        assert scope.is_scoped(name), name
