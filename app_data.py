@@ -4,6 +4,11 @@ Pages call `run(...)`/`indicators(...)`; they never open the database. Results a
 (query, parameters, database version). The version is resolved once at the start of each script run
 (`pin_version`), so one page view never mixes an old and a new version even if the data office
 publishes mid-run; the next interaction picks the new version up, without a restart.
+
+Memory is bounded: results by pickled size and age (`_cached`), open versions by count (`_database`, an
+evicted version's connection is closed once its running queries finish). A served file that is missing or
+cannot be opened is reported by `fault()` with the readable older versions, one of which a session may
+browse (`use_fallback`) until the data office rolls back.
 """
 
 from __future__ import annotations
@@ -13,8 +18,10 @@ import os
 import sys
 import tempfile
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import polars as pl
 import streamlit as st
 
@@ -23,11 +30,17 @@ from ingest import publish
 from queries.indicators import township_indicators
 from access.store import AccessStore, store_path
 from queries import scope
-from queries.runner import Database
+from queries.runner import Database, VersionGone
 
 DEMO_DB = Path(__file__).parent / "data" / "demo" / "county.duckdb"
 _VERSION_KEY = "_db_version"
 _SHELL_KEY = "_shell"
+_FALLBACK_KEY = "_db_fallback"
+# Bounds of the result cache (README "性能"): the largest page result at 1,000,000 households is
+# risk_households for the county (38,900 rows, bench/README.md), so this holds many sessions' views; an old
+# version's entries, never asked for again, age out.
+RESULT_CACHE_MAX_SIZE = "512MB"
+RESULT_CACHE_TTL = "6h"
 
 
 def configured_db() -> Path | None:
@@ -74,21 +87,33 @@ def pin_version() -> Path | None:
     if version is None and configured_db() is None:
         ensure_demo(path)
         version = publish.current(path)
+    fallback = st.session_state.get(_FALLBACK_KEY)
+    if fallback is not None:
+        if (version is None or probe(version) is not None) and Path(fallback).exists():
+            version = Path(fallback)  # this session chose to browse the last good version
+        else:
+            del st.session_state[_FALLBACK_KEY]  # the data office has repaired the served file
     st.session_state[_VERSION_KEY] = str(version) if version else None
     return version
 
 
-@st.cache_resource(max_entries=4, show_spinner=False)
+def _release(db: Database) -> None:
+    db.release()
+
+
+# Two versions in use at a time (the new one, and the old one of runs that pinned it just before a publish);
+# a third in case a rollback follows. Evicted ones close once idle; their file may already be pruned.
+@st.cache_resource(max_entries=3, show_spinner=False, on_release=_release)
 def _database(version: str) -> Database:
     return Database(Path(version))
 
 
-@st.cache_data(max_entries=2048, show_spinner=False)
+@st.cache_data(max_entries=2048, max_size=RESULT_CACHE_MAX_SIZE, ttl=RESULT_CACHE_TTL, show_spinner=False)
 def _cached(version: str, name: str, params: tuple) -> pl.DataFrame:
     return _database(version).run(name, **dict(params))
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@st.cache_data(max_entries=256, max_size="64MB", ttl=RESULT_CACHE_TTL, show_spinner=False)
 def _cached_indicators(version: str, as_of: dt.date, ranking: tuple, _config: settings_module.Settings) -> pl.DataFrame:
     """`ranking` (weights and lag threshold) is the cache key of the part of the config the result uses."""
     return township_indicators(_database(version), as_of, _config)
@@ -136,13 +161,95 @@ def run(name: str, **params) -> pl.DataFrame:
     """
     user = st.session_state.get("user")
     params = scope.enforce(name, params, user.household_scope if user is not None else None)
-    return _cached(_version(), name, tuple(sorted(params.items())))
+    try:
+        return _cached(_version(), name, tuple(sorted(params.items())))
+    except VersionGone:
+        _repin()
 
 
 def indicators(as_of: dt.date) -> pl.DataFrame:
     """township_indicators at D (townships, then the ALL row)."""
     config = settings_module.load()
-    return _cached_indicators(_version(), as_of, tuple(sorted(config.ranking_params().items())), config)
+    try:
+        return _cached_indicators(_version(), as_of, tuple(sorted(config.ranking_params().items())), config)
+    except VersionGone:
+        _repin()
+
+
+def _repin() -> None:
+    """The pinned version was pruned before this process opened it: redo the whole run on the served one,
+    so the page still shows a single version."""
+    pin_version()
+    st.rerun()
+
+
+# -- A served file that is missing or cannot be read ------------------------------------------------------
+
+@dataclass(frozen=True)
+class Fault:
+    """Why the served version cannot be used, and the older versions that can (newest first)."""
+
+    message: str
+    db: Path
+    served: Path | None
+    good_versions: tuple[Path, ...]
+
+    @property
+    def rollback_command(self) -> str | None:
+        """The command that makes the data office serve the previous version for everyone, when it works:
+        `ingest rollback` steps back one version from the one the link names."""
+        versions = publish.versions(self.db)
+        if self.served is None or self.served not in versions or not self.good_versions:
+            return None
+        index = versions.index(self.served)
+        if index == 0 or versions[index - 1] != self.good_versions[0]:
+            return None
+        return f"python -m ingest rollback --db {self.db}"
+
+    @property
+    def relink_command(self) -> str | None:
+        """The shell command that points the logical name at the newest good version (any fault)."""
+        if not self.good_versions:
+            return None
+        return f"ln -sfn {self.good_versions[0].name} {self.db}"
+
+
+def probe(version: Path) -> str | None:
+    """None when the version opens and answers a query; else the reason (DuckDB's or the system's)."""
+    try:
+        _cached(str(version), "data_as_of", ())  # cached when it succeeds: the shell probes on every run
+    except (duckdb.Error, OSError) as exc:
+        return str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
+    return None
+
+
+def fault(version: Path | None) -> Fault | None:
+    """None when `version` (from pin_version) can be served; a Fault when the configured database's served
+    file is missing or unreadable. Nothing published at all is not a fault (see dashboard._no_data)."""
+    db = db_path()
+    versions = publish.versions(db)
+    if version is None:
+        if not versions and not db.is_symlink():
+            return None
+        target = os.readlink(db) if db.is_symlink() else db.name
+        message = f"当前数据库文件 {target} 不存在（可能已被删除或移走），无法读取。"
+    else:
+        reason = probe(version)
+        if reason is None:
+            return None
+        message = f"当前数据库文件 {version.name} 已损坏或无法打开（{reason}）。"
+    good = tuple(v for v in reversed(versions) if v != version and probe(v) is None)
+    return Fault(message, db, version, good)
+
+
+def use_fallback(version: Path) -> None:
+    """This session browses `version` (read-only) while the served file is broken; nothing on disk changes."""
+    st.session_state[_FALLBACK_KEY] = str(version)
+
+
+def on_fallback() -> bool:
+    return st.session_state.get(_FALLBACK_KEY) is not None and st.session_state.get(_VERSION_KEY) == \
+        st.session_state.get(_FALLBACK_KEY)
 
 
 def data_as_of() -> dt.date | None:

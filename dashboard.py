@@ -14,6 +14,7 @@ import settings
 from access import session
 from access.roles import User
 from components.filters import sidebar_filters
+from queries.runner import QueryTimeout
 
 # A local icon: a Material icon or emoji favicon is fetched from a CDN, which the intranet does not have.
 st.set_page_config(page_title="脱贫攻坚作战室", page_icon="data/favicon.png", layout="wide")
@@ -65,6 +66,10 @@ def main() -> None:
         st.error(f"配置有误，无法启动：{exc}")
         st.stop()
     version = app_data.pin_version()
+    fault = app_data.fault(version)
+    if fault is not None:
+        st.navigation([st.Page(lambda: _data_fault(fault), title="数据库故障", url_path="home")]).run()
+        return
     if version is None or app_data.data_as_of() is None:
         st.navigation([st.Page(_no_data, title="无数据", url_path="home")]).run()
         return
@@ -86,7 +91,15 @@ def main() -> None:
         # A callback, not `if st.button(): ... st.rerun()`: the cookie deletion must reach the browser.
         st.button("退出登录", icon=":material/logout:", key="sign_out", on_click=session.logout, args=(store,))
         st.caption(f"数据版本：{version.name}" + ("（演示县）" if app_data.is_demo() else ""))
-    st.navigation(pages_for(user)).run()
+        if app_data.on_fallback():
+            st.warning("当前数据库文件无法使用，正在浏览上一个完好版本（只读）。请联系数据管理员修复。",
+                       icon=":material/history:")
+    page = st.navigation(pages_for(user))
+    try:
+        page.run()
+    except QueryTimeout as exc:  # a page section that does not handle it itself (components.sections)
+        st.warning(f"数据查询超时（超过 {exc.seconds:g} 秒），本页其余内容暂不能显示。服务器可能正忙，"
+                   "请稍后刷新重试，或选择单个乡镇缩小范围。", icon=":material/hourglass_empty:")
 
 
 def _login_screen(store, demo) -> None:
@@ -97,6 +110,33 @@ def _login_screen(store, demo) -> None:
         if user is None and demo:
             st.info("演示县账户（密码均为 demo）：secretary（县领导）、township（乡镇）、clerk（数据管理员）。",
                     icon=":material/info:")
+
+
+def _data_fault(fault: app_data.Fault) -> None:
+    """The served file is missing or unreadable: say so, offer the last good version, never a traceback."""
+    st.title("脱贫攻坚作战室")
+    st.error(fault.message + "数据库文件本身没有被本系统改动。", icon=":material/error:")
+    if not fault.good_versions:
+        st.warning(f"没有找到可用的历史版本。请数据管理员重新导入最近一次的导出文件：\n\n"
+                   f"`python -m ingest load 导出文件 --db {fault.db}`")
+        return
+    latest = fault.good_versions[0]
+    st.subheader("可用的历史版本")
+    st.dataframe({"版本文件": [v.name for v in fault.good_versions],
+                  "发布时间": [_published_at(v) for v in fault.good_versions]}, hide_index=True)
+    st.button(f"先浏览上一个完好版本 {latest.name}（只读）", type="primary", icon=":material/history:",
+              on_click=app_data.use_fallback, args=(latest,), key="use_fallback")
+    command = fault.rollback_command or fault.relink_command
+    st.info("要让所有人恢复使用上一个完好版本，请数据管理员在服务器上执行：\n\n"
+            f"`{command}`\n\n执行后刷新页面即可，无需重启。", icon=":material/build:")
+
+
+def _published_at(version) -> str:
+    stamp = version.name.rsplit(".", 2)[-2]
+    try:
+        return f"{stamp[0:4]}-{stamp[4:6]}-{stamp[6:8]} {stamp[9:11]}:{stamp[11:13]}:{stamp[13:15]}"
+    except IndexError:
+        return ""
 
 
 def _no_data() -> None:

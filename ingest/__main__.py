@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import errno
+import shutil
 import sys
 import tempfile
 import time
@@ -57,9 +59,35 @@ def _summarise(result: LoadResult) -> None:
         print(f"部分更新：{'、'.join(result.kept)} 沿用上一版本")
 
 
+def _disk_full(exc: BaseException) -> bool:
+    """ENOSPC from Python, or DuckDB's IO error that carries the system's message."""
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return True
+    return "No space left on device" in str(exc) or "磁盘空间不足" in str(exc)
+
+
+def _report_disk_full(db: Path) -> None:
+    """The import stopped for want of disk space; ingest.load has already deleted its partial file."""
+    served = publish.current(db)
+    folder = db.resolve().parent if db.exists() else db.parent
+    try:
+        free = f"，当前剩余 {shutil.disk_usage(folder).free / 2**20:,.0f} MB"
+    except OSError:
+        free = ""
+    print(f"磁盘空间不足，导入中止：未发布任何数据，"
+          f"{'当前数据保持不变（仍为 ' + served.name + '）' if served else '数据库中仍没有数据'}。"
+          f"请清理 {folder} 所在磁盘{free}后重新导入。", file=sys.stderr)
+
+
 def cmd_load(args) -> int:
     started = time.perf_counter()
-    result = load(Path(args.path), Path(args.db), user=args.user, **_snapshot_options(args))
+    try:
+        result = load(Path(args.path), Path(args.db), user=args.user, **_snapshot_options(args))
+    except Exception as exc:
+        if not _disk_full(exc):
+            raise
+        _report_disk_full(Path(args.db))
+        return 1
     _print_problems(result.problems)
     report = _write_report(result.problems, Path(args.path), args.report)
     _summarise(result)
@@ -83,10 +111,17 @@ def cmd_demo(args) -> int:
     from ingest.demo import write_demo
 
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="warroom-demo-") as tmp:
-        write_demo(Path(tmp), seed=args.seed, households=args.households)
-        result = load(Path(tmp), Path(args.db), user="demo", mode="demo",
-                      meta={"is_demo": "true", "demo_seed": str(args.seed), "demo_households": str(args.households)})
+    try:
+        with tempfile.TemporaryDirectory(prefix="warroom-demo-") as tmp:
+            write_demo(Path(tmp), seed=args.seed, households=args.households)
+            result = load(Path(tmp), Path(args.db), user="demo", mode="demo",
+                          meta={"is_demo": "true", "demo_seed": str(args.seed),
+                                "demo_households": str(args.households)})
+    except Exception as exc:
+        if not _disk_full(exc):
+            raise
+        _report_disk_full(Path(args.db))
+        return 1
     if result.published is None:
         _print_problems(result.problems)
         print("演示数据生成失败（这是程序缺陷，请报告）", file=sys.stderr)

@@ -7,7 +7,8 @@ from pathlib import Path
 import duckdb
 
 DERIVED_SQL = Path(__file__).with_name("derived.sql")
-DERIVED_TABLES = ("household_spans", "income_pairs", "income_years", "project_spans", "fund_flows")
+DERIVED_TABLES = ("household_spans", "income_pairs", "income_years", "project_spans", "fund_flows", "income_latest",
+                  "household_persons", "household_member_counts")
 
 
 def build_derived(con: duckdb.DuckDBPyConnection) -> None:

@@ -6,6 +6,8 @@
 -- Same-day events apply in the order 纳入, 脱贫, 返贫, 清退 (DESIGN.md), so the day's last event is the
 -- status at the end of that day. Status at D = the row with valid_from <= D < valid_to; a household with
 -- no row covering D has no event yet. When that row's event is 脱贫, valid_from is its last 脱贫 date ≤ D.
+-- Stored by township and village, so that one township's rows are a few blocks of the file (zonemaps skip
+-- the rest) and a county-wide count per village reads its keys in runs.
 CREATE OR REPLACE TABLE household_spans AS
 WITH day_end AS (
     SELECT household_id, date, arg_max(event, event_order) AS event
@@ -18,15 +20,16 @@ SELECT d.household_id, v.township_code, h.village_code, h.size, d.event,
 FROM day_end d
 JOIN households h USING (household_id)
 JOIN villages v USING (village_code)
-ORDER BY valid_from, township_code;
+ORDER BY township_code, village_code, valid_from;
 
 -- 收入年度对: a household's per-capita income in a year next to the year before, where both exist (一升
 -- compares only households with records in both years), repeated for each period in which the household
 -- counts (status 未脱贫 or 已脱贫: from its first 纳入 until a 清退, again after a re-enrolment). The income
--- of the households counted at D for year I is then one filtered scan, without a join on household_id.
+-- of the households counted at D for year I is then one filtered scan, without a join on household_id; it
+-- carries the household's village too, for the per-village 一升 of the village ranking.
 CREATE OR REPLACE TABLE income_pairs AS
 WITH marked AS (
-    SELECT household_id, township_code, size, valid_from, valid_to, event <> '清退' AS counted,
+    SELECT household_id, township_code, village_code, size, valid_from, valid_to, event <> '清退' AS counted,
            lag(event <> '清退') OVER (PARTITION BY household_id ORDER BY valid_from) AS counted_before
     FROM household_spans
 ),
@@ -36,18 +39,19 @@ islands AS (
     FROM marked
 ),
 counted_periods AS (
-    SELECT household_id, any_value(township_code) AS township_code, any_value(size) AS size,
+    SELECT household_id, any_value(township_code) AS township_code, any_value(village_code) AS village_code,
+           any_value(size) AS size,
            min(valid_from) AS counted_from, max(valid_to) AS counted_to
     FROM islands WHERE counted
     GROUP BY household_id, island
 )
 SELECT cur.year, cur.household_id, cp.township_code, cp.size,
        cur.income_per_capita AS income, prev.income_per_capita AS income_prev,
-       cp.counted_from, cp.counted_to
+       cp.counted_from, cp.counted_to, cp.village_code
 FROM incomes cur
 JOIN incomes prev ON prev.household_id = cur.household_id AND prev.year = cur.year - 1
 JOIN counted_periods cp ON cp.household_id = cur.household_id
-ORDER BY cur.year, cp.township_code;
+ORDER BY cur.year, cp.township_code, cp.village_code;
 
 -- 收入年度: the years that have any income record (一升's year I is the latest of them ≤ Y).
 CREATE OR REPLACE TABLE income_years AS
@@ -85,3 +89,64 @@ SELECT p.year, p.township_code, p.category, x.project_id, NULL, x.date,
        CAST(0 AS DECIMAL(18, 4)), x.amount
 FROM fund_payments x JOIN projects p USING (project_id)
 ORDER BY year, date;
+
+-- 最近收入年度: each income record of a household, valid from its 年度 until the household's next record
+-- (next_year; 9999 for its last), with the record of the year before (income_prev, blank when there is none).
+-- A household's latest income year ≤ Y is then the row with year <= Y < next_year: one filtered scan instead
+-- of a max() over every household's history. Stored by next_year, so for the current year the rows needed are
+-- the last block of the file; within it by township and village.
+CREATE OR REPLACE TABLE income_latest AS
+SELECT i.household_id, v.township_code, h.village_code, i.year,
+       coalesce(lead(i.year) OVER (PARTITION BY i.household_id ORDER BY i.year), 9999) AS next_year,
+       i.income_per_capita AS income, prev.income_per_capita AS income_prev
+FROM incomes i
+LEFT JOIN incomes prev ON prev.household_id = i.household_id AND prev.year = i.year - 1
+JOIN households h ON h.household_id = i.household_id
+JOIN villages v USING (village_code)
+ORDER BY next_year, v.township_code, h.village_code;
+
+-- 户内人员: the heads (relation 户主) and members of every household, one row per household and 身份证号
+-- (upper case; name and relation the smallest where one number is listed twice in a household), with the
+-- comparison key of a number (a 15-digit number as its 18-digit body), its date of birth (blank when the
+-- number holds no valid date) and how many households list that key overall (key_households). Checks on
+-- people (重号, 出生日期) then read a few flagged rows instead of re-parsing and re-grouping every number.
+CREATE OR REPLACE TABLE household_persons AS
+WITH persons AS (
+    SELECT household_id, upper(id_number) AS id_number, min(name) AS name, min(relation) AS relation
+    FROM (
+        SELECT household_id, head_name AS name, head_id_number AS id_number, '户主' AS relation FROM households
+        UNION ALL
+        SELECT household_id, name, id_number, relation FROM household_members
+    )
+    GROUP BY ALL
+),
+keyed AS (
+    SELECT *,
+           CASE WHEN length(id_number) = 15 THEN id_number[1:6] || '19' || id_number[7:15]
+                ELSE id_number[1:17] END AS person_key,
+           CAST(try_strptime(CASE WHEN length(id_number) = 18 THEN id_number[7:14]
+                                  ELSE '19' || id_number[7:12] END, '%Y%m%d') AS DATE) AS born
+    FROM persons
+)
+SELECT k.household_id, v.township_code, h.village_code, k.id_number, k.name, k.relation, k.person_key, k.born,
+       count(DISTINCT k.household_id) OVER (PARTITION BY k.person_key) AS key_households
+FROM keyed k
+JOIN households h USING (household_id)
+JOIN villages v USING (village_code)
+ORDER BY v.township_code, h.village_code, k.household_id;
+
+-- 户成员统计: per household, how many members the 家庭成员 sheet lists and how many of them are ill (长期慢性病,
+-- 患有大病) or disabled (残疾), next to its 家庭人口数 and 主要致贫原因 (0 members when the sheet lists none).
+CREATE OR REPLACE TABLE household_member_counts AS
+SELECT h.household_id, v.township_code, h.village_code, h.size, h.main_cause,
+       coalesce(m.members, 0) AS members, coalesce(m.ill, 0) AS ill, coalesce(m.disabled, 0) AS disabled
+FROM households h
+JOIN villages v USING (village_code)
+LEFT JOIN (
+    SELECT household_id, count(*) AS members,
+           count(*) FILTER (WHERE health IN ('长期慢性病', '患有大病')) AS ill,
+           count(*) FILTER (WHERE health = '残疾') AS disabled
+    FROM household_members
+    GROUP BY household_id
+) m USING (household_id)
+ORDER BY v.township_code, h.village_code;

@@ -12,6 +12,7 @@ import settings
 from components import charts
 from components.filters import current
 from components.kpi import kpi_card
+from components.sections import section
 from components.tables import labelled, table_with_download
 
 TABLE_COLUMNS = {
@@ -25,17 +26,21 @@ filters = current()
 config = settings.load()
 week_ago = filters.as_of - dt.timedelta(days=7)
 now = app_data.indicators(filters.as_of)
-before = app_data.indicators(week_ago)
 
 st.title(f"总览 · {filters.township_name}")
 st.caption(f"数据截止 {filters.as_of:%Y年%m月%d日}（{filters.as_of.year} 年时间进度 "
            f"{now['time_progress_pct'][0]:.1f}%）；周变化对比 {week_ago:%m月%d日}")
 
 area = now.filter(pl.col("township_code") == filters.township).row(0, named=True)
-area_before = before.filter(pl.col("township_code") == filters.township).row(0, named=True)
+area_before = None
+with section("较上周变化"):  # without it the cards still show, only the week's change is missing
+    before = app_data.indicators(week_ago)
+    area_before = before.filter(pl.col("township_code") == filters.township).row(0, named=True)
 
 
 def change(key: str):
+    if area_before is None:
+        return None
     a, b = area[key], area_before[key]
     return None if a is None or b is None else a - b
 

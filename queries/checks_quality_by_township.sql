@@ -7,56 +7,49 @@
 -- 结果：township_code, township_name, households, issues, issues_per_100_households。
 WITH issues AS (  -- one row per flagged record of every rule
     SELECT 'digital_exit' AS rule_id, township_code FROM (
-        WITH params AS (
-            SELECT CAST($as_of AS DATE) AS d, year(CAST($as_of AS DATE)) AS y
-        ),
-        status_at_d AS (  -- the last event on or before D; same-day events apply in the order 纳入, 脱贫, 返贫, 清退
-            SELECT e.household_id, arg_max(e.event, (e.date, e.event_order)) AS event,
-                   max(e.date) FILTER (WHERE e.event = '脱贫') AS last_exit
-            FROM household_events e, params p
-            WHERE e.date <= p.d
-            GROUP BY e.household_id
+        WITH exited AS (  -- 已脱贫 at D: the household_spans row covering D is 脱贫; its valid_from is the last 脱贫 ≤ D
+            SELECT s.household_id, s.valid_from AS last_exit
+            FROM household_spans s
+            WHERE s.valid_from <= $as_of::DATE AND $as_of::DATE < s.valid_to AND s.event = '脱贫'
+              AND ('ALL' = 'ALL' OR s.township_code = 'ALL')
         ),
         poverty_lines AS (
             SELECT unnest($line_years) AS year, unnest($line_yuan) AS line_yuan
         ),
-        latest_income AS (
-            SELECT i.household_id, max(i.year) AS year, CAST(arg_max(i.income_per_capita, i.year) AS DOUBLE) AS income
-            FROM incomes i, params p
-            WHERE i.year <= p.y
-            GROUP BY i.household_id
+        latest_income AS (  -- the household's latest income year ≤ Y: the income_latest row with year <= Y < next_year
+            SELECT il.household_id, il.year, CAST(il.income AS DOUBLE) AS income
+            FROM income_latest il
+            WHERE il.year <= year($as_of::DATE) AND year($as_of::DATE) < il.next_year
+              AND ('ALL' = 'ALL' OR il.township_code = 'ALL')
         ),
-        income_vs_line AS (
+        below_line AS (
             SELECT li.household_id, li.year, li.income, pl.line_yuan
             FROM latest_income li ASOF JOIN poverty_lines pl ON li.year >= pl.year
+            WHERE li.income < pl.line_yuan
+        ),
+        flagged AS MATERIALIZED (  -- few rows: found before the join with households on 户编号
+            SELECT b.*, e.last_exit FROM below_line b JOIN exited e USING (household_id)
         )
         SELECT v.township_code, t.township_name, v.village_code, v.village_name,
                h.household_id AS record_id, CAST(NULL AS VARCHAR) AS record_name,
                h.head_name AS person_name, h.head_id_number AS id_number, h.helper,
                format('{} 脱贫；{}{} 年人均纯收入 {:,.0f} 元，低于当年扶贫标准 {:,.0f} 元',
-                      strftime(s.last_exit, '%Y-%m-%d'),
-                      CASE WHEN iv.year < p.y THEN format('{} 年无收入记录，', p.y) ELSE '' END,
-                      iv.year, iv.income, iv.line_yuan) AS detail
-        FROM params p, status_at_d s
-        JOIN income_vs_line iv USING (household_id)
+                      strftime(b.last_exit, '%Y-%m-%d'),
+                      CASE WHEN b.year < year($as_of::DATE) THEN format('{} 年无收入记录，', year($as_of::DATE)) ELSE '' END,
+                      b.year, b.income, b.line_yuan) AS detail
+        FROM flagged b
         JOIN households h USING (household_id)
         JOIN villages v USING (village_code)
         JOIN townships t USING (township_code)
-        WHERE s.event = '脱贫' AND iv.income < iv.line_yuan
-          AND ('ALL' = 'ALL' OR v.township_code = 'ALL')
         ORDER BY v.township_code, v.village_code, h.household_id
     )
     UNION ALL
     SELECT 'exit_without_guarantees' AS rule_id, township_code FROM (
-        WITH params AS (
-            SELECT CAST($as_of AS DATE) AS d
-        ),
-        status_at_d AS (  -- the last event on or before D; same-day events apply in the order 纳入, 脱贫, 返贫, 清退
-            SELECT e.household_id, arg_max(e.event, (e.date, e.event_order)) AS event,
-                   max(e.date) FILTER (WHERE e.event = '脱贫') AS last_exit
-            FROM household_events e, params p
-            WHERE e.date <= p.d
-            GROUP BY e.household_id
+        WITH exited AS (  -- 已脱贫 at D: the household_spans row covering D is 脱贫; its valid_from is the last 脱贫 ≤ D
+            SELECT s.household_id, s.valid_from AS last_exit
+            FROM household_spans s
+            WHERE s.valid_from <= $as_of::DATE AND $as_of::DATE < s.valid_to AND s.event = '脱贫'
+              AND ('ALL' = 'ALL' OR s.township_code = 'ALL')
         ),
         guarantee_gaps AS (
             SELECT household_id,
@@ -72,77 +65,57 @@ WITH issues AS (  -- one row per flagged record of every rule
         SELECT v.township_code, t.township_name, v.village_code, v.village_name,
                h.household_id AS record_id, CAST(NULL AS VARCHAR) AS record_name,
                h.head_name AS person_name, h.head_id_number AS id_number, h.helper,
-               format('{} 脱贫，但「{}」为"否"', strftime(s.last_exit, '%Y-%m-%d'), g.gaps) AS detail
-        FROM status_at_d s
+               format('{} 脱贫，但「{}」为"否"', strftime(e.last_exit, '%Y-%m-%d'), g.gaps) AS detail
+        FROM exited e
         JOIN guarantee_gaps g USING (household_id)
         JOIN households h USING (household_id)
         JOIN villages v USING (village_code)
         JOIN townships t USING (township_code)
-        WHERE s.event = '脱贫'
-          AND ('ALL' = 'ALL' OR v.township_code = 'ALL')
         ORDER BY v.township_code, v.village_code, h.household_id
     )
     UNION ALL
     SELECT 'cause_health_mismatch' AS rule_id, township_code FROM (
-        WITH params AS (
-            SELECT CAST($as_of AS DATE) AS d
+        WITH registered AS (  -- 在册 at D: the household_spans row covering D (ingest/derived.sql; same-day events in the
+                         -- order 纳入, 脱贫, 返贫, 清退) is 纳入, 返贫 (未脱贫) or 脱贫 (已脱贫)
+            SELECT s.household_id
+            FROM household_spans s
+            WHERE s.valid_from <= $as_of::DATE AND $as_of::DATE < s.valid_to AND s.event IN ('纳入', '脱贫', '返贫')
+              AND ('ALL' = 'ALL' OR s.township_code = 'ALL')
         ),
-        status_at_d AS (  -- the last event on or before D; same-day events apply in the order 纳入, 脱贫, 返贫, 清退
-            SELECT e.household_id, arg_max(e.event, (e.date, e.event_order)) AS event
-            FROM household_events e, params p
-            WHERE e.date <= p.d
-            GROUP BY e.household_id
-        ),
-        registered AS (  -- 在册: 未脱贫 (纳入, 返贫) or 已脱贫 (脱贫) at D
-            SELECT household_id FROM status_at_d WHERE event IN ('纳入', '脱贫', '返贫')
-        ),
-        member_health AS (
-            SELECT household_id,
-                   count(*) FILTER (WHERE health IN ('长期慢性病', '患有大病')) AS ill,
-                   count(*) FILTER (WHERE health = '残疾') AS disabled
-            FROM household_members
-            GROUP BY household_id
+        mismatched AS (  -- household_member_counts: members listed, and how many are ill or disabled (ingest/derived.sql)
+            SELECT household_id, main_cause FROM household_member_counts
+            WHERE members > 0 AND ((main_cause = '因病' AND ill = 0) OR (main_cause = '因残' AND disabled = 0))
+              AND ('ALL' = 'ALL' OR township_code = 'ALL')
         )
         SELECT v.township_code, t.township_name, v.village_code, v.village_name,
                h.household_id AS record_id, CAST(NULL AS VARCHAR) AS record_name,
                h.head_name AS person_name, h.head_id_number AS id_number, h.helper,
                CASE WHEN h.main_cause = '因病' THEN '主要致贫原因为「因病」，家庭成员中没有长期慢性病或患有大病的人'
                     ELSE '主要致贫原因为「因残」，家庭成员中没有残疾人' END AS detail
-        FROM registered r
+        FROM mismatched m
+        SEMI JOIN registered USING (household_id)
         JOIN households h USING (household_id)
-        JOIN member_health mh USING (household_id)
         JOIN villages v USING (village_code)
         JOIN townships t USING (township_code)
-        WHERE ((h.main_cause = '因病' AND mh.ill = 0) OR (h.main_cause = '因残' AND mh.disabled = 0))
-          AND ('ALL' = 'ALL' OR v.township_code = 'ALL')
         ORDER BY v.township_code, v.village_code, h.household_id
     )
     UNION ALL
     SELECT 'income_jump' AS rule_id, township_code FROM (
-        WITH params AS (
-            SELECT CAST($as_of AS DATE) AS d, year(CAST($as_of AS DATE)) AS y
+        WITH registered AS (  -- 在册 at D: the household_spans row covering D (ingest/derived.sql; same-day events in the
+                         -- order 纳入, 脱贫, 返贫, 清退) is 纳入, 返贫 (未脱贫) or 脱贫 (已脱贫)
+            SELECT s.household_id
+            FROM household_spans s
+            WHERE s.valid_from <= $as_of::DATE AND $as_of::DATE < s.valid_to AND s.event IN ('纳入', '脱贫', '返贫')
+              AND ('ALL' = 'ALL' OR s.township_code = 'ALL')
         ),
-        status_at_d AS (  -- the last event on or before D; same-day events apply in the order 纳入, 脱贫, 返贫, 清退
-            SELECT e.household_id, arg_max(e.event, (e.date, e.event_order)) AS event
-            FROM household_events e, params p
-            WHERE e.date <= p.d
-            GROUP BY e.household_id
-        ),
-        registered AS (  -- 在册: 未脱贫 (纳入, 返贫) or 已脱贫 (脱贫) at D
-            SELECT household_id FROM status_at_d WHERE event IN ('纳入', '脱贫', '返贫')
-        ),
-        latest_year AS (
-            SELECT i.household_id, max(i.year) AS year
-            FROM incomes i, params p
-            WHERE i.year <= p.y
-            GROUP BY i.household_id
-        ),
-        year_on_year AS (
-            SELECT ly.household_id, ly.year,
-                   CAST(cur.income_per_capita AS DOUBLE) AS income, CAST(prev.income_per_capita AS DOUBLE) AS income_prev
-            FROM latest_year ly
-            JOIN incomes cur ON cur.household_id = ly.household_id AND cur.year = ly.year
-            JOIN incomes prev ON prev.household_id = ly.household_id AND prev.year = ly.year - 1
+        year_on_year AS (  -- the latest income year ≤ Y (income_latest: year <= Y < next_year) and the year before it
+            SELECT il.household_id, il.year,
+                   CAST(il.income AS DOUBLE) AS income, CAST(il.income_prev AS DOUBLE) AS income_prev
+            FROM income_latest il
+            WHERE il.year <= year($as_of::DATE) AND year($as_of::DATE) < il.next_year AND il.income_prev IS NOT NULL
+              AND ('ALL' = 'ALL' OR il.township_code = 'ALL')
+              AND (CAST(il.income AS DOUBLE) > $income_jump_factor * CAST(il.income_prev AS DOUBLE)
+                   OR CAST(il.income AS DOUBLE) * $income_jump_factor < CAST(il.income_prev AS DOUBLE))
         )
         SELECT v.township_code, t.township_name, v.village_code, v.village_name,
                h.household_id AS record_id, CAST(NULL AS VARCHAR) AS record_name,
@@ -154,143 +127,116 @@ WITH issues AS (  -- one row per flagged record of every rule
                                                ELSE format('降至 {:.0f}%', 100 * y.income / y.income_prev) END)
                END AS detail
         FROM year_on_year y
-        JOIN registered USING (household_id)
+        SEMI JOIN registered USING (household_id)
         JOIN households h USING (household_id)
         JOIN villages v USING (village_code)
         JOIN townships t USING (township_code)
-        WHERE (y.income > $income_jump_factor * y.income_prev OR y.income * $income_jump_factor < y.income_prev)
-          AND ('ALL' = 'ALL' OR v.township_code = 'ALL')
         ORDER BY v.township_code, v.village_code, h.household_id
     )
     UNION ALL
     SELECT 'labor_exceeds_size' AS rule_id, township_code FROM (
-        WITH params AS (
-            SELECT CAST($as_of AS DATE) AS d
+        WITH suspects AS (
+            SELECT h.* FROM households h WHERE h.labor_count > h.size
         ),
         status_at_d AS (  -- the last event on or before D; same-day events apply in the order 纳入, 脱贫, 返贫, 清退
             SELECT e.household_id, arg_max(e.event, (e.date, e.event_order)) AS event
-            FROM household_events e, params p
-            WHERE e.date <= p.d
+            FROM household_events e SEMI JOIN suspects USING (household_id)
+            WHERE e.date <= $as_of::DATE
             GROUP BY e.household_id
-        ),
-        registered AS (  -- 在册: 未脱贫 (纳入, 返贫) or 已脱贫 (脱贫) at D
-            SELECT household_id FROM status_at_d WHERE event IN ('纳入', '脱贫', '返贫')
         )
         SELECT v.township_code, t.township_name, v.village_code, v.village_name,
                h.household_id AS record_id, CAST(NULL AS VARCHAR) AS record_name,
                h.head_name AS person_name, h.head_id_number AS id_number, h.helper,
                format('劳动力 {} 人，家庭人口仅 {} 人', h.labor_count, h.size) AS detail
-        FROM registered r
-        JOIN households h USING (household_id)
+        FROM suspects h
+        JOIN status_at_d s USING (household_id)
         JOIN villages v USING (village_code)
         JOIN townships t USING (township_code)
-        WHERE h.labor_count > h.size
+        WHERE s.event IN ('纳入', '脱贫', '返贫')  -- 在册: 未脱贫 (纳入, 返贫) or 已脱贫 (脱贫) at D
           AND ('ALL' = 'ALL' OR v.township_code = 'ALL')
         ORDER BY v.township_code, v.village_code, h.household_id
     )
     UNION ALL
     SELECT 'missing_cause' AS rule_id, township_code FROM (
-        WITH params AS (
-            SELECT CAST($as_of AS DATE) AS d
-        ),
-        status_at_d AS (  -- the last event on or before D; same-day events apply in the order 纳入, 脱贫, 返贫, 清退
-            SELECT e.household_id, arg_max(e.event, (e.date, e.event_order)) AS event
-            FROM household_events e, params p
-            WHERE e.date <= p.d
-            GROUP BY e.household_id
-        ),
-        registered AS (  -- 在册: 未脱贫 (纳入, 返贫) or 已脱贫 (脱贫) at D
-            SELECT household_id FROM status_at_d WHERE event IN ('纳入', '脱贫', '返贫')
+        WITH registered AS (  -- 在册 at D: the household_spans row covering D (ingest/derived.sql; same-day events in the
+                         -- order 纳入, 脱贫, 返贫, 清退) is 纳入, 返贫 (未脱贫) or 脱贫 (已脱贫)
+            SELECT s.household_id
+            FROM household_spans s
+            WHERE s.valid_from <= $as_of::DATE AND $as_of::DATE < s.valid_to AND s.event IN ('纳入', '脱贫', '返贫')
+              AND ('ALL' = 'ALL' OR s.township_code = 'ALL')
         )
         SELECT v.township_code, t.township_name, v.village_code, v.village_name,
                h.household_id AS record_id, CAST(NULL AS VARCHAR) AS record_name,
                h.head_name AS person_name, h.head_id_number AS id_number, h.helper,
                CASE WHEN nullif(trim(h.main_cause), '') IS NULL THEN '主要致贫原因为空'
                     ELSE format('主要致贫原因只填了「{}」，未写明具体原因', trim(h.main_cause)) END AS detail
-        FROM registered r
-        JOIN households h USING (household_id)
+        FROM households h
+        SEMI JOIN registered USING (household_id)
         JOIN villages v USING (village_code)
         JOIN townships t USING (township_code)
         WHERE (nullif(trim(h.main_cause), '') IS NULL OR list_contains($vague_causes, trim(h.main_cause)))
-          AND ('ALL' = 'ALL' OR v.township_code = 'ALL')
         ORDER BY v.township_code, v.village_code, h.household_id
     )
     UNION ALL
     SELECT 'missing_helper' AS rule_id, township_code FROM (
-        WITH params AS (
-            SELECT CAST($as_of AS DATE) AS d
-        ),
-        status_at_d AS (  -- the last event on or before D; same-day events apply in the order 纳入, 脱贫, 返贫, 清退
-            SELECT e.household_id, arg_max(e.event, (e.date, e.event_order)) AS event
-            FROM household_events e, params p
-            WHERE e.date <= p.d
-            GROUP BY e.household_id
-        ),
-        registered AS (  -- 在册: 未脱贫 (纳入, 返贫) or 已脱贫 (脱贫) at D
-            SELECT household_id, event FROM status_at_d WHERE event IN ('纳入', '脱贫', '返贫')
+        WITH registered AS (  -- 在册 at D: the household_spans row covering D (ingest/derived.sql; same-day events in the
+                         -- order 纳入, 脱贫, 返贫, 清退) is 纳入, 返贫 (未脱贫) or 脱贫 (已脱贫)
+            SELECT s.household_id, s.event
+            FROM household_spans s
+            WHERE s.valid_from <= $as_of::DATE AND $as_of::DATE < s.valid_to AND s.event IN ('纳入', '脱贫', '返贫')
+              AND ('ALL' = 'ALL' OR s.township_code = 'ALL')
         )
         SELECT v.township_code, t.township_name, v.village_code, v.village_name,
                h.household_id AS record_id, CAST(NULL AS VARCHAR) AS record_name,
                h.head_name AS person_name, h.head_id_number AS id_number, h.helper,
                format('{}户未填写帮扶责任人', CASE WHEN r.event = '脱贫' THEN '已脱贫' ELSE '未脱贫' END) AS detail
-        FROM registered r
-        JOIN households h USING (household_id)
+        FROM households h
+        JOIN registered r USING (household_id)
         JOIN villages v USING (village_code)
         JOIN townships t USING (township_code)
         WHERE nullif(trim(h.helper), '') IS NULL
-          AND ('ALL' = 'ALL' OR v.township_code = 'ALL')
         ORDER BY v.township_code, v.village_code, h.household_id
     )
     UNION ALL
     SELECT 'member_count_mismatch' AS rule_id, township_code FROM (
-        WITH params AS (
-            SELECT CAST($as_of AS DATE) AS d
+        WITH registered AS (  -- 在册 at D: the household_spans row covering D (ingest/derived.sql; same-day events in the
+                         -- order 纳入, 脱贫, 返贫, 清退) is 纳入, 返贫 (未脱贫) or 脱贫 (已脱贫)
+            SELECT s.household_id
+            FROM household_spans s
+            WHERE s.valid_from <= $as_of::DATE AND $as_of::DATE < s.valid_to AND s.event IN ('纳入', '脱贫', '返贫')
+              AND ('ALL' = 'ALL' OR s.township_code = 'ALL')
         ),
-        status_at_d AS (  -- the last event on or before D; same-day events apply in the order 纳入, 脱贫, 返贫, 清退
-            SELECT e.household_id, arg_max(e.event, (e.date, e.event_order)) AS event
-            FROM household_events e, params p
-            WHERE e.date <= p.d
-            GROUP BY e.household_id
-        ),
-        registered AS (  -- 在册: 未脱贫 (纳入, 返贫) or 已脱贫 (脱贫) at D
-            SELECT household_id FROM status_at_d WHERE event IN ('纳入', '脱贫', '返贫')
-        ),
-        members_counted AS (
-            SELECT household_id, count(*) AS members FROM household_members GROUP BY household_id
+        mismatched AS (  -- household_member_counts (ingest/derived.sql): members listed vs 家庭人口数
+            SELECT household_id, members FROM household_member_counts
+            WHERE members <> size AND ('ALL' = 'ALL' OR township_code = 'ALL')
         )
         SELECT v.township_code, t.township_name, v.village_code, v.village_name,
                h.household_id AS record_id, CAST(NULL AS VARCHAR) AS record_name,
                h.head_name AS person_name, h.head_id_number AS id_number, h.helper,
-               format('家庭人口数 {} 人，家庭成员表登记 {} 人', h.size, coalesce(mc.members, 0)) AS detail
-        FROM registered r
+               format('家庭人口数 {} 人，家庭成员表登记 {} 人', h.size, mc.members) AS detail
+        FROM mismatched mc
+        SEMI JOIN registered USING (household_id)
         JOIN households h USING (household_id)
         JOIN villages v USING (village_code)
         JOIN townships t USING (township_code)
-        LEFT JOIN members_counted mc USING (household_id)
         WHERE EXISTS (SELECT 1 FROM household_members)  -- the sheet is optional: no members at all means not imported
-          AND coalesce(mc.members, 0) <> h.size
-          AND ('ALL' = 'ALL' OR v.township_code = 'ALL')
         ORDER BY v.township_code, v.village_code, h.household_id
     )
     UNION ALL
     SELECT 'dropout_with_education_ok' AS rule_id, township_code FROM (
-        WITH params AS (
-            SELECT CAST($as_of AS DATE) AS d
-        ),
-        status_at_d AS (  -- the last event on or before D; same-day events apply in the order 纳入, 脱贫, 返贫, 清退
-            SELECT e.household_id, arg_max(e.event, (e.date, e.event_order)) AS event
-            FROM household_events e, params p
-            WHERE e.date <= p.d
-            GROUP BY e.household_id
-        ),
-        registered AS (  -- 在册: 未脱贫 (纳入, 返贫) or 已脱贫 (脱贫) at D
-            SELECT household_id FROM status_at_d WHERE event IN ('纳入', '脱贫', '返贫')
+        WITH registered AS (  -- 在册 at D: the household_spans row covering D (ingest/derived.sql; same-day events in the
+                         -- order 纳入, 脱贫, 返贫, 清退) is 纳入, 返贫 (未脱贫) or 脱贫 (已脱贫)
+            SELECT s.household_id
+            FROM household_spans s
+            WHERE s.valid_from <= $as_of::DATE AND $as_of::DATE < s.valid_to AND s.event IN ('纳入', '脱贫', '返贫')
+              AND ('ALL' = 'ALL' OR s.township_code = 'ALL')
         ),
         dropouts AS (
             SELECT m.household_id, m.name, m.id_number, m.relation,
                    date_sub('year', CAST(try_strptime(CASE WHEN length(m.id_number) = 18 THEN m.id_number[7:14]
-                                                          ELSE '19' || m.id_number[7:12] END, '%Y%m%d') AS DATE), p.d) AS age
-            FROM household_members m JOIN registered USING (household_id), params p
+                                                          ELSE '19' || m.id_number[7:12] END, '%Y%m%d') AS DATE),
+                            $as_of::DATE) AS age
+            FROM household_members m SEMI JOIN registered USING (household_id)
             WHERE m.schooling = '失学辍学'
         )
         SELECT v.township_code, t.township_name, v.village_code, v.village_name,
@@ -302,40 +248,24 @@ WITH issues AS (  -- one row per flagged record of every rule
         JOIN households h USING (household_id)
         JOIN villages v USING (village_code)
         JOIN townships t USING (township_code)
-        WHERE (h.education AND (d.age IS NULL OR d.age BETWEEN $school_age_min AND $school_age_max))
-          AND ('ALL' = 'ALL' OR v.township_code = 'ALL')
+        WHERE h.education AND (d.age IS NULL OR d.age BETWEEN $school_age_min AND $school_age_max)
         ORDER BY v.township_code, v.village_code, h.household_id, d.id_number
     )
     UNION ALL
     SELECT 'duplicate_id_number' AS rule_id, township_code FROM (
-        WITH params AS (
-            SELECT CAST($as_of AS DATE) AS d
+        WITH registered AS (  -- 在册 at D: the household_spans row covering D (ingest/derived.sql; same-day events in the
+                         -- order 纳入, 脱贫, 返贫, 清退) is 纳入, 返贫 (未脱贫) or 脱贫 (已脱贫)
+            SELECT s.household_id
+            FROM household_spans s
+            WHERE s.valid_from <= $as_of::DATE AND $as_of::DATE < s.valid_to AND s.event IN ('纳入', '脱贫', '返贫')
         ),
-        status_at_d AS (  -- the last event on or before D; same-day events apply in the order 纳入, 脱贫, 返贫, 清退
-            SELECT e.household_id, arg_max(e.event, (e.date, e.event_order)) AS event
-            FROM household_events e, params p
-            WHERE e.date <= p.d
-            GROUP BY e.household_id
+        person_keys AS (  -- household_persons (ingest/derived.sql): one row per person and household; only keys that
+                          -- some two households list at all can be shared by two registered ones
+            SELECT p.household_id, p.id_number, p.person_key, p.name, p.relation
+            FROM household_persons p SEMI JOIN registered USING (household_id)
+            WHERE p.key_households > 1
         ),
-        registered AS (  -- 在册: 未脱贫 (纳入, 返贫) or 已脱贫 (脱贫) at D
-            SELECT household_id FROM status_at_d WHERE event IN ('纳入', '脱贫', '返贫')
-        ),
-        persons AS (  -- heads and members of registered households; the head usually appears in both lists
-            SELECT household_id, head_name AS name, upper(head_id_number) AS id_number, '户主' AS relation
-            FROM households JOIN registered USING (household_id)
-            UNION ALL
-            SELECT household_id, name, upper(id_number), relation
-            FROM household_members JOIN registered USING (household_id)
-        ),
-        person_keys AS (  -- one row per person and household; 15-digit numbers compared as their 18-digit body
-            SELECT household_id, id_number,
-                   CASE WHEN length(id_number) = 15 THEN id_number[1:6] || '19' || id_number[7:15]
-                        ELSE id_number[1:17] END AS person_key,
-                   min(name) AS name, min(relation) AS relation
-            FROM persons
-            GROUP BY ALL
-        ),
-        shared_keys AS (
+        shared_keys AS (  -- shared among the households registered at D, county-wide
             SELECT person_key, count(DISTINCT household_id) AS households,
                    string_agg(DISTINCT household_id, '、' ORDER BY household_id) AS household_ids
             FROM person_keys
@@ -356,75 +286,50 @@ WITH issues AS (  -- one row per flagged record of every rule
     )
     UNION ALL
     SELECT 'implausible_birth_date' AS rule_id, township_code FROM (
-        WITH params AS (
-            SELECT CAST($as_of AS DATE) AS d
+        WITH registered AS (  -- 在册 at D: the household_spans row covering D (ingest/derived.sql; same-day events in the
+                         -- order 纳入, 脱贫, 返贫, 清退) is 纳入, 返贫 (未脱贫) or 脱贫 (已脱贫)
+            SELECT s.household_id
+            FROM household_spans s
+            WHERE s.valid_from <= $as_of::DATE AND $as_of::DATE < s.valid_to AND s.event IN ('纳入', '脱贫', '返贫')
+              AND ('ALL' = 'ALL' OR s.township_code = 'ALL')
         ),
-        status_at_d AS (  -- the last event on or before D; same-day events apply in the order 纳入, 脱贫, 返贫, 清退
-            SELECT e.household_id, arg_max(e.event, (e.date, e.event_order)) AS event
-            FROM household_events e, params p
-            WHERE e.date <= p.d
-            GROUP BY e.household_id
-        ),
-        registered AS (  -- 在册: 未脱贫 (纳入, 返贫) or 已脱贫 (脱贫) at D
-            SELECT household_id FROM status_at_d WHERE event IN ('纳入', '脱贫', '返贫')
-        ),
-        persons AS (  -- heads and members of registered households, each (household, number) once
-            SELECT household_id, upper(id_number) AS id_number, min(name) AS name, min(relation) AS relation
-            FROM (
-                SELECT household_id, head_name AS name, head_id_number AS id_number, '户主' AS relation FROM households
-                UNION ALL
-                SELECT household_id, name, id_number, relation FROM household_members
-            ) JOIN registered USING (household_id)
-            GROUP BY ALL
-        ),
-        births AS (
-            SELECT *,
-                   CAST(try_strptime(CASE WHEN length(id_number) = 18 THEN id_number[7:14]
-                                          ELSE '19' || id_number[7:12] END, '%Y%m%d') AS DATE) AS born
-            FROM persons
-        ),
-        judged AS (
-            SELECT b.*, date_sub('year', b.born, p.d) AS age,
-                   CASE WHEN b.born IS NULL THEN '身份证号中的出生日期不是有效日期'
-                        WHEN b.born > current_date THEN format('出生日期 {} 晚于今天', strftime(b.born, '%Y-%m-%d'))
-                        WHEN date_sub('year', b.born, p.d) > $max_age_years
-                            THEN format('出生日期 {}，截止日期时 {} 岁，超过 {} 岁', strftime(b.born, '%Y-%m-%d'),
-                                        date_sub('year', b.born, p.d), $max_age_years)
+        judged AS (  -- household_persons (ingest/derived.sql): heads and members, each (household, number) once, born
+                     -- parsed from the number (blank when it is not a valid date)
+            SELECT p.household_id, p.id_number, p.name, p.relation, p.born,
+                   CASE WHEN p.born IS NULL THEN '身份证号中的出生日期不是有效日期'
+                        WHEN p.born > current_date THEN format('出生日期 {} 晚于今天', strftime(p.born, '%Y-%m-%d'))
+                        WHEN date_sub('year', p.born, $as_of::DATE) > $max_age_years
+                            THEN format('出生日期 {}，截止日期时 {} 岁，超过 {} 岁', strftime(p.born, '%Y-%m-%d'),
+                                        date_sub('year', p.born, $as_of::DATE), $max_age_years)
                    END AS problem
-            FROM births b, params p
+            FROM household_persons p
+            WHERE ('ALL' = 'ALL' OR p.township_code = 'ALL')
+              AND (p.born IS NULL OR p.born > current_date OR date_sub('year', p.born, $as_of::DATE) > $max_age_years)
         )
         SELECT v.township_code, t.township_name, v.village_code, v.village_name,
                j.household_id AS record_id, CAST(NULL AS VARCHAR) AS record_name,
                j.name AS person_name, j.id_number, h.helper,
                format('{}：{}', j.relation, j.problem) AS detail
         FROM judged j
+        SEMI JOIN registered USING (household_id)
         JOIN households h USING (household_id)
         JOIN villages v USING (village_code)
         JOIN townships t USING (township_code)
-        WHERE j.problem IS NOT NULL
-          AND ('ALL' = 'ALL' OR v.township_code = 'ALL')
         ORDER BY v.township_code, v.village_code, j.household_id, j.id_number
     )
     UNION ALL
     SELECT 'village_exit_incidence' AS rule_id, township_code FROM (
-        WITH params AS (
-            SELECT CAST($as_of AS DATE) AS d, year(CAST($as_of AS DATE)) AS y
+        WITH exited_villages AS (
+            SELECT v.* FROM villages v
+            WHERE v.is_poor_village AND v.exit_year <= year($as_of::DATE)
+              AND ('ALL' = 'ALL' OR v.township_code = 'ALL')
         ),
-        status_at_d AS (  -- the last event on or before D; same-day events apply in the order 纳入, 脱贫, 返贫, 清退
-            SELECT e.household_id, arg_max(e.event, (e.date, e.event_order)) AS event
-            FROM household_events e, params p
-            WHERE e.date <= p.d
-            GROUP BY e.household_id
-        ),
-        exited_villages AS (
-            SELECT v.* FROM villages v, params p
-            WHERE v.is_poor_village AND v.exit_year <= p.y
-        ),
-        poor_persons AS (  -- 未脱贫 at D: last event 纳入 or 返贫
-            SELECT h.village_code, sum(h.size) AS persons
-            FROM households h JOIN status_at_d s USING (household_id)
-            WHERE s.event IN ('纳入', '返贫')
-            GROUP BY h.village_code
+        poor_persons AS (  -- 未脱贫 at D: the household_spans row covering D (ingest/derived.sql) is 纳入 or 返贫
+            SELECT s.village_code, sum(s.size) AS persons
+            FROM household_spans s SEMI JOIN exited_villages USING (village_code)
+            WHERE s.valid_from <= $as_of::DATE AND $as_of::DATE < s.valid_to AND s.event IN ('纳入', '返贫')
+              AND ('ALL' = 'ALL' OR s.township_code = 'ALL')
+            GROUP BY s.village_code
         ),
         village_incidence AS (
             SELECT ev.*, coalesce(pp.persons, 0) AS poor,
@@ -440,7 +345,6 @@ WITH issues AS (  -- one row per flagged record of every rule
         FROM village_incidence vi
         JOIN townships t USING (township_code)
         WHERE vi.incidence_pct > $exit_incidence_max_pct
-          AND ('ALL' = 'ALL' OR vi.township_code = 'ALL')
         ORDER BY vi.township_code, vi.village_code
     )
     UNION ALL
@@ -474,50 +378,42 @@ WITH issues AS (  -- one row per flagged record of every rule
     )
     UNION ALL
     SELECT 'completed_project_unpaid' AS rule_id, township_code FROM (
-        WITH params AS (
-            SELECT CAST($as_of AS DATE) AS d
+        WITH completed AS (  -- a project's status at D: the project_spans row covering D (its latest report ≤ D)
+            SELECT ps.project_id, ps.valid_from AS report_date, ps.status
+            FROM project_spans ps
+            WHERE ps.valid_from <= $as_of::DATE AND $as_of::DATE < ps.valid_to AND ps.status IN ('已完工', '已验收')
+              AND ('ALL' = 'ALL' OR ps.township_code = 'ALL')
         ),
-        latest_progress AS (  -- a project's status at D: its latest report dated on or before D
-            SELECT pp.project_id, max(pp.report_date) AS report_date, arg_max(pp.status, pp.report_date) AS status
-            FROM project_progress pp, params p
-            WHERE pp.report_date <= p.d
-            GROUP BY pp.project_id
+        unpaid AS (  -- no payment dated on or before D
+            SELECT c.* FROM completed c
+            WHERE c.project_id NOT IN (SELECT x.project_id FROM fund_payments x WHERE x.date <= $as_of::DATE)
         ),
         allocated_at_d AS (
             SELECT a.project_id, CAST(sum(a.amount) AS DOUBLE) AS allocated_wan
-            FROM fund_allocations a, params p WHERE a.date <= p.d GROUP BY a.project_id
-        ),
-        paid_at_d AS (
-            SELECT DISTINCT x.project_id FROM fund_payments x, params p WHERE x.date <= p.d
+            FROM fund_allocations a SEMI JOIN unpaid USING (project_id)
+            WHERE a.date <= $as_of::DATE GROUP BY a.project_id
         )
         SELECT pr.township_code, t.township_name, pr.village_code, v.village_name,
                pr.project_id AS record_id, pr.project_name AS record_name,
                CAST(NULL AS VARCHAR) AS person_name, CAST(NULL AS VARCHAR) AS id_number,
                CAST(NULL AS VARCHAR) AS helper,
                format('{} 年度项目；{} 填报「{}」，已下达 {:,.2f} 万元，截至截止日期没有支出记录', pr.year,
-                      strftime(lp.report_date, '%Y-%m-%d'), lp.status, coalesce(a.allocated_wan, 0)) AS detail
-        FROM latest_progress lp
+                      strftime(u.report_date, '%Y-%m-%d'), u.status, coalesce(a.allocated_wan, 0)) AS detail
+        FROM unpaid u
         JOIN projects pr USING (project_id)
         JOIN townships t USING (township_code)
         LEFT JOIN villages v ON v.village_code = pr.village_code
         LEFT JOIN allocated_at_d a USING (project_id)
-        WHERE lp.status IN ('已完工', '已验收')
-          AND lp.project_id NOT IN (SELECT project_id FROM paid_at_d)
-          AND ('ALL' = 'ALL' OR pr.township_code = 'ALL')
         ORDER BY pr.township_code, pr.project_id
     )
     UNION ALL
     SELECT 'completed_project_progress' AS rule_id, township_code FROM (
-        WITH params AS (
-            SELECT CAST($as_of AS DATE) AS d
-        ),
-        latest_progress AS (  -- a project's status at D: its latest report dated on or before D
-            SELECT pp.project_id, max(pp.report_date) AS report_date,
-                   arg_max(pp.status, pp.report_date) AS status,
-                   CAST(arg_max(pp.progress_pct, pp.report_date) AS DOUBLE) AS progress_pct
-            FROM project_progress pp, params p
-            WHERE pp.report_date <= p.d
-            GROUP BY pp.project_id
+        WITH latest_progress AS (  -- a project's status at D: the project_spans row covering D (its latest report ≤ D)
+            SELECT ps.project_id, ps.valid_from AS report_date, ps.status, CAST(ps.progress_pct AS DOUBLE) AS progress_pct
+            FROM project_spans ps
+            WHERE ps.valid_from <= $as_of::DATE AND $as_of::DATE < ps.valid_to
+              AND ps.status IN ('已完工', '已验收') AND ps.progress_pct < 100
+              AND ('ALL' = 'ALL' OR ps.township_code = 'ALL')
         )
         SELECT pr.township_code, t.township_name, pr.village_code, v.village_name,
                pr.project_id AS record_id, pr.project_name AS record_name,
@@ -529,8 +425,6 @@ WITH issues AS (  -- one row per flagged record of every rule
         JOIN projects pr USING (project_id)
         JOIN townships t USING (township_code)
         LEFT JOIN villages v ON v.village_code = pr.village_code
-        WHERE lp.status IN ('已完工', '已验收') AND lp.progress_pct < 100
-          AND ('ALL' = 'ALL' OR pr.township_code = 'ALL')
         ORDER BY pr.township_code, pr.project_id
     )
 ),

@@ -5,8 +5,7 @@
 --   $status VARCHAR ('ALL', 未脱贫, 已脱贫, 已清退, 未纳入), $cause VARCHAR ('ALL' or a 主要致贫原因),
 --   $gap VARCHAR ('ALL'; 任一 = any gap; 吃穿不愁, 义务教育, 基本医疗, 住房安全, 饮水安全 = that one unmet),
 --   $search VARCHAR ('' = none; else 户编号 starting with it, or 户主姓名 containing it), $limit INTEGER.
-WITH params AS (SELECT CAST($as_of AS DATE) AS d),
-matching_households AS (
+WITH matching_households AS (
     SELECT h.*, v.village_name, v.township_code, t.township_name
     FROM households h
     JOIN villages v USING (village_code)
@@ -32,11 +31,12 @@ candidates AS (
     UNION ALL
     (SELECT * FROM matching_households WHERE $status = 'ALL' ORDER BY household_id LIMIT $limit)
 ),
-status_at_d AS (
-    SELECT e.household_id, arg_max(e.event, (e.date - DATE '1970-01-01') * 8 + e.event_order) AS event
-    FROM household_events e SEMI JOIN candidates USING (household_id), params p
-    WHERE e.date <= p.d
-    GROUP BY e.household_id
+status_at_d AS (  -- the household_spans row covering D (ingest/derived.sql; same-day events in the order 纳入, 脱贫,
+                  -- 返贫, 清退); a household without one has no event yet (未纳入)
+    SELECT s.household_id, s.event
+    FROM household_spans s SEMI JOIN candidates USING (household_id)
+    WHERE s.valid_from <= $as_of::DATE AND $as_of::DATE < s.valid_to
+      AND ($township = 'ALL' OR s.township_code = $township) AND ($village = 'ALL' OR s.village_code = $village)
 ),
 with_status AS (
     SELECT mh.*,

@@ -1,37 +1,31 @@
 -- 村级一升一降: per village of the area, 贫困人口 and 贫困发生率 at D and at the previous year end (the drop in
 -- percentage points), households 未脱贫/已脱贫 at D, persons exited this year, 是否贫困村, 出列年份, 第一书记.
 -- Parameters: $as_of DATE (D), $township VARCHAR (乡镇代码; 'ALL' lists every village of the county).
-WITH params AS (
-    SELECT CAST($as_of AS DATE) AS d, year(CAST($as_of AS DATE)) AS y,
-           make_date(year(CAST($as_of AS DATE)) - 1, 12, 31) AS prev_year_end
-),
-area_villages AS (
+WITH area_villages AS (
     SELECT v.*, t.township_name FROM villages v JOIN townships t USING (township_code)
     WHERE $township = 'ALL' OR v.township_code = $township
 ),
-area_households AS (
-    SELECT h.household_id, h.size, h.village_code FROM households h JOIN area_villages USING (village_code)
-),
--- Household status at D and at the previous year end: the last event by (date, event_order).
-status AS (
-    SELECT e.household_id,
-           arg_max(e.event, (e.date - DATE '1970-01-01') * 8 + e.event_order) FILTER (WHERE e.date <= p.d) AS event_now,
-           arg_max(e.event, (e.date - DATE '1970-01-01') * 8 + e.event_order) FILTER (WHERE e.date <= p.prev_year_end) AS event_prev,
-           max(e.date) FILTER (WHERE e.event = '脱贫' AND e.date <= p.d) AS last_exit
-    FROM household_events e JOIN area_households USING (household_id), params p
-    WHERE e.date <= p.d
-    GROUP BY e.household_id
-),
+-- Household status at D and at the previous year end: the household_spans rows covering them (ingest/derived.sql;
+-- same-day events in the order 纳入, 脱贫, 返贫, 清退). For a household 已脱贫 at D, valid_from is its last 脱贫
+-- date on or before D. One scan serves both dates; the spans carry village and 家庭人口数.
 village_poverty AS (
-    SELECT ah.village_code,
-           count(*) FILTER (WHERE s.event_now IN ('纳入', '返贫')) AS poor_households,
-           CAST(coalesce(sum(ah.size) FILTER (WHERE s.event_now IN ('纳入', '返贫')), 0) AS BIGINT) AS poor_persons,
-           CAST(coalesce(sum(ah.size) FILTER (WHERE s.event_prev IN ('纳入', '返贫')), 0) AS BIGINT) AS poor_persons_prev,
-           count(*) FILTER (WHERE s.event_now = '脱贫') AS exited_households,
-           CAST(coalesce(sum(ah.size) FILTER (WHERE s.event_now = '脱贫' AND year(s.last_exit) = p.y), 0) AS BIGINT)
+    SELECT s.village_code,
+           count(*) FILTER (WHERE $as_of::DATE < s.valid_to AND s.event IN ('纳入', '返贫')) AS poor_households,
+           CAST(coalesce(sum(s.size) FILTER (WHERE $as_of::DATE < s.valid_to AND s.event IN ('纳入', '返贫')), 0)
+                AS BIGINT) AS poor_persons,
+           CAST(coalesce(sum(s.size) FILTER (WHERE s.valid_from <= make_date(year($as_of::DATE) - 1, 12, 31)
+                                                  AND make_date(year($as_of::DATE) - 1, 12, 31) < s.valid_to
+                                                  AND s.event IN ('纳入', '返贫')), 0) AS BIGINT) AS poor_persons_prev,
+           count(*) FILTER (WHERE $as_of::DATE < s.valid_to AND s.event = '脱贫') AS exited_households,
+           CAST(coalesce(sum(s.size) FILTER (WHERE $as_of::DATE < s.valid_to AND s.event = '脱贫'
+                                                  AND year(s.valid_from) = year($as_of::DATE)), 0) AS BIGINT)
                AS exited_persons_ytd
-    FROM area_households ah JOIN status s USING (household_id), params p
-    GROUP BY ah.village_code
+    FROM household_spans s
+    -- constants in the filter (not a join with params) let DuckDB push them into the scan
+    WHERE s.valid_from <= $as_of::DATE
+      AND ($as_of::DATE < s.valid_to OR make_date(year($as_of::DATE) - 1, 12, 31) < s.valid_to)
+      AND ($township = 'ALL' OR s.township_code = $township)
+    GROUP BY s.village_code
 )
 SELECT v.village_code, v.village_name, v.township_code, v.township_name, v.is_poor_village, v.exit_year,
        v.first_secretary, v.rural_population,

@@ -8,69 +8,47 @@
 -- in scope that have a value (s = 1 when max = min); score = 100 × the mean of the parts the village has
 -- (a village without projects is judged on the other two); blank when it has none. Rank 1 = highest score,
 -- ties within 1e-9 go to the smaller 村代码, villages without a score come last.
-WITH params AS (
-    SELECT CAST($as_of AS DATE) AS d,
-           year(CAST($as_of AS DATE)) AS y,
-           make_date(year(CAST($as_of AS DATE)) - 1, 12, 31) AS prev_year_end
-),
-villages_in_scope AS (
+WITH villages_in_scope AS (
     SELECT v.village_code, v.village_name, v.township_code, t.township_name, v.is_poor_village, v.exit_year,
            v.rural_population, v.first_secretary
     FROM villages v JOIN townships t USING (township_code)
     WHERE $township = 'ALL' OR v.township_code = $township
 ),
-households_in_scope AS (
-    SELECT h.household_id, h.size, h.village_code
-    FROM households h JOIN villages_in_scope USING (village_code)
-),
-events_ranked AS (  -- same-day events apply in the order 纳入, 脱贫, 返贫, 清退
-    SELECT e.household_id, e.date, e.event, (e.date - DATE '1970-01-01') * 8 + e.event_order AS seq
-    FROM household_events e JOIN households_in_scope USING (household_id)
-),
-status_at_d AS (
-    SELECT household_id, arg_max(event, seq) AS event
-    FROM events_ranked, params WHERE date <= params.d GROUP BY household_id
-),
-status_at_prev_year_end AS (
-    SELECT household_id, arg_max(event, seq) AS event
-    FROM events_ranked, params WHERE date <= params.prev_year_end GROUP BY household_id
-),
+-- Status at D and at (Y-1)-12-31: the household_spans rows covering them (ingest/derived.sql; same-day events
+-- in the order 纳入, 脱贫, 返贫, 清退), which carry village and 家庭人口数. One scan serves both dates.
 poverty AS (
-    SELECT h.village_code,
-           sum(h.size) FILTER (WHERE s.event IN ('纳入', '返贫')) AS poor_persons,
-           sum(h.size) FILTER (WHERE prev.event IN ('纳入', '返贫')) AS poor_persons_prev
-    FROM households_in_scope h
-    LEFT JOIN status_at_d s USING (household_id)
-    LEFT JOIN status_at_prev_year_end prev USING (household_id)
-    GROUP BY h.village_code
+    SELECT s.village_code,
+           sum(s.size) FILTER (WHERE $as_of::DATE < s.valid_to AND s.event IN ('纳入', '返贫')) AS poor_persons,
+           sum(s.size) FILTER (WHERE s.valid_from <= make_date(year($as_of::DATE) - 1, 12, 31)
+                                     AND make_date(year($as_of::DATE) - 1, 12, 31) < s.valid_to
+                                     AND s.event IN ('纳入', '返贫')) AS poor_persons_prev
+    FROM household_spans s
+    WHERE s.valid_from <= $as_of::DATE
+      AND ($as_of::DATE < s.valid_to OR make_date(year($as_of::DATE) - 1, 12, 31) < s.valid_to)
+      AND ($township = 'ALL' OR s.township_code = $township)
+    GROUP BY s.village_code
 ),
 income_year AS (  -- one I for the whole county
-    SELECT max(i.year) AS i FROM incomes i, params p WHERE i.year <= p.y
+    SELECT max(iy.year) AS i FROM income_years iy WHERE iy.year <= year($as_of::DATE)
 ),
-income AS (
-    SELECT h.village_code,
-           sum(CAST(cur.income_per_capita AS DOUBLE) * h.size) / sum(h.size) AS income_pc,
-           sum(CAST(prev.income_per_capita AS DOUBLE) * h.size) / sum(h.size) AS income_pc_prev
-    FROM households_in_scope h
-    JOIN status_at_d s USING (household_id)
-    JOIN income_year iy ON true
-    JOIN incomes cur ON cur.household_id = h.household_id AND cur.year = iy.i
-    JOIN incomes prev ON prev.household_id = h.household_id AND prev.year = iy.i - 1
-    WHERE s.event IN ('纳入', '返贫', '脱贫')
-    GROUP BY h.village_code
+income AS (  -- households 未脱贫 or 已脱贫 at D with income in both I and I-1 (income_pairs), per person
+    SELECT ip.village_code,
+           sum(CAST(ip.income AS DOUBLE) * ip.size) / sum(ip.size) AS income_pc,
+           sum(CAST(ip.income_prev AS DOUBLE) * ip.size) / sum(ip.size) AS income_pc_prev
+    FROM income_pairs ip
+    WHERE ip.year = (SELECT i FROM income_year)
+      AND ip.counted_from <= $as_of::DATE AND $as_of::DATE < ip.counted_to
+      AND ($township = 'ALL' OR ip.township_code = $township)
+    GROUP BY ip.village_code
 ),
-latest_progress AS (
-    SELECT pp.project_id, arg_max(pp.status, pp.report_date) AS status
-    FROM project_progress pp, params p WHERE pp.report_date <= p.d GROUP BY pp.project_id
-),
-village_projects AS (
-    SELECT pr.village_code,
+village_projects AS (  -- projects of year Y with their status at D (latest report ≤ D; none yet: 未开工)
+    SELECT ps.village_code,
            count(*) AS projects,
-           count(*) FILTER (WHERE lp.status IN ('已完工', '已验收')) AS projects_completed
-    FROM projects pr JOIN villages_in_scope USING (village_code)
-    LEFT JOIN latest_progress lp USING (project_id), params p
-    WHERE pr.year = p.y
-    GROUP BY pr.village_code
+           count(*) FILTER (WHERE ps.status IN ('已完工', '已验收')) AS projects_completed
+    FROM project_spans ps
+    WHERE ps.year = year($as_of::DATE) AND ps.valid_from <= $as_of::DATE AND $as_of::DATE < ps.valid_to
+      AND ps.village_code IS NOT NULL  -- villages out of scope drop out in the join below
+    GROUP BY ps.village_code
 ),
 village_indicators AS (
     SELECT v.*,
@@ -110,12 +88,37 @@ scored AS (
                AS score
     FROM normalised
 ),
-ranked AS (
-    SELECT a.village_code, 1 + count(b.village_code) AS rank
-    FROM scored a LEFT JOIN scored b
-      ON b.score > a.score + 1e-9 OR (abs(b.score - a.score) <= 1e-9 AND b.village_code < a.village_code)
+-- rank = 1 + the villages scoring more than 1e-9 above + those within 1e-9 with a smaller 村代码, without
+-- comparing every pair: the first part is read off the sorted distinct scores (ASOF: the lowest score above
+-- score + 1e-9 and how many villages are at or above it); of the second, equal scores are a row_number and
+-- unequal scores within 1e-9 (rare) are found among the distinct scores in neighbouring 2e-9 buckets.
+ranked_scores AS (
+    SELECT score, CAST(floor(score / 2e-9) AS BIGINT) AS bucket,
+           sum(count(*)) OVER (ORDER BY score DESC ROWS UNBOUNDED PRECEDING) AS at_or_above
+    FROM scored WHERE score IS NOT NULL GROUP BY score
+),
+above AS (
+    SELECT a.village_code, coalesce(rs.at_or_above, 0) AS villages_above,
+           row_number() OVER (PARTITION BY a.score ORDER BY a.village_code) - 1 AS equal_before
+    FROM scored a ASOF LEFT JOIN ranked_scores rs ON a.score + 1e-9 < rs.score
     WHERE a.score IS NOT NULL
+),
+near_scores AS MATERIALIZED (  -- (score, near_score): unequal scores within 1e-9 of each other, not more than 1e-9 above
+    SELECT x.score, y.score AS near_score
+    FROM (SELECT score, bucket + k AS near_bucket FROM ranked_scores, (VALUES (-1), (0), (1)) AS o(k)) x
+    JOIN ranked_scores y ON y.bucket = x.near_bucket
+    WHERE y.score <> x.score AND abs(y.score - x.score) <= 1e-9 AND NOT (y.score > x.score + 1e-9)
+),
+near_before AS (
+    SELECT a.village_code, count(*) AS villages_near_before
+    FROM scored a JOIN near_scores n ON n.score = a.score
+    JOIN scored b ON b.score = n.near_score AND b.village_code < a.village_code
     GROUP BY a.village_code
+),
+ranked AS (
+    SELECT ab.village_code,
+           CAST(1 + ab.villages_above + ab.equal_before + coalesce(nb.villages_near_before, 0) AS BIGINT) AS rank
+    FROM above ab LEFT JOIN near_before nb USING (village_code)
 )
 SELECT s.village_code, s.village_name, s.township_code, s.township_name, s.is_poor_village, s.exit_year,
        s.first_secretary, s.rural_population, s.poor_persons, s.incidence_pct, s.incidence_drop_pp,

@@ -8,39 +8,31 @@
 --   标准）；$monitoring_line_factor DOUBLE；$income_drop_pct DOUBLE；$w_low_income、$w_income_drop、$w_ill_no_labor、
 --   $w_guarantee_gap DOUBLE（权重）；$risk_high_score、$risk_medium_score DOUBLE（高、中风险的分数线）。
 -- scope: township
-WITH params AS (
-    SELECT CAST($as_of AS DATE) AS d, year(CAST($as_of AS DATE)) AS y
-),
-status_at_d AS (  -- the last event on or before D; same-day events apply in the order 纳入, 脱贫, 返贫, 清退
-    SELECT e.household_id, arg_max(e.event, (e.date, e.event_order)) AS event,
-           max(e.date) FILTER (WHERE e.event = '脱贫') AS last_exit
-    FROM household_events e, params p
-    WHERE e.date <= p.d
-    GROUP BY e.household_id
+WITH exited AS (  -- 已脱贫 at D: the household_spans row covering D (ingest/derived.sql; same-day events in the
+                 -- order 纳入, 脱贫, 返贫, 清退) is 脱贫, and its valid_from is the last 脱贫 on or before D
+    SELECT s.household_id, s.valid_from AS last_exit
+    FROM household_spans s
+    WHERE s.valid_from <= $as_of::DATE AND $as_of::DATE < s.valid_to AND s.event = '脱贫'
+      AND ($township = 'ALL' OR s.township_code = $township)
 ),
 exited_households AS (
-    SELECT h.*, s.last_exit, v.village_name, v.township_code, t.township_name
-    FROM status_at_d s
+    SELECT h.*, e.last_exit, v.village_name, v.township_code, t.township_name
+    FROM exited e
     JOIN households h USING (household_id)
     JOIN villages v USING (village_code)
     JOIN townships t USING (township_code)
-    WHERE s.event = '脱贫' AND ($township = 'ALL' OR v.township_code = $township)
 ),
 poverty_lines AS (
     SELECT unnest($line_years) AS year, unnest($line_yuan) AS line_yuan
 ),
-latest_income AS (
-    SELECT i.household_id, max(i.year) AS year, CAST(arg_max(i.income_per_capita, i.year) AS DOUBLE) AS income
-    FROM incomes i, params p
-    WHERE i.year <= p.y
-    GROUP BY i.household_id
-),
-income_position AS (  -- latest income, the year before, and the monitoring line of that year
-    SELECT li.household_id, li.year, li.income, CAST(prev.income_per_capita AS DOUBLE) AS income_prev,
+income_position AS (  -- latest income year ≤ Y (income_latest: year <= Y < next_year), the year before, and the
+                      -- monitoring line of that year
+    SELECT il.household_id, il.year, CAST(il.income AS DOUBLE) AS income, CAST(il.income_prev AS DOUBLE) AS income_prev,
            pl.line_yuan * $monitoring_line_factor AS monitoring_line
-    FROM latest_income li
-    ASOF JOIN poverty_lines pl ON li.year >= pl.year
-    LEFT JOIN incomes prev ON prev.household_id = li.household_id AND prev.year = li.year - 1
+    FROM income_latest il
+    ASOF JOIN poverty_lines pl ON il.year >= pl.year
+    WHERE il.year <= year($as_of::DATE) AND year($as_of::DATE) < il.next_year
+      AND ($township = 'ALL' OR il.township_code = $township)
 ),
 factors AS (
     SELECT eh.*, ip.year AS income_year, ip.income, ip.income_prev, ip.monitoring_line,

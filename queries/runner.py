@@ -3,12 +3,18 @@
 The only place that executes SQL for the dashboard and the report. Parameters are bound by name
 (`$as_of`, `$township`), never formatted into the text. One read-only connection per database version;
 each query takes its own cursor, since a DuckDB connection is not for sharing across threads.
+
+DuckDB has no per-query timeout: a timer interrupts the cursor after `timeout` seconds (default 10,
+WARROOM_QUERY_TIMEOUT; None = no limit) and the query raises QueryTimeout, so one slow section cannot
+hold a page (or a server thread) indefinitely.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+import threading
 from functools import lru_cache
 from pathlib import Path
 
@@ -25,6 +31,26 @@ class NoDatabase(LookupError):
     """No published version behind the logical name."""
 
 
+class QueryTimeout(TimeoutError):
+    """A query ran longer than the runner's timeout and was interrupted."""
+
+    def __init__(self, name: str, seconds: float):
+        super().__init__(f"查询 {name} 超过 {seconds:g} 秒未完成，已中止")
+        self.name, self.seconds = name, seconds
+
+
+class VersionGone(FileNotFoundError):
+    """The version file was pruned before this process opened it (a run pinned it just before a publish)."""
+
+
+def default_timeout() -> float | None:
+    """Seconds a dashboard query may take: WARROOM_QUERY_TIMEOUT (0 or 'none' = no limit), default 10."""
+    raw = os.environ.get("WARROOM_QUERY_TIMEOUT", "10").strip().lower()
+    if raw in ("", "0", "none"):
+        return None
+    return float(raw)
+
+
 @lru_cache(maxsize=None)
 def sql_text(name: str) -> tuple[str, frozenset[str]]:
     """The query text of queries/<name>.sql and the named parameters it uses."""
@@ -34,11 +60,22 @@ def sql_text(name: str) -> tuple[str, frozenset[str]]:
 
 
 class Database:
-    """A read-only view of one published version."""
+    """A read-only view of one published version.
 
-    def __init__(self, version: Path):
+    `release()` closes the connection once the queries running on it have finished (the dashboard releases
+    a version its cache no longer holds); a query that arrives after that opens its own short-lived
+    connection, and raises VersionGone if the file has been pruned meanwhile.
+    """
+
+    def __init__(self, version: Path, timeout: float | None = ...):
         self.version = Path(version)
+        self.timeout = default_timeout() if timeout is ... else timeout
+        if not self.version.exists():
+            raise VersionGone(f"数据库版本 {self.version.name} 已不存在")
         self._con = duckdb.connect(str(self.version), read_only=True)
+        self._lock = threading.Lock()
+        self._active = 0
+        self._released = False
 
     @classmethod
     def open(cls, db: Path) -> "Database":
@@ -52,17 +89,59 @@ class Database:
         missing = wanted - params.keys()
         if missing:
             raise TypeError(f"query {name} needs parameters: {', '.join(sorted(missing))}")
-        cursor = self._con.cursor()
+        bound = {k: v for k, v in params.items() if k in wanted}
+        with self._lock:
+            released = self._released
+            if not released:
+                self._active += 1
+        if released:  # taken from a cache just before it let this version go: a connection of its own
+            with Database(self.version, self.timeout) as own:
+                return own.run(name, **params)
         try:
-            return cursor.sql(text, params={k: v for k, v in params.items() if k in wanted}).pl()
+            return self._run(self._con, name, text, bound)
         finally:
+            with self._lock:
+                self._active -= 1
+                close = self._released and self._active == 0
+            if close:
+                self._con.close()
+
+    def _run(self, con, name: str, text: str, params: dict) -> pl.DataFrame:
+        cursor = con.cursor()
+        timer = None
+        timed_out = threading.Event()
+        if self.timeout is not None:
+            def interrupt() -> None:
+                timed_out.set()
+                cursor.interrupt()
+
+            timer = threading.Timer(self.timeout, interrupt)
+            timer.daemon = True
+            timer.start()
+        try:
+            return cursor.sql(text, params=params).pl()
+        except duckdb.Error as exc:
+            if timed_out.is_set():
+                raise QueryTimeout(name, self.timeout) from exc
+            raise
+        finally:
+            if timer is not None:
+                timer.cancel()
             cursor.close()
 
     def data_as_of(self) -> dt.date | None:
         return self.run("data_as_of")["as_of"][0]
 
+    def release(self) -> None:
+        """Close now if idle, else as soon as the last running query finishes."""
+        with self._lock:
+            self._released = True
+            close = self._active == 0
+        if close:
+            self._con.close()
+
     def close(self) -> None:
-        self._con.close()
+        self.release()
 
     def __enter__(self) -> "Database":
         return self

@@ -1,20 +1,17 @@
 -- 乡镇所辖村: the villages of one township (or all) with their poverty status at D.
 -- scope: township
 -- Parameters: $as_of DATE, $township VARCHAR ('ALL' = whole county).
-WITH status_at_d AS (
-    SELECT household_id,
-           arg_max(event, (date - DATE '1970-01-01') * 8 + event_order) AS event
-    FROM household_events
-    WHERE date <= CAST($as_of AS DATE)
-    GROUP BY household_id
-),
-village_poverty AS (
-    SELECT h.village_code,
+-- Status at D: the household_spans row covering D (ingest/derived.sql; same-day events in the order 纳入, 脱贫,
+-- 返贫, 清退), which carries the household's village and 家庭人口数 — no join on 户编号 needed.
+WITH village_poverty AS (
+    SELECT s.village_code,
            count(*) FILTER (WHERE s.event IN ('纳入', '返贫')) AS poor_households,
-           coalesce(sum(h.size) FILTER (WHERE s.event IN ('纳入', '返贫')), 0) AS poor_persons,
+           coalesce(sum(s.size) FILTER (WHERE s.event IN ('纳入', '返贫')), 0) AS poor_persons,
            count(*) FILTER (WHERE s.event = '脱贫') AS exited_households
-    FROM households h JOIN status_at_d s USING (household_id)
-    GROUP BY h.village_code
+    FROM household_spans s
+    WHERE s.valid_from <= $as_of::DATE AND $as_of::DATE < s.valid_to
+      AND ($township = 'ALL' OR s.township_code = $township)
+    GROUP BY s.village_code
 )
 SELECT v.township_code, t.township_name, v.village_code, v.village_name, v.is_poor_village, v.exit_year,
        v.first_secretary, v.rural_population,

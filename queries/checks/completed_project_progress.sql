@@ -7,16 +7,12 @@
 -- 参数：$as_of DATE（数据截止日期）；$township VARCHAR（乡镇代码，'ALL' = 全县）。
 -- 结果：每个问题项目一行（统一列，见 digital_exit.sql）；record_id 为项目编号，record_name 为项目名称。
 -- scope: township
-WITH params AS (
-    SELECT CAST($as_of AS DATE) AS d
-),
-latest_progress AS (  -- a project's status at D: its latest report dated on or before D
-    SELECT pp.project_id, max(pp.report_date) AS report_date,
-           arg_max(pp.status, pp.report_date) AS status,
-           CAST(arg_max(pp.progress_pct, pp.report_date) AS DOUBLE) AS progress_pct
-    FROM project_progress pp, params p
-    WHERE pp.report_date <= p.d
-    GROUP BY pp.project_id
+WITH latest_progress AS (  -- a project's status at D: the project_spans row covering D (its latest report ≤ D)
+    SELECT ps.project_id, ps.valid_from AS report_date, ps.status, CAST(ps.progress_pct AS DOUBLE) AS progress_pct
+    FROM project_spans ps
+    WHERE ps.valid_from <= $as_of::DATE AND $as_of::DATE < ps.valid_to
+      AND ps.status IN ('已完工', '已验收') AND ps.progress_pct < 100
+      AND ($township = 'ALL' OR ps.township_code = $township)
 )
 SELECT pr.township_code, t.township_name, pr.village_code, v.village_name,
        pr.project_id AS record_id, pr.project_name AS record_name,
@@ -28,6 +24,4 @@ FROM latest_progress lp
 JOIN projects pr USING (project_id)
 JOIN townships t USING (township_code)
 LEFT JOIN villages v ON v.village_code = pr.village_code
-WHERE lp.status IN ('已完工', '已验收') AND lp.progress_pct < 100
-  AND ($township = 'ALL' OR pr.township_code = $township)
 ORDER BY pr.township_code, pr.project_id

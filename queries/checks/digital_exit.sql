@@ -9,41 +9,38 @@
 -- 结果：每个问题户一行，统一列 township_code, township_name, village_code, village_name, record_id（户编号）,
 --   record_name, person_name（户主）, id_number（户主身份证号）, helper, detail。
 -- scope: township
-WITH params AS (
-    SELECT CAST($as_of AS DATE) AS d, year(CAST($as_of AS DATE)) AS y
-),
-status_at_d AS (  -- the last event on or before D; same-day events apply in the order 纳入, 脱贫, 返贫, 清退
-    SELECT e.household_id, arg_max(e.event, (e.date, e.event_order)) AS event,
-           max(e.date) FILTER (WHERE e.event = '脱贫') AS last_exit
-    FROM household_events e, params p
-    WHERE e.date <= p.d
-    GROUP BY e.household_id
+WITH exited AS (  -- 已脱贫 at D: the household_spans row covering D is 脱贫; its valid_from is the last 脱贫 ≤ D
+    SELECT s.household_id, s.valid_from AS last_exit
+    FROM household_spans s
+    WHERE s.valid_from <= $as_of::DATE AND $as_of::DATE < s.valid_to AND s.event = '脱贫'
+      AND ($township = 'ALL' OR s.township_code = $township)
 ),
 poverty_lines AS (
     SELECT unnest($line_years) AS year, unnest($line_yuan) AS line_yuan
 ),
-latest_income AS (
-    SELECT i.household_id, max(i.year) AS year, CAST(arg_max(i.income_per_capita, i.year) AS DOUBLE) AS income
-    FROM incomes i, params p
-    WHERE i.year <= p.y
-    GROUP BY i.household_id
+latest_income AS (  -- the household's latest income year ≤ Y: the income_latest row with year <= Y < next_year
+    SELECT il.household_id, il.year, CAST(il.income AS DOUBLE) AS income
+    FROM income_latest il
+    WHERE il.year <= year($as_of::DATE) AND year($as_of::DATE) < il.next_year
+      AND ($township = 'ALL' OR il.township_code = $township)
 ),
-income_vs_line AS (
+below_line AS (
     SELECT li.household_id, li.year, li.income, pl.line_yuan
     FROM latest_income li ASOF JOIN poverty_lines pl ON li.year >= pl.year
+    WHERE li.income < pl.line_yuan
+),
+flagged AS MATERIALIZED (  -- few rows: found before the join with households on 户编号
+    SELECT b.*, e.last_exit FROM below_line b JOIN exited e USING (household_id)
 )
 SELECT v.township_code, t.township_name, v.village_code, v.village_name,
        h.household_id AS record_id, CAST(NULL AS VARCHAR) AS record_name,
        h.head_name AS person_name, h.head_id_number AS id_number, h.helper,
        format('{} 脱贫；{}{} 年人均纯收入 {:,.0f} 元，低于当年扶贫标准 {:,.0f} 元',
-              strftime(s.last_exit, '%Y-%m-%d'),
-              CASE WHEN iv.year < p.y THEN format('{} 年无收入记录，', p.y) ELSE '' END,
-              iv.year, iv.income, iv.line_yuan) AS detail
-FROM params p, status_at_d s
-JOIN income_vs_line iv USING (household_id)
+              strftime(b.last_exit, '%Y-%m-%d'),
+              CASE WHEN b.year < year($as_of::DATE) THEN format('{} 年无收入记录，', year($as_of::DATE)) ELSE '' END,
+              b.year, b.income, b.line_yuan) AS detail
+FROM flagged b
 JOIN households h USING (household_id)
 JOIN villages v USING (village_code)
 JOIN townships t USING (township_code)
-WHERE s.event = '脱贫' AND iv.income < iv.line_yuan
-  AND ($township = 'ALL' OR v.township_code = $township)
 ORDER BY v.township_code, v.village_code, h.household_id

@@ -7,23 +7,19 @@
 -- 参数：$as_of DATE（数据截止日期）；$township VARCHAR（乡镇代码，'ALL' = 全县）；$school_age_min、$school_age_max INTEGER（周岁，含两端）。
 -- 结果：每个辍学成员一行（统一列，见 digital_exit.sql）；person_name、id_number 为该成员。
 -- scope: township
-WITH params AS (
-    SELECT CAST($as_of AS DATE) AS d
-),
-status_at_d AS (  -- the last event on or before D; same-day events apply in the order 纳入, 脱贫, 返贫, 清退
-    SELECT e.household_id, arg_max(e.event, (e.date, e.event_order)) AS event
-    FROM household_events e, params p
-    WHERE e.date <= p.d
-    GROUP BY e.household_id
-),
-registered AS (  -- 在册: 未脱贫 (纳入, 返贫) or 已脱贫 (脱贫) at D
-    SELECT household_id FROM status_at_d WHERE event IN ('纳入', '脱贫', '返贫')
+WITH registered AS (  -- 在册 at D: the household_spans row covering D (ingest/derived.sql; same-day events in the
+                 -- order 纳入, 脱贫, 返贫, 清退) is 纳入, 返贫 (未脱贫) or 脱贫 (已脱贫)
+    SELECT s.household_id
+    FROM household_spans s
+    WHERE s.valid_from <= $as_of::DATE AND $as_of::DATE < s.valid_to AND s.event IN ('纳入', '脱贫', '返贫')
+      AND ($township = 'ALL' OR s.township_code = $township)
 ),
 dropouts AS (
     SELECT m.household_id, m.name, m.id_number, m.relation,
            date_sub('year', CAST(try_strptime(CASE WHEN length(m.id_number) = 18 THEN m.id_number[7:14]
-                                                  ELSE '19' || m.id_number[7:12] END, '%Y%m%d') AS DATE), p.d) AS age
-    FROM household_members m JOIN registered USING (household_id), params p
+                                                  ELSE '19' || m.id_number[7:12] END, '%Y%m%d') AS DATE),
+                    $as_of::DATE) AS age
+    FROM household_members m SEMI JOIN registered USING (household_id)
     WHERE m.schooling = '失学辍学'
 )
 SELECT v.township_code, t.township_name, v.village_code, v.village_name,
@@ -35,6 +31,5 @@ FROM dropouts d
 JOIN households h USING (household_id)
 JOIN villages v USING (village_code)
 JOIN townships t USING (township_code)
-WHERE (h.education AND (d.age IS NULL OR d.age BETWEEN $school_age_min AND $school_age_max))
-  AND ($township = 'ALL' OR v.township_code = $township)
+WHERE h.education AND (d.age IS NULL OR d.age BETWEEN $school_age_min AND $school_age_max)
 ORDER BY v.township_code, v.village_code, h.household_id, d.id_number

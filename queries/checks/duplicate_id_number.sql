@@ -7,34 +7,19 @@
 -- 参数：$as_of DATE（数据截止日期）；$township VARCHAR（乡镇代码，'ALL' = 全县）。
 -- 结果：每个（身份证号, 户）一行（统一列，见 digital_exit.sql）；person_name、id_number 为该户中登记的人。
 -- scope: township
-WITH params AS (
-    SELECT CAST($as_of AS DATE) AS d
+WITH registered AS (  -- 在册 at D: the household_spans row covering D (ingest/derived.sql; same-day events in the
+                 -- order 纳入, 脱贫, 返贫, 清退) is 纳入, 返贫 (未脱贫) or 脱贫 (已脱贫)
+    SELECT s.household_id
+    FROM household_spans s
+    WHERE s.valid_from <= $as_of::DATE AND $as_of::DATE < s.valid_to AND s.event IN ('纳入', '脱贫', '返贫')
 ),
-status_at_d AS (  -- the last event on or before D; same-day events apply in the order 纳入, 脱贫, 返贫, 清退
-    SELECT e.household_id, arg_max(e.event, (e.date, e.event_order)) AS event
-    FROM household_events e, params p
-    WHERE e.date <= p.d
-    GROUP BY e.household_id
+person_keys AS (  -- household_persons (ingest/derived.sql): one row per person and household; only keys that
+                  -- some two households list at all can be shared by two registered ones
+    SELECT p.household_id, p.id_number, p.person_key, p.name, p.relation
+    FROM household_persons p SEMI JOIN registered USING (household_id)
+    WHERE p.key_households > 1
 ),
-registered AS (  -- 在册: 未脱贫 (纳入, 返贫) or 已脱贫 (脱贫) at D
-    SELECT household_id FROM status_at_d WHERE event IN ('纳入', '脱贫', '返贫')
-),
-persons AS (  -- heads and members of registered households; the head usually appears in both lists
-    SELECT household_id, head_name AS name, upper(head_id_number) AS id_number, '户主' AS relation
-    FROM households JOIN registered USING (household_id)
-    UNION ALL
-    SELECT household_id, name, upper(id_number), relation
-    FROM household_members JOIN registered USING (household_id)
-),
-person_keys AS (  -- one row per person and household; 15-digit numbers compared as their 18-digit body
-    SELECT household_id, id_number,
-           CASE WHEN length(id_number) = 15 THEN id_number[1:6] || '19' || id_number[7:15]
-                ELSE id_number[1:17] END AS person_key,
-           min(name) AS name, min(relation) AS relation
-    FROM persons
-    GROUP BY ALL
-),
-shared_keys AS (
+shared_keys AS (  -- shared among the households registered at D, county-wide
     SELECT person_key, count(DISTINCT household_id) AS households,
            string_agg(DISTINCT household_id, '、' ORDER BY household_id) AS household_ids
     FROM person_keys

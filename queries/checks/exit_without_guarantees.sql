@@ -7,15 +7,11 @@
 -- 参数：$as_of DATE（数据截止日期）；$township VARCHAR（乡镇代码，'ALL' = 全县）。
 -- 结果：每个问题户一行（统一列，见 digital_exit.sql），detail 列出未达标的项目。
 -- scope: township
-WITH params AS (
-    SELECT CAST($as_of AS DATE) AS d
-),
-status_at_d AS (  -- the last event on or before D; same-day events apply in the order 纳入, 脱贫, 返贫, 清退
-    SELECT e.household_id, arg_max(e.event, (e.date, e.event_order)) AS event,
-           max(e.date) FILTER (WHERE e.event = '脱贫') AS last_exit
-    FROM household_events e, params p
-    WHERE e.date <= p.d
-    GROUP BY e.household_id
+WITH exited AS (  -- 已脱贫 at D: the household_spans row covering D is 脱贫; its valid_from is the last 脱贫 ≤ D
+    SELECT s.household_id, s.valid_from AS last_exit
+    FROM household_spans s
+    WHERE s.valid_from <= $as_of::DATE AND $as_of::DATE < s.valid_to AND s.event = '脱贫'
+      AND ($township = 'ALL' OR s.township_code = $township)
 ),
 guarantee_gaps AS (
     SELECT household_id,
@@ -31,12 +27,10 @@ guarantee_gaps AS (
 SELECT v.township_code, t.township_name, v.village_code, v.village_name,
        h.household_id AS record_id, CAST(NULL AS VARCHAR) AS record_name,
        h.head_name AS person_name, h.head_id_number AS id_number, h.helper,
-       format('{} 脱贫，但「{}」为"否"', strftime(s.last_exit, '%Y-%m-%d'), g.gaps) AS detail
-FROM status_at_d s
+       format('{} 脱贫，但「{}」为"否"', strftime(e.last_exit, '%Y-%m-%d'), g.gaps) AS detail
+FROM exited e
 JOIN guarantee_gaps g USING (household_id)
 JOIN households h USING (household_id)
 JOIN villages v USING (village_code)
 JOIN townships t USING (township_code)
-WHERE s.event = '脱贫'
-  AND ($township = 'ALL' OR v.township_code = $township)
 ORDER BY v.township_code, v.village_code, h.household_id

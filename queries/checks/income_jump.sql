@@ -7,30 +7,21 @@
 -- 参数：$as_of DATE（数据截止日期）；$township VARCHAR（乡镇代码，'ALL' = 全县）；$income_jump_factor DOUBLE（倍数 N）。
 -- 结果：每个问题户一行（统一列，见 digital_exit.sql）。
 -- scope: township
-WITH params AS (
-    SELECT CAST($as_of AS DATE) AS d, year(CAST($as_of AS DATE)) AS y
+WITH registered AS (  -- 在册 at D: the household_spans row covering D (ingest/derived.sql; same-day events in the
+                 -- order 纳入, 脱贫, 返贫, 清退) is 纳入, 返贫 (未脱贫) or 脱贫 (已脱贫)
+    SELECT s.household_id
+    FROM household_spans s
+    WHERE s.valid_from <= $as_of::DATE AND $as_of::DATE < s.valid_to AND s.event IN ('纳入', '脱贫', '返贫')
+      AND ($township = 'ALL' OR s.township_code = $township)
 ),
-status_at_d AS (  -- the last event on or before D; same-day events apply in the order 纳入, 脱贫, 返贫, 清退
-    SELECT e.household_id, arg_max(e.event, (e.date, e.event_order)) AS event
-    FROM household_events e, params p
-    WHERE e.date <= p.d
-    GROUP BY e.household_id
-),
-registered AS (  -- 在册: 未脱贫 (纳入, 返贫) or 已脱贫 (脱贫) at D
-    SELECT household_id FROM status_at_d WHERE event IN ('纳入', '脱贫', '返贫')
-),
-latest_year AS (
-    SELECT i.household_id, max(i.year) AS year
-    FROM incomes i, params p
-    WHERE i.year <= p.y
-    GROUP BY i.household_id
-),
-year_on_year AS (
-    SELECT ly.household_id, ly.year,
-           CAST(cur.income_per_capita AS DOUBLE) AS income, CAST(prev.income_per_capita AS DOUBLE) AS income_prev
-    FROM latest_year ly
-    JOIN incomes cur ON cur.household_id = ly.household_id AND cur.year = ly.year
-    JOIN incomes prev ON prev.household_id = ly.household_id AND prev.year = ly.year - 1
+year_on_year AS (  -- the latest income year ≤ Y (income_latest: year <= Y < next_year) and the year before it
+    SELECT il.household_id, il.year,
+           CAST(il.income AS DOUBLE) AS income, CAST(il.income_prev AS DOUBLE) AS income_prev
+    FROM income_latest il
+    WHERE il.year <= year($as_of::DATE) AND year($as_of::DATE) < il.next_year AND il.income_prev IS NOT NULL
+      AND ($township = 'ALL' OR il.township_code = $township)
+      AND (CAST(il.income AS DOUBLE) > $income_jump_factor * CAST(il.income_prev AS DOUBLE)
+           OR CAST(il.income AS DOUBLE) * $income_jump_factor < CAST(il.income_prev AS DOUBLE))
 )
 SELECT v.township_code, t.township_name, v.village_code, v.village_name,
        h.household_id AS record_id, CAST(NULL AS VARCHAR) AS record_name,
@@ -42,10 +33,8 @@ SELECT v.township_code, t.township_name, v.village_code, v.village_name,
                                        ELSE format('降至 {:.0f}%', 100 * y.income / y.income_prev) END)
        END AS detail
 FROM year_on_year y
-JOIN registered USING (household_id)
+SEMI JOIN registered USING (household_id)
 JOIN households h USING (household_id)
 JOIN villages v USING (village_code)
 JOIN townships t USING (township_code)
-WHERE (y.income > $income_jump_factor * y.income_prev OR y.income * $income_jump_factor < y.income_prev)
-  AND ($township = 'ALL' OR v.township_code = $township)
 ORDER BY v.township_code, v.village_code, h.household_id

@@ -7,24 +7,17 @@
 -- 参数：$as_of DATE（数据截止日期）；$township VARCHAR（乡镇代码，'ALL' = 全县）；$exit_incidence_max_pct DOUBLE（出列标准，%）。
 -- 结果：每个问题村一行（统一列，见 digital_exit.sql）；record_id 为村代码，record_name 为村名称。
 -- scope: township
-WITH params AS (
-    SELECT CAST($as_of AS DATE) AS d, year(CAST($as_of AS DATE)) AS y
+WITH exited_villages AS (
+    SELECT v.* FROM villages v
+    WHERE v.is_poor_village AND v.exit_year <= year($as_of::DATE)
+      AND ($township = 'ALL' OR v.township_code = $township)
 ),
-status_at_d AS (  -- the last event on or before D; same-day events apply in the order 纳入, 脱贫, 返贫, 清退
-    SELECT e.household_id, arg_max(e.event, (e.date, e.event_order)) AS event
-    FROM household_events e, params p
-    WHERE e.date <= p.d
-    GROUP BY e.household_id
-),
-exited_villages AS (
-    SELECT v.* FROM villages v, params p
-    WHERE v.is_poor_village AND v.exit_year <= p.y
-),
-poor_persons AS (  -- 未脱贫 at D: last event 纳入 or 返贫
-    SELECT h.village_code, sum(h.size) AS persons
-    FROM households h JOIN status_at_d s USING (household_id)
-    WHERE s.event IN ('纳入', '返贫')
-    GROUP BY h.village_code
+poor_persons AS (  -- 未脱贫 at D: the household_spans row covering D (ingest/derived.sql) is 纳入 or 返贫
+    SELECT s.village_code, sum(s.size) AS persons
+    FROM household_spans s SEMI JOIN exited_villages USING (village_code)
+    WHERE s.valid_from <= $as_of::DATE AND $as_of::DATE < s.valid_to AND s.event IN ('纳入', '返贫')
+      AND ($township = 'ALL' OR s.township_code = $township)
+    GROUP BY s.village_code
 ),
 village_incidence AS (
     SELECT ev.*, coalesce(pp.persons, 0) AS poor,
@@ -40,5 +33,4 @@ SELECT vi.township_code, t.township_name, vi.village_code, vi.village_name,
 FROM village_incidence vi
 JOIN townships t USING (township_code)
 WHERE vi.incidence_pct > $exit_incidence_max_pct
-  AND ($township = 'ALL' OR vi.township_code = $township)
 ORDER BY vi.township_code, vi.village_code
