@@ -428,15 +428,12 @@ WITH issues AS (  -- one row per flagged record of every rule
         ORDER BY pr.township_code, pr.project_id
     )
 ),
-registered_households AS (  -- 在册 at D: last event on or before D is 纳入, 脱贫 or 返贫
-    SELECT v.township_code, count(*) AS households
-    FROM (
-        SELECT household_id, arg_max(event, (date, event_order)) AS event
-        FROM household_events WHERE date <= CAST($as_of AS DATE) GROUP BY household_id
-    ) s
-    JOIN households h USING (household_id) JOIN villages v USING (village_code)
-    WHERE s.event IN ('纳入', '脱贫', '返贫')
-    GROUP BY v.township_code
+registered_households AS (  -- 在册 at D: the status span covering D is 纳入, 脱贫 or 返贫
+    SELECT township_code, count(*) AS households
+    FROM household_spans
+    WHERE valid_from <= CAST($as_of AS DATE) AND CAST($as_of AS DATE) < valid_to
+      AND event IN ('纳入', '脱贫', '返贫')
+    GROUP BY township_code
 ),
 issue_counts AS (
     SELECT township_code, count(*) AS issues FROM issues GROUP BY township_code
