@@ -1,0 +1,1 @@
+"""Benchmarks (bench/run.py) and the pandas baseline they compare against."""
