@@ -15,9 +15,11 @@ def kpi_card(key: str, value, delta=None, delta_label: str = "", help_text: str 
     arrow = "auto"
     delta_text = None
     if delta is not None and round(delta, metric.precision) == 0:
-        delta_text, colour, arrow = f"持平 {delta_label}".strip(), "off", "off"
+        delta_text, colour, arrow = "持平", "off", "off"
     elif delta is not None:
-        unit = "个百分点" if metric.unit == "%" else metric.unit
-        delta_text = f"{delta:+,.{metric.precision}f} {unit} {delta_label}".strip()
+        unit = "百分点" if metric.unit == "%" else metric.unit
+        delta_text = f"{delta:+,.{metric.precision}f}{unit}"
+    # The comparison ("较上周") goes beside the delta, so a narrow card does not cut the number off.
     st.metric(label or metric.label, metric.format(value), delta_text, delta_color=colour, delta_arrow=arrow,
+              delta_description=delta_label or None if delta is not None else None,
               help=help_text or metric.definition, border=True)

@@ -45,31 +45,28 @@ def change(key: str):
     return None if a is None or b is None else a - b
 
 
-cols = st.columns(4)
-with cols[0]:
-    kpi_card("poor_persons", area["poor_persons"], area["poor_persons"] - area["poor_persons_prev"], "较年初")
-with cols[1]:
-    kpi_card("incidence_pct", area["incidence_pct"],
-             None if area["incidence_drop_pp"] is None else -area["incidence_drop_pp"], "较年初")
-with cols[2]:
-    kpi_card("income_growth_pct", area["income_growth_pct"], None,
-             help_text=f"{area['income_year']} 年比上年；对照线：全省农村居民收入增幅 "
-                       f"{config.income_growth_benchmark_pct:g}%" if area["income_year"] else None)
-with cols[3]:
-    kpi_card("target_progress_pct", area["target_progress_pct"], change("target_progress_pct"), "较上周",
-             help_text=f"已脱贫 {area['exited_persons_ytd']:,} / 计划 {area['target_exit_persons']:,} 人；"
-                       f"时间进度 {area['time_progress_pct']:.1f}%")
-cols = st.columns(4)
-with cols[0]:
-    kpi_card("balance_rate_pct", area["balance_rate_pct"], change("balance_rate_pct"), "较上周",
-             help_text=f"下达 {area['allocated_wan']:,.1f} 万元，支出 {area['spent_wan']:,.1f} 万元")
-with cols[1]:
-    kpi_card("completion_pct", area["completion_pct"], change("completion_pct"), "较上周",
-             help_text=f"本年度项目 {area['projects']} 个，完工 {area['projects_completed']} 个")
-with cols[2]:
-    kpi_card("overdue_projects", area["overdue_projects"], change("overdue_projects"), "较上周")
-with cols[3]:
-    kpi_card("industry_share_pct", area["industry_share_pct"], None)
+# Three cards a row: four leave no room for the deltas on a laptop.
+cards = [
+    lambda: kpi_card("poor_persons", area["poor_persons"], area["poor_persons"] - area["poor_persons_prev"], "较年初"),
+    lambda: kpi_card("incidence_pct", area["incidence_pct"],
+                     None if area["incidence_drop_pp"] is None else -area["incidence_drop_pp"], "较年初"),
+    lambda: kpi_card("income_growth_pct", area["income_growth_pct"], None,
+                     help_text=f"{area['income_year']} 年比上年；对照线：全省农村居民收入增幅 "
+                               f"{config.income_growth_benchmark_pct:g}%" if area["income_year"] else None),
+    lambda: kpi_card("target_progress_pct", area["target_progress_pct"], change("target_progress_pct"), "较上周",
+                     help_text=f"已脱贫 {area['exited_persons_ytd']:,} / 计划 {area['target_exit_persons']:,} 人；"
+                               f"时间进度 {area['time_progress_pct']:.1f}%"),
+    lambda: kpi_card("balance_rate_pct", area["balance_rate_pct"], change("balance_rate_pct"), "较上周",
+                     help_text=f"下达 {area['allocated_wan']:,.1f} 万元，支出 {area['spent_wan']:,.1f} 万元"),
+    lambda: kpi_card("completion_pct", area["completion_pct"], change("completion_pct"), "较上周",
+                     help_text=f"本年度项目 {area['projects']} 个，完工 {area['projects_completed']} 个"),
+    lambda: kpi_card("overdue_projects", area["overdue_projects"], change("overdue_projects"), "较上周"),
+    lambda: kpi_card("industry_share_pct", area["industry_share_pct"], None),
+]
+for start in range(0, len(cards), 3):
+    for column, card in zip(st.columns(3), cards[start:start + 3]):
+        with column:
+            card()
 
 if area["projects"] == 0:
     st.info(f"{filters.township_name} 在 {filters.as_of.year} 年度没有扶贫项目，资金结余率和项目完工率不适用。")
