@@ -208,3 +208,27 @@ def test_every_household_level_query_is_township_scoped():
     for name in ("household_profile", "household_timeline", "household_income", "household_members",
                  "household_village_projects", "household_search", "township_villages"):
         assert scope.is_scoped(name), name
+
+
+INJECTIONS = ["'; DROP TABLE households; --", "' OR '1'='1", "\\\\'); SELECT * FROM households; --", "%' --"]
+
+
+@pytest.mark.parametrize("attack", INJECTIONS)
+def test_text_inputs_are_bound_parameters_not_sql(app_page, demo_db, attack):
+    """Every free-text input reaches SQL only as a bound parameter: an injection string finds nothing and
+    breaks nothing (the database still has its households afterwards)."""
+    import duckdb
+
+    at = app_page("pages/households.py", query={"household": attack})
+    assert not at.exception
+    assert "没有户编号为" in " ".join(w.value for w in at.warning)
+    at.text_input(key="household-search").input(attack).run()
+    assert not at.exception
+    clerk = app_page("pages/audit_log.py", user=demo_user(CLERK))
+    clerk.text_input[0].input(attack).run()
+    assert not clerk.exception
+    con = duckdb.connect(str(demo_db), read_only=True)
+    try:
+        assert con.sql("SELECT count(*) FROM households").fetchall()[0][0] > 0
+    finally:
+        con.close()
