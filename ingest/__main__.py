@@ -19,6 +19,7 @@ import polars as pl
 from ingest import publish
 from ingest.load import LoadResult, check, load
 from ingest.problems import ERROR, describe
+from ingest.snapshots import snapshot_summary
 
 MAX_PRINTED = 50
 
@@ -46,16 +47,33 @@ def _write_report(problems: pl.DataFrame, path: Path, report: Path | None, expor
     return target
 
 
+def _removals_note(entry: dict) -> str | None:
+    """The households that vanished from the snapshot and were not recorded as 清退 (None when there are none)."""
+    pending = entry.get("removals_pending", 0)
+    if not pending:
+        return None
+    return (f"另有 {pending:,} 户在上一快照中、本快照中没有：未记为清退。"
+            "核实后加 --confirm-removals 重新导入本快照即记为清退。")
+
+
 def _summarise(result: LoadResult) -> None:
     if result.mode == "unchanged":
         print("该快照已导入过，内容相同，未做任何更改。")
+        note = _removals_note(result.snapshot or {})
+        if note:
+            print(note)
         return
     if result.published is None:
         print(f"导入被拒绝：发现 {result.errors.height} 个错误，未发布任何数据，当前数据保持不变。")
         return
     counts = "，".join(f"{k} {v:,} 行" for k, v in result.row_counts.items())
     print(f"已发布新版本 {result.published.name}（{counts}）")
-    if result.kept:
+    if result.snapshot is not None:
+        print(snapshot_summary(result.snapshot))
+        note = _removals_note(result.snapshot)
+        if note:
+            print(note)
+    elif result.kept:
         print(f"部分更新：{'、'.join(result.kept)} 沿用上一版本")
 
 

@@ -2,6 +2,8 @@
 
 The one write path of the project. A partial export (a subset of the sheets, e.g. this week's 项目进度
 and 资金支出) replaces those tables and keeps the rest from the version being served, validated together.
+A 建档立卡 person-level export is the next snapshot of household history (ingest/snapshots.py derives the
+tables); it is published here the same way, as import_log mode 'snapshot', keeping the other tables.
 """
 
 from __future__ import annotations
@@ -26,6 +28,10 @@ from ingest.validate import CROSS_SHEET, validate
 
 SCHEMA_SQL = Path(__file__).with_name("schema.sql")
 BUILD_MEMORY_LIMIT = "1500MB"
+# Modes that build on the served version: its meta (demo flags, the snapshot history), the extra columns and
+# warnings of the sheets this import does not replace carry over. A snapshot replaces only the household
+# tables and keeps 乡镇/村/项目/资金 as served.
+KEEPS_SERVED = ("partial", "snapshot")
 
 
 @dataclass
@@ -35,6 +41,8 @@ class LoadResult:
     mode: str = "full"
     row_counts: dict[str, int] = field(default_factory=dict)
     kept: list[str] = field(default_factory=list)  # sheets kept from the served version (partial update)
+    # A person-level snapshot: what it derived (as_of, persons, households, events by kind, removals_pending).
+    snapshot: dict | None = None
 
     @property
     def errors(self) -> pl.DataFrame:
@@ -85,13 +93,15 @@ def load(path: Path, db: Path, *, user: str | None = None, mode: str | None = No
     """Validate `path` and publish it as the new version of `db` if it has no error."""
     db = Path(db)
     export, problems, validated = check(path, db, progress, release_raw=True, **snapshot_options)
+    is_snapshot = isinstance(validated, snapshots.SnapshotValidated)
+    snapshot = validated.entry if is_snapshot else None
     if getattr(validated, "unchanged", False):  # the same person-level snapshot again: nothing to do
-        return LoadResult(problems.frame(), publish.current(db), "unchanged")
+        return LoadResult(problems.frame(), publish.current(db), "unchanged", snapshot=snapshot)
     meta = {**(meta or {}), **getattr(validated, "meta", {})}
     kept = [SHEETS_BY_TABLE[t].label for t in validated.tables if t not in validated.provided]
-    mode = mode or ("partial" if kept else "full")
+    mode = mode or ("snapshot" if is_snapshot else "partial" if kept else "full")
     if problems.has_errors:
-        return LoadResult(problems.frame(), None, mode, kept=kept)
+        return LoadResult(problems.frame(), None, mode, kept=kept, snapshot=snapshot)
     _progress(progress, 0.55, "写入新版本")
     served = publish.current(db)
     version = publish.new_version_path(db)
@@ -107,7 +117,7 @@ def load(path: Path, db: Path, *, user: str | None = None, mode: str | None = No
         raise
     publish.prune(db, settings.load().keep_versions)
     _progress(progress, 1.0, "完成")
-    return LoadResult(problems.frame(), version, mode, counts, kept)
+    return LoadResult(problems.frame(), version, mode, counts, kept, snapshot)
 
 
 def _build(target: Path, export: Export, validated, problems: Problems, served: Path | None,
@@ -138,7 +148,7 @@ def _build(target: Path, export: Export, validated, problems: Problems, served: 
         if served is not None:
             con.execute("ATTACH ? AS served (READ_ONLY)", [str(served)])
             con.execute("INSERT INTO import_log SELECT * FROM served.import_log")
-            if mode == "partial":
+            if mode in KEEPS_SERVED:
                 con.execute("INSERT INTO meta SELECT * FROM served.meta")
                 con.execute("INSERT INTO extra_values SELECT * FROM served.extra_values WHERE sheet NOT IN "
                             "(SELECT DISTINCT sheet FROM extra_values)")
@@ -156,7 +166,7 @@ def _build(target: Path, export: Export, validated, problems: Problems, served: 
         con.execute('INSERT INTO import_warnings SELECT ?, sheet, "row", "column", "value", message FROM w', [import_id])
         con.unregister("w")
         kept = [SHEETS_BY_TABLE[t].label for t in validated.tables if t not in validated.provided]
-        if served is not None and mode == "partial" and kept:
+        if served is not None and mode in KEEPS_SERVED and kept:
             # A kept sheet's warnings still hold (e.g. 15-digit ids), except cross-sheet ones recomputed just now.
             con.execute("ATTACH ? AS served (READ_ONLY)", [str(served)])
             con.execute("INSERT INTO import_warnings SELECT * FROM served.import_warnings WHERE list_contains(?, sheet) "

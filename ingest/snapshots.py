@@ -14,15 +14,14 @@ Snapshots go forward only: an older one than the last is refused, the same one a
 record of the snapshot's year.
 
 What it may not do: write into the served file. `check` returns tables in the shape ingest/validate.py gives
-the loader; publishing is ingest/load.py's (load_snapshot below calls its internals until the loader
-dispatches person exports itself).
+the loader, plus the snapshot's summary (SnapshotValidated.entry); ingest/load.py::load recognises a person
+export, calls `check` and publishes it like any other import (import_log mode 'snapshot').
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -181,13 +180,15 @@ def derive(person: PersonExport, existing: dict[str, pl.DataFrame], as_of: dt.da
 
 @dataclass
 class SnapshotValidated(Validated):
-    """What the loader's _build needs, plus what a snapshot adds: the meta to record, and whether the
-    snapshot was already loaded (nothing to publish)."""
+    """What the loader's _build needs, plus what a snapshot adds: the meta to record, whether the
+    snapshot was already loaded (nothing to publish), and its summary for the clerk (`entry`: as_of, persons,
+    households, events by kind, removals_pending — as recorded in meta)."""
 
     meta: dict[str, str] = field(default_factory=dict)
     unchanged: bool = False
     as_of: dt.date | None = None
     derivation: Derivation | None = None
+    entry: dict | None = None
 
 
 def read_served(version: Path | None) -> tuple[dict[str, pl.DataFrame], list[dict]]:
@@ -269,8 +270,11 @@ def check(path: Path, db: Path | None, progress=None, *, as_of: dt.date | None =
     content = person.file_sha256
     verdict = _guard(history, day, content, existing.get("household_events"), person.source, confirm_removals,
                      problems)
-    if verdict in ("refused", "unchanged"):
-        return export, problems, SnapshotValidated(tables={}, provided=[], unchanged=verdict == "unchanged", as_of=day)
+    if verdict == "unchanged":  # its recorded entry: the clerk may still confirm its 清退 candidates
+        loaded = [h for h in history if h["as_of"] == day.isoformat()][-1]
+        return export, problems, SnapshotValidated(tables={}, provided=[], unchanged=True, as_of=day, entry=loaded)
+    if verdict == "refused":
+        return export, problems, SnapshotValidated(tables={}, provided=[], as_of=day)
     _progress(progress, 0.35, "对比上一快照，推导农户状态变化")
     derivation = derive(person, existing, day, confirm_removals, problems, create_places=create_places)
     entry = {"as_of": day.isoformat(), "sha256": content, "source": person.source,
@@ -284,57 +288,16 @@ def check(path: Path, db: Path | None, progress=None, *, as_of: dt.date | None =
               **derivation.tables}
     meta = {META_KEY: json.dumps(history + [entry], ensure_ascii=False)}
     return export, problems, SnapshotValidated(tables=tables, provided=list(derivation.tables), meta=meta, as_of=day,
-                                               derivation=derivation)
+                                               derivation=derivation, entry=entry)
 
 
-# ----------------------------------------------------------------------------------------------------
-# Publishing (until ingest/load.py dispatches person exports itself)
-
-
-def load_snapshot(path: Path, db: Path, *, user: str | None = None, as_of: dt.date | None = None,
-                  confirm_removals: bool = False, create_places: bool = False, progress=None):
-    """Check and publish one snapshot as a new version of `db`, like ingest.load.load for the multi-sheet
-    format. Returns its LoadResult (mode 'unchanged' with the served version when already loaded)."""
-    import settings
-    from ingest import load as loader
-
-    db = Path(db)
-    export, problems, validated = check(path, db, progress, as_of=as_of, confirm_removals=confirm_removals,
-                                        create_places=create_places)
-    served = publish.current(db)
-    mode = "partial" if served is not None else "full"
-    if problems.has_errors:
-        return _result(problems=problems.frame(), published=None, mode=mode, export=export)
-    if validated.unchanged:
-        return _result(problems=problems.frame(), published=served, mode="unchanged", export=export)
-    _progress(progress, 0.55, "写入新版本")
-    version = publish.new_version_path(db)
-    building = version.with_name(f".{version.name}.building")
-    try:
-        counts = loader._build(building, export, validated, problems, served, user, mode, validated.meta,
-                               Path(path).name)
-        os.replace(building, version)
-        _progress(progress, 0.9, "切换到新版本")
-        publish.switch(db, version)
-    except BaseException:
-        building.unlink(missing_ok=True)
-        Path(f"{building}.wal").unlink(missing_ok=True)
-        raise
-    publish.prune(db, settings.load().keep_versions)
-    _progress(progress, 1.0, "完成")
-    kept = [SHEETS_BY_TABLE[t].label for t in validated.tables if t not in validated.provided]
-    return _result(problems=problems.frame(), published=version, mode=mode, row_counts=counts, kept=kept,
-                   export=export)
-
-
-def _result(**values):
-    """ingest.load.LoadResult with the fields it has (it is being reshaped in parallel)."""
-    from dataclasses import fields
-
-    from ingest.load import LoadResult
-
-    known = {f.name for f in fields(LoadResult)}
-    return LoadResult(**{k: v for k, v in values.items() if k in known})
+def snapshot_summary(entry: dict) -> str:
+    """One line on what a snapshot derived, for the CLI and the 数据导入 page (entry: SnapshotValidated.entry).
+    Every kind is named, 0 included, so that "no 清退" reads as checked rather than forgotten."""
+    events = entry.get("events", {})
+    changes = "、".join(f"{kind} {events.get(kind, 0):,} 户" for kind in EVENT_ORDER)
+    return (f"人员快照 {entry['as_of']}：{entry['persons']:,} 人、{entry['households']:,} 户；"
+            f"推导状态变化：{changes}")
 
 
 def _progress(callback, fraction: float, text: str) -> None:

@@ -12,8 +12,8 @@ The county (tests/fixtures/person_export/base): 东乡 101 with 甲村 (农业�
 Expected events: H1 纳入 S1, 脱贫 S2; H2 纳入+脱贫 2018-12-31 (first seen exited, dated by 脱贫年度), 返贫 S2;
 H3 纳入 S1, 清退 S3; H4 纳入 S2, 脱贫 S3.
 
-Publishing goes through ingest.snapshots.load_snapshot, which calls the loader's internal _build (until
-ingest/load.py dispatches person exports itself).
+Publishing goes through ingest.load.load, the one write path, which recognises a person export and records
+it in import_log as mode 'snapshot'.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ import pytest
 
 from ingest import publish
 from ingest.load import load
-from ingest.snapshots import META_KEY, load_snapshot
+from ingest.snapshots import META_KEY
 from queries.indicators import township_indicators
 from queries.runner import Database
 
@@ -67,11 +67,11 @@ def _indicators(db: Path, day: dt.date) -> dict[str, dict]:
 @pytest.fixture(scope="module")
 def three_snapshots(tmp_path_factory) -> Path:
     db = _base(tmp_path_factory.mktemp("three"))
-    _loaded(load_snapshot(S1, db))
-    second = _loaded(load_snapshot(S2, db))
+    _loaded(load(S1, db))
+    second = _loaded(load(S2, db))
     candidates = second.warnings.filter(pl.col("message").str.starts_with("清退候选"))
     assert candidates["value"].to_list() == [H3]
-    _loaded(load_snapshot(S3, db, confirm_removals=True))
+    _loaded(load(S3, db, confirm_removals=True))
     return db
 
 
@@ -126,7 +126,7 @@ def test_snapshot_replaces_household_fields_and_members(three_snapshots):
 
 def test_same_snapshot_twice_changes_nothing(three_snapshots):
     served = publish.current(three_snapshots)
-    again = load_snapshot(S3, three_snapshots, confirm_removals=True)
+    again = load(S3, three_snapshots, confirm_removals=True)
     assert again.mode == "unchanged" and again.errors.height == 0
     assert publish.current(three_snapshots) == served
     assert again.warnings["message"].str.contains("已导入过（snapshot_2020-11-16.csv），内容相同").any()
@@ -139,12 +139,12 @@ def test_older_snapshot_after_a_newer_one_is_refused(three_snapshots):
     # Same 统计时间 as S2 but another content: refused as a different snapshot of a loaded date.
     text = older.read_bytes().decode("gb18030").replace(",4200,", ",4300,")
     copy.write_bytes(text.encode("gb18030"))
-    refused = load_snapshot(copy, three_snapshots)
+    refused = load(copy, three_snapshots)
     assert refused.published is None
     assert refused.errors["message"].str.contains("已导入过（snapshot_2020-06-30.csv），但内容不同").all()
     # An older date that was never loaded: refused as older than the last snapshot.
     copy.write_bytes(text.replace("2020-06-30", "2020-09-30").encode("gb18030"))
-    refused = load_snapshot(copy, three_snapshots)
+    refused = load(copy, three_snapshots)
     assert refused.published is None
     assert refused.errors["message"].str.contains("早于已导入的快照（2020-11-16").all()
     assert publish.current(three_snapshots) == served
@@ -161,15 +161,15 @@ def test_history_records_each_snapshot(three_snapshots):
 
 def test_removal_candidates_confirmed_by_reloading_the_same_snapshot(tmp_path):
     db = _base(tmp_path)
-    _loaded(load_snapshot(S1, db))
-    _loaded(load_snapshot(S2, db))
+    _loaded(load(S1, db))
+    _loaded(load(S2, db))
     assert _indicators(db, dt.date(2020, 6, 30))["102"]["poor_persons"] == 5  # H3 still counted
-    confirmed = _loaded(load_snapshot(S2, db, confirm_removals=True))
+    confirmed = _loaded(load(S2, db, confirm_removals=True))
     assert confirmed.mode != "unchanged"
     assert _indicators(db, dt.date(2020, 6, 30))["102"]["poor_persons"] == 4
     events = _query(db, f"SELECT date, event FROM household_events WHERE household_id = '{H3}' ORDER BY date")
     assert events.rows() == [(dt.date(2019, 12, 31), "纳入"), (dt.date(2020, 6, 30), "清退")]
-    assert load_snapshot(S2, db, confirm_removals=True).mode == "unchanged"
+    assert load(S2, db, confirm_removals=True).mode == "unchanged"
 
 
 def test_snapshot_without_statistics_date_needs_as_of(tmp_path):
@@ -177,21 +177,21 @@ def test_snapshot_without_statistics_date_needs_as_of(tmp_path):
     undated = tmp_path / "人员表.csv"
     frame = pl.read_csv(S1, infer_schema=False).drop("统计时间")
     frame.write_csv(undated)
-    refused = load_snapshot(undated, db)
+    refused = load(undated, db)
     assert refused.published is None
     assert refused.errors["message"].str.contains("--as-of").all()
     assert refused.errors["sheet"].to_list() == ["人员表.csv"]
-    _loaded(load_snapshot(undated, db, as_of=dt.date(2019, 12, 31)))
+    _loaded(load(undated, db, as_of=dt.date(2019, 12, 31)))
     assert _indicators(db, dt.date(2019, 12, 31))["ALL"]["poor_persons"] == 4
-    conflicting = load_snapshot(S2, db, as_of=dt.date(2020, 7, 1))
+    conflicting = load(S2, db, as_of=dt.date(2020, 7, 1))
     assert conflicting.published is None
     assert conflicting.errors["message"].str.contains("不一致").all()
 
 
 def test_snapshot_before_the_last_multi_sheet_event_is_refused(tmp_path):
     db = _base(tmp_path)
-    _loaded(load_snapshot(S2, db))  # the first snapshot may be any date
-    refused = load_snapshot(S1, db)
+    _loaded(load(S2, db))  # the first snapshot may be any date
+    refused = load(S1, db)
     assert refused.published is None
     assert refused.errors["message"].str.contains("早于已导入的快照").all()
 
@@ -201,7 +201,7 @@ def test_missing_required_column_publishes_nothing(tmp_path):
     served = publish.current(db)
     broken = tmp_path / "缺列.csv"
     pl.read_csv(S1, infer_schema=False).drop("健康状况").write_csv(broken)
-    refused = load_snapshot(broken, db)
+    refused = load(broken, db)
     assert refused.published is None and publish.current(db) == served
     error = refused.errors.row(0, named=True)
     assert (error["sheet"], error["row"], error["column"]) == ("缺列.csv", 1, "健康状况")
@@ -219,10 +219,41 @@ def test_demo_snapshots_match_the_demo_county_at_each_date(tmp_path):
     db = tmp_path / "snap.duckdb"
     assert load(tmp_path / "snapshots" / BASE_DIR, db).published is not None
     for path in paths:
-        _loaded(load_snapshot(path, db))
+        _loaded(load(path, db))
     full = tmp_path / "full.duckdb"
     assert load(write_demo(tmp_path / "demo", seed=7, households=300, flaws=False), full).published is not None
     for day in DEFAULT_DATES:
         snap, demo = _indicators(db, day), _indicators(full, day)
         assert {k: r["poor_persons"] for k, r in snap.items()} == {k: r["poor_persons"] for k, r in demo.items()}
     shutil.rmtree(tmp_path / "demo")
+
+
+def test_import_log_records_snapshots_and_history_labels_them(three_snapshots):
+    log = _query(three_snapshots, "SELECT mode, source FROM import_log ORDER BY import_id")
+    assert log.rows() == [("full", "base"), ("snapshot", S1.name), ("snapshot", S2.name), ("snapshot", S3.name)]
+    history = _query(three_snapshots, (Path(__file__).parents[1] / "queries" / "import_history.sql").read_text())
+    assert history["mode_label"].to_list()[:3] == ["人员快照导入"] * 3
+    # The tables a snapshot does not replace are the served ones.
+    assert _query(three_snapshots, "SELECT count(*) FROM villages").rows() == [(2,)]
+
+
+def test_snapshot_keeps_the_served_meta(tmp_path):
+    db = tmp_path / "county.duckdb"
+    assert load(FIXTURES / "base", db, meta={"is_demo": "true"}).published is not None
+    _loaded(load(S1, db))
+    meta = dict(_query(db, "SELECT key, value FROM meta").rows())
+    assert meta["is_demo"] == "true"
+    assert [h["as_of"] for h in json.loads(meta[META_KEY])] == ["2019-12-31"]
+
+
+def test_first_snapshot_into_an_empty_database_creates_its_places(tmp_path):
+    db = tmp_path / "empty.duckdb"
+    refused = load(S1, db)
+    assert refused.published is None and publish.current(db) is None
+    result = _loaded(load(S1, db, create_places=True))
+    assert result.mode == "snapshot"
+    assert result.snapshot["persons"] == 6 and result.snapshot["households"] == 3  # H1 3 + H2 2 + H3 1
+    assert _query(db, "SELECT township_name FROM townships ORDER BY 1").rows() == [("东乡",), ("西镇",)]
+    assert _query(db, "SELECT village_name FROM villages ORDER BY 1").rows() == [("乙村",), ("甲村",)]
+    assert _query(db, "SELECT mode FROM import_log").rows() == [("snapshot",)]
+    assert _indicators(db, dt.date(2019, 12, 31))["ALL"]["poor_persons"] == 4  # H1 3 + H3 1; H2 exited in 2018
