@@ -1,6 +1,12 @@
 """数据导入: the clerk uploads an export, sees every problem with its sheet, row and column, downloads the
 marked error report, and publishes a new database version only when nothing blocks it.
 
+Two kinds of upload: the multi-sheet export of the data contract (.xlsx / .xls workbook, or a .zip of CSV
+files), and the 建档立卡 person-level list (one row per person, .xlsx / .xls / .csv), which is a snapshot
+at its 统计时间 that ingest turns into status changes. A snapshot has the CLI's options (统计时间 when the
+file lacks it, 新建乡镇/村, 确认清退); a check is kept per (file, options), so changing an option checks
+again, and publishing uses the options the shown check used.
+
 The page never opens the database: validating and publishing go through ingest (the one write path, which
 builds a new version file and switches the pointer atomically); history and warnings come from
 app_data.run. After a publish the page reruns, and every session picks the new version up on its next
@@ -9,6 +15,7 @@ interaction (app_data.pin_version resolves the pointer on every run).
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import shutil
 import tempfile
@@ -19,11 +26,14 @@ import polars as pl
 import streamlit as st
 
 import app_data
-from components.import_views import history_table, problems_table, warnings_table
+from components.import_views import (NOT_A_PERSON_CSV, UPLOAD_TYPES, history_table, pending_removals_text,
+                                     problems_table, upload_problem, warnings_table)
 from components.tables import table_with_download
 from ingest.error_report import error_report_bytes
 from ingest.load import check, load
+from ingest.person_export import is_person_export
 from ingest.problems import ERROR, WARNING
+from ingest.snapshots import snapshot_summary
 
 app_data.require_shell()
 
@@ -32,8 +42,11 @@ MAX_UPLOAD_MB = 200  # also server.maxUploadSize in .streamlit/config.toml
 PUBLISH_ROLES = (None, "数据管理员", "县领导")
 UPLOAD_DIR = Path(tempfile.gettempdir()) / "warroom-uploads"
 KEEP_UPLOADS_SECONDS = 24 * 3600
-_CHECKED = "_import_checked"
+KEEP_CHECKS = 4  # checks kept per upload (one per option set tried), each with its report
+_STAGED = "_import_staged"
+_CHECKS = "_import_checks"
 _FLASH = "_import_flash"
+_UPLOADER = "_import_uploader"  # bumped after a publish: a new uploader key clears the published file
 
 
 def _who() -> str:
@@ -56,51 +69,96 @@ def _save_upload(name: str, data: bytes, digest: str) -> Path:
     return path
 
 
-def _type_problem(name: str, data: bytes) -> str | None:
-    suffix = Path(name).suffix.lower()
-    if suffix not in (".xlsx", ".zip"):
-        return "只接受 Excel 工作簿（.xlsx）或 CSV 文件的压缩包（.zip）"
-    if len(data) > MAX_UPLOAD_MB * 1024 * 1024:
-        return f"文件超过 {MAX_UPLOAD_MB} MB，请分批导出（例如只导出本周更新的表）"
-    if not data.startswith(b"PK\x03\x04"):  # both .xlsx and .zip are zip containers
-        return f"文件内容不是 {suffix} 格式（可能是改了扩展名的其他文件），请从系统重新导出"
-    return None
-
-
-def _validate(upload) -> dict | None:
+def _stage(upload) -> dict | None:
+    """The upload saved to disk and recognised (person-level list or not), once per file; None if refused."""
     data = upload.getvalue()
     digest = hashlib.sha256(data).hexdigest()
-    checked = st.session_state.get(_CHECKED)
-    if checked and checked["sha256"] == digest:
-        return checked
-    problem = _type_problem(upload.name, data)
+    staged = st.session_state.get(_STAGED)
+    if staged and staged["sha256"] == digest and staged["name"] == upload.name:
+        return staged
+    st.session_state.pop(_CHECKS, None)
+    problem = upload_problem(upload.name, data, MAX_UPLOAD_MB)
+    if problem is None:
+        path = _save_upload(upload.name, data, digest)
+        person = is_person_export(path)
+        if Path(upload.name).suffix.lower() == ".csv" and not person:
+            shutil.rmtree(path.parent, ignore_errors=True)
+            problem = NOT_A_PERSON_CSV
     if problem:
+        st.session_state.pop(_STAGED, None)
         st.error(problem, icon=":material/block:")
         return None
-    path = _save_upload(upload.name, data, digest)
-    with st.status(f"正在校验 {upload.name} ……", expanded=True) as status:
+    staged = {"sha256": digest, "name": upload.name, "path": str(path), "person": person}
+    st.session_state[_STAGED] = staged
+    return staged
+
+
+def _confirm_key(staged: dict) -> str:
+    return f"import-confirm-removals-{staged['sha256'][:12]}"
+
+
+def _snapshot_options(staged: dict) -> tuple[dict, object]:
+    """The box of snapshot options (keys per file, so a new file starts from the defaults). Returns the
+    options and the box, where the 确认清退 box is added once the check says whether it applies."""
+    box = st.container(border=True)
+    box.markdown("**建档立卡人员表（快照导入）**")
+    box.caption("每人一行的人员表是统计时间那一天的快照：与上一快照对比，推导每户的纳入、脱贫、返贫、清退。")
+    left, right = box.columns([1, 2], vertical_alignment="bottom")
+    as_of = left.date_input(
+        "统计时间", value=None, min_value=dt.date(2000, 1, 1), max_value=dt.date.today(), format="YYYY-MM-DD",
+        key=f"import-as-of-{staged['sha256'][:12]}",
+        help="仅当文件中没有「统计时间」列时需要选择；文件中有该列时可不选，选了则须与文件中的日期一致。")
+    create_places = right.checkbox("新建库中没有的乡镇/村（自动生成代码）", key=f"import-create-{staged['sha256'][:12]}",
+                                   help="人员表中的乡镇、村按名称对应当前数据；不勾选时，对应不上的名称是错误。")
+    confirm = bool(st.session_state.get(_confirm_key(staged), False))  # the box is drawn after the check
+    return {"as_of": as_of, "create_places": create_places, "confirm_removals": confirm}, box
+
+
+def _confirm_box(box, staged: dict, checked: dict) -> None:
+    """确认清退, only when the check found households that left the list (or the clerk already ticked it)."""
+    key = _confirm_key(staged)
+    pending = (checked["snapshot"] or {}).get("removals_pending", 0)
+    if pending or st.session_state.get(key):
+        box.checkbox("确认清退：上一快照中有、本快照中没有的农户记为清退", key=key,
+                     help="默认只列出这些农户（清退候选），不改变其状态。核实确已清退后再勾选。")
+
+
+def _validate(staged: dict, options: dict) -> dict:
+    """The check of this file with these options, from the session's cache or run now."""
+    key = (staged["sha256"], options.get("as_of"), options.get("create_places"), options.get("confirm_removals"))
+    checks = st.session_state.setdefault(_CHECKS, {})
+    if key in checks:
+        return checks[key]
+    with st.status(f"正在校验 {staged['name']} ……", expanded=True) as status:
         bar = st.progress(0.0, text="读取文件")
-        export, problems, validated = check(path, app_data.db_path(),
+        export, problems, validated = check(Path(staged["path"]), app_data.db_path(), **options,
                                             progress=lambda f, text: bar.progress(min(f / 0.3, 1.0) * 0.8, text=text))
         frame = problems.frame()
         bar.progress(0.9, text="生成问题清单")
         report = error_report_bytes(frame, export) if frame.height else None
         errors = int((frame["severity"] == ERROR).sum())
         bar.progress(1.0, text="校验完成")
-        status.update(label=f"校验完成：{upload.name}", state="error" if errors else "complete", expanded=False)
+        status.update(label=f"校验完成：{staged['name']}", state="error" if errors else "complete", expanded=False)
     rows = {label: raw.frame.height for label, raw in export.sheets.items()}
     kept = [t for t in validated.tables if t not in validated.provided]
-    checked = {"sha256": digest, "name": upload.name, "path": str(path), "problems": frame, "report": report,
-               "rows": rows, "kept": len(kept), "errors": errors}
-    st.session_state[_CHECKED] = checked
+    checked = {**staged, "options": options, "problems": frame, "report": report, "rows": rows,
+               "kept": 0 if staged["person"] else len(kept), "errors": errors,
+               "snapshot": getattr(validated, "entry", None), "unchanged": getattr(validated, "unchanged", False)}
+    while len(checks) >= KEEP_CHECKS:
+        checks.pop(next(iter(checks)))
+    checks[key] = checked
     return checked
 
 
 def _publish(checked: dict) -> None:
     with st.status("正在发布新版本……", expanded=True) as status:
         bar = st.progress(0.0)
-        result = load(Path(checked["path"]), app_data.db_path(), user=_who(),
+        result = load(Path(checked["path"]), app_data.db_path(), user=_who(), **checked["options"],
                       progress=lambda f, text: bar.progress(f, text=text))
+        if result.mode == "unchanged":  # someone published the same snapshot since the check
+            status.update(label="这份快照已导入过，内容相同，未做任何更改", state="complete")
+            checked["unchanged"] = True
+            return
         if result.published is None:  # the served data changed since the check, or the file did
             status.update(label="发布被拒绝：发现错误，当前数据保持不变", state="error")
             checked["problems"] = result.problems
@@ -108,17 +166,95 @@ def _publish(checked: dict) -> None:
             return
         status.update(label="发布完成", state="complete")
     shutil.rmtree(Path(checked["path"]).parent, ignore_errors=True)
-    st.session_state.pop(_CHECKED, None)
-    counts = "，".join(f"{k} {v:,} 行" for k, v in result.row_counts.items())
-    kept = f"；其余 {len(result.kept)} 张表沿用上一版本" if result.kept else ""
-    st.session_state[_FLASH] = f"已发布新版本 {result.published.name}（{counts}{kept}）。所有页面将在下一次操作时使用新数据。"
+    for key in (_STAGED, _CHECKS):
+        st.session_state.pop(key, None)
+    st.session_state[_UPLOADER] = st.session_state.get(_UPLOADER, 0) + 1
+    st.session_state[_FLASH] = _published_text(result)
     st.rerun()
+
+
+def _published_text(result) -> str:
+    if result.snapshot is not None:
+        what = snapshot_summary(result.snapshot)
+        pending = result.snapshot.get("removals_pending", 0)
+        note = f"。另有 {pending:,} 户清退候选未记为清退" if pending else ""
+    else:
+        what = "，".join(f"{k} {v:,} 行" for k, v in result.row_counts.items())
+        what += f"；其余 {len(result.kept)} 张表沿用上一版本" if result.kept else ""
+        note = ""
+    return f"已发布新版本 {result.published.name}（{what}）{note}。所有页面将在下一次操作时使用新数据。"
+
+
+def _metrics(checked: dict) -> None:
+    problems: pl.DataFrame = checked["problems"]
+    # A county's person list has six- or seven-digit counts: wider columns, units in the label, so that a
+    # laptop (1024 px) shows whole numbers.
+    cols = st.columns([1, 1, 1.4, 1.4] if checked["person"] else 4)
+    cols[0].metric("错误", f"{checked['errors']:,} 条")
+    cols[1].metric("警告", f"{problems.height - checked['errors']:,} 条")
+    if checked["person"]:
+        entry = checked["snapshot"] or {}
+        cols[2].metric("人数（人）", f"{entry['persons']:,}" if "persons" in entry else "—")
+        cols[3].metric("户数（户）", f"{entry['households']:,}" if "households" in entry else "—")
+    else:
+        cols[2].metric("表", f"{len(checked['rows'])} 张")
+        cols[3].metric("数据行", f"{sum(checked['rows'].values()):,} 行")
+
+
+def _snapshot_notes(checked: dict) -> None:
+    """What the snapshot derives (or that it was loaded already), and the removal candidates to verify."""
+    entry = checked["snapshot"]
+    if checked["unchanged"]:
+        st.info("这份快照已导入过，内容相同，未做任何更改。", icon=":material/info:")
+    elif entry is not None and not checked["errors"]:
+        st.markdown(f"**{snapshot_summary(entry)}**（发布后按统计时间 {entry['as_of']} 记入农户状态）")
+    pending = pending_removals_text(entry)
+    if pending and not checked["errors"] and not checked["options"].get("confirm_removals"):
+        st.warning(pending, icon=":material/person_remove:")
+
+
+def _problems(checked: dict) -> None:
+    problems: pl.DataFrame = checked["problems"]
+    if not problems.height:
+        st.success("没有发现问题。", icon=":material/task_alt:")
+        return
+    left, right = st.columns([2, 1])
+    sheets = left.multiselect("按表筛选", problems["sheet"].unique(maintain_order=True).to_list(),
+                              placeholder="全部表", key="import-filter-sheet")
+    severities = right.pills("级别", [ERROR, WARNING], selection_mode="multi", key="import-filter-severity")
+    table_with_download(problems_table(problems, sheets, severities), "导入问题清单", key="import-problems",
+                        column_config={"行（Excel）": st.column_config.NumberColumn(format="%d")})
+    st.download_button("下载问题清单（错误单元格已标红）", checked["report"],
+                       file_name=f"{Path(checked['name']).stem}_问题清单.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                       icon=":material/report:", key="import-report")
+
+
+def _show(checked: dict, may_publish: bool) -> None:
+    _metrics(checked)
+    if checked["person"]:
+        _snapshot_notes(checked)
+    elif checked["kept"]:
+        st.caption(f"部分更新：本次文件含 {'、'.join(checked['rows'])}，其余 {checked['kept']} 张表沿用当前数据，"
+                   "并已与当前数据一起校验。")
+    _problems(checked)
+    if checked["errors"]:
+        st.error(f"有 {checked['errors']:,} 个错误，不能发布：请按问题清单改正后重新上传。当前数据保持不变。",
+                 icon=":material/block:")
+    if checked["unchanged"]:
+        return
+    if st.button("发布为新版本", type="primary", icon=":material/publish:", key="import-publish",
+                 disabled=bool(checked["errors"]) or not may_publish,
+                 help="校验没有错误时才能发布" if checked["errors"] else None):
+        _publish(checked)
 
 
 st.title("数据导入")
 role = st.session_state.get("role")
 may_publish = role in PUBLISH_ROLES
-st.caption("需数据管理员权限。上传县里导出的 Excel 工作簿（.xlsx），或每张表一个 CSV 的压缩包（.zip）。"
+st.caption("需数据管理员权限。上传县里导出的 Excel 工作簿（.xlsx、.xls），或每张表一个 CSV 的压缩包（.zip）；"
+           "也可上传从全国扶贫开发信息系统导出的建档立卡人员表（每人一行，.xlsx、.xls 或 .csv），"
+           "按统计时间作为一次快照导入，推导各户的纳入、脱贫、返贫、清退。"
            "先校验，没有错误才能发布；只含部分表（如本周的项目进度、资金支出）时，其余表沿用当前数据。"
            "发布后旧版本仍保留，可用 `python -m ingest rollback` 回滚。")
 if role is None:
@@ -129,43 +265,19 @@ flash = st.session_state.pop(_FLASH, None)
 if flash:
     st.success(flash, icon=":material/check_circle:")
 
-upload = st.file_uploader(f"选择导出文件（.xlsx 或 .zip，不超过 {MAX_UPLOAD_MB} MB）", type=["xlsx", "zip"],
-                          key="import-upload")
+upload = st.file_uploader(f"选择导出文件（.xlsx、.xls、.csv 或 .zip，不超过 {MAX_UPLOAD_MB} MB）",
+                          type=list(UPLOAD_TYPES), key=f"import-upload-{st.session_state.get(_UPLOADER, 0)}")
 if upload is None:
-    st.session_state.pop(_CHECKED, None)
+    for key in (_STAGED, _CHECKS):
+        st.session_state.pop(key, None)
 else:
-    checked = _validate(upload)
-    if checked is not None:
-        problems: pl.DataFrame = checked["problems"]
-        warnings = problems.height - checked["errors"]
-        cols = st.columns(4)
-        cols[0].metric("错误", f"{checked['errors']:,} 条")
-        cols[1].metric("警告", f"{warnings:,} 条")
-        cols[2].metric("表", f"{len(checked['rows'])} 张")
-        cols[3].metric("数据行", f"{sum(checked['rows'].values()):,} 行")
-        if checked["kept"]:
-            st.caption(f"部分更新：本次文件含 {'、'.join(checked['rows'])}，其余 {checked['kept']} 张表沿用当前数据，"
-                       "并已与当前数据一起校验。")
-        if problems.height:
-            left, right = st.columns([2, 1])
-            sheets = left.multiselect("按表筛选", problems["sheet"].unique(maintain_order=True).to_list(),
-                                      placeholder="全部表", key="import-filter-sheet")
-            severities = right.pills("级别", [ERROR, WARNING], selection_mode="multi", key="import-filter-severity")
-            table_with_download(problems_table(problems, sheets, severities), "导入问题清单", key="import-problems",
-                                column_config={"行（Excel）": st.column_config.NumberColumn(format="%d")})
-            st.download_button("下载问题清单（错误单元格已标红）", checked["report"],
-                               file_name=f"{Path(checked['name']).stem}_问题清单.xlsx",
-                               mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                               icon=":material/report:", key="import-report")
-        else:
-            st.success("没有发现问题。", icon=":material/task_alt:")
-        if checked["errors"]:
-            st.error(f"有 {checked['errors']:,} 个错误，不能发布：请按问题清单改正后重新上传。当前数据保持不变。",
-                     icon=":material/block:")
-        if st.button("发布为新版本", type="primary", icon=":material/publish:", key="import-publish",
-                     disabled=bool(checked["errors"]) or not may_publish,
-                     help="校验没有错误时才能发布" if checked["errors"] else None):
-            _publish(checked)
+    staged = _stage(upload)
+    if staged is not None:
+        options, box = _snapshot_options(staged) if staged["person"] else ({}, None)
+        checked = _validate(staged, options)
+        if box is not None:
+            _confirm_box(box, staged, checked)
+        _show(checked, may_publish)
 
 st.subheader("导入历史")
 history = app_data.run("import_history")

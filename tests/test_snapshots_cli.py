@@ -11,7 +11,6 @@ table), worked out by hand:
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from ingest import publish
 from tests.conftest import ROOT, run_cli
