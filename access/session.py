@@ -76,9 +76,13 @@ def authenticate(store: AccessStore, demo: list[User]) -> User | None:
                "failed_login_attempts": _LOCKED if store.lock_state(name).locked(now) else 0}
         for name, (u, h) in accounts.items()
     }}
+    # The library pauses (0.7 s) before drawing the form so that the cookie component can first report a saved
+    # sign-in; with no cookie of ours in the request there is nothing to wait for, and every password sign-in
+    # would pay the pause twice (the form, then its submission).
+    pause = {} if COOKIE_NAME in st.context.cookies else {"login_sleep_time": 0}
     authenticator = stauth.Authenticate(credentials, cookie_name=COOKIE_NAME,
                                         cookie_key=store.secret("cookie"), cookie_expiry_days=COOKIE_DAYS,
-                                        auto_hash=False)
+                                        auto_hash=False, **pause)
     st.session_state["_authenticator"] = authenticator
     if st.session_state.pop("expired", False):
         st.info("会话已超时，请重新登录。")

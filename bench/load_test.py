@@ -40,6 +40,8 @@ from urllib.parse import urlencode, urlparse
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.protocol_client import ProtocolTab, Rendered  # noqa: E402
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"]  # as tests/conftest.py
@@ -48,7 +50,6 @@ BUSY = "[data-testid=stStatusWidget], [data-testid=stSkeleton]"
 # Every page of the shell (dashboard.PAGE_SPECS) a township head or the secretary opens; "" is the default page.
 PAGES = ("", "poverty", "households", "funds", "projects", "battle_map", "ranking", "weekly", "quarterly",
          "data_check")
-ACCOUNTS = ("secretary", "township", "clerk")
 VERSION_CAPTION = re.compile(r"数据版本：(\S+?\.duckdb)")
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 PROBE = re.compile(r"/(" + "|".join(p for p in PAGES if p) + r")/_stcore/(health|host-config)$")
@@ -150,18 +151,159 @@ def filter_choices(db: Path) -> tuple[list[str], list[str], int]:
     return townships, [d.isoformat() for d in dates], int(meta.get("demo_households", 7000))
 
 
+# -- the accounts the sessions sign in with -----------------------------------------------------------------
+
+ACCOUNTS = (("lt_secretary", "县委书记（压测）", "县领导"), ("lt_township", "乡镇长（压测）", "乡镇"),
+            ("lt_clerk", "数据管理员（压测）", "数据管理员"))
+PASSWORD = "load-test"
+
+
+def ensure_accounts(db: Path, township: str) -> None:
+    """Real accounts in the access store, as a county has: the demo accounts exist only while the demo
+    database is served, and the publish during the run replaces it with an ordinary import."""
+    from access.store import AccessStore, store_path
+
+    store = AccessStore(store_path(db))
+    existing = {user.username for user, _ in store.users()}
+    for username, name, role in ACCOUNTS:
+        if username in existing:
+            store.set_password(username, PASSWORD)
+            store.set_role(username, role, township if role == "乡镇" else None)
+        else:
+            store.add_user(username, name, role, PASSWORD, township if role == "乡镇" else None)
+        store.record_success(username)  # clear a lock-out left by an earlier, interrupted run
+
+
 # -- one session --------------------------------------------------------------------------------------------
 
+@dataclass
+class Outcome:
+    seconds: float
+    version: str | None
+    errors: list[str] = field(default_factory=list)
+    js_errors: list[str] = field(default_factory=list)
+
+
 class Session:
-    def __init__(self, number: int, browser, base: str, t0: float, args, townships, dates, sampler):
-        self.number, self.browser, self.base, self.t0, self.args = number, browser, base, t0, args
+    """One township head (or the secretary, or the clerk): opens a deep link with their filters, signs in,
+    then goes through every other page of the sidebar with a think time between clicks, round after round.
+    Subclasses say how a visit and a click are made and observed."""
+
+    def __init__(self, number: int, base: str, t0: float, args, townships, dates, sampler):
+        self.number, self.base, self.t0, self.args = number, base, t0, args
         self.random = random.Random(args.seed * 1000 + number)
         self.townships, self.dates, self.sampler = townships, dates, sampler
         self.account = ACCOUNTS[number % len(ACCOUNTS)]
         self.views: list[View] = []
+        self.signed_in = False
+
+    async def start(self) -> None: ...
+    async def stop(self) -> None: ...
+
+    async def visit(self, path: str, township: str, as_of: str) -> Outcome: ...
+    async def follow(self, path: str) -> Outcome | None: ...
+
+    def pending_errors(self) -> list[str]:
+        return []
+
+    def _signed_in(self) -> None:
+        if not self.signed_in and self.sampler is not None:
+            self.sampler.active += 1
+        self.signed_in = True
+
+    async def _view(self, round_: int, path: str, township: str, as_of: str, how: str, action) -> None:
+        started = time.monotonic()
+        try:
+            outcome = await action
+        except Exception as exc:  # a visit or click that failed: an error, and carry on
+            outcome = Outcome(self.args.page_timeout, None,
+                              [*self.pending_errors(), f"{type(exc).__name__}: {str(exc)[:300]}"])
+        if outcome is None:  # no such page in this user's sidebar
+            return
+        self.views.append(View(self.number, round_, path or "home", township, as_of, how, round(started - self.t0, 2),
+                               round(outcome.seconds, 3), outcome.version, outcome.errors, outcome.js_errors))
+
+    async def run(self, stop_at: float, rounds: int | None = None, think: tuple[float, float] | None = None) -> None:
+        think = think or tuple(self.args.think)
+        await asyncio.sleep(max(0, self.number) * self.args.ramp / max(1, self.args.sessions))
+        await self.start()
+        round_ = 0
+        try:
+            while time.monotonic() < stop_at and (rounds is None or round_ < rounds):
+                township = self.random.choice(["ALL", *self.townships]) if self.account[2] != "乡镇" else "ALL"
+                as_of = self.random.choice(self.dates)
+                order = list(PAGES[1:])
+                self.random.shuffle(order)
+                first = "" if round_ == 0 else order.pop()
+                await self._view(round_, first, township, as_of, "url", self.visit(first, township, as_of))
+                for path in order:
+                    if time.monotonic() >= stop_at:
+                        break
+                    await asyncio.sleep(self.random.uniform(*think))
+                    await self._view(round_, path, township, as_of, "nav", self.follow(path))
+                round_ += 1
+        finally:
+            if self.signed_in and self.sampler is not None:
+                self.sampler.active -= 1
+            await self.stop()
+
+
+class ProtocolSession(Session):
+    """Speaks Streamlit's websocket protocol (bench/protocol_client.py): the server's work for each view, with
+    no browser on the server's cores. Page time = request until the server reports the run finished."""
+
+    def __init__(self, *a, **kw):
+        super().__init__(*a, **kw)
+        self.tab = ProtocolTab(self.base, timeout=self.args.page_timeout)
+
+    async def stop(self) -> None:
+        await self.tab.close()
+
+    def _outcome(self, seconds: float, rendered: Rendered) -> Outcome:
+        match = VERSION_CAPTION.search(rendered.text)
+        return Outcome(seconds, match.group(1) if match else None, list(rendered.errors))
+
+    async def visit(self, path: str, township: str, as_of: str) -> Outcome:
+        started = time.monotonic()
+        rendered = await self.tab.open(path, urlencode({"township": township, "as_of": as_of}))
+        if "用户名" in rendered.inputs:
+            rendered = await self.tab.submit(rendered, {"用户名": self.account[0], "密码": PASSWORD}, "登录")
+            if "登录成功" in rendered.text:  # the browser's cookie component reports back, and the app reruns
+                rendered = await self.tab.rerun()
+            if "退出登录" not in rendered.buttons:
+                rendered.errors.append("sign-in failed: " + rendered.text[-200:])
+            else:
+                self._signed_in()
+        return self._outcome(time.monotonic() - started, rendered)
+
+    async def follow(self, path: str) -> Outcome | None:
+        started = time.monotonic()
+        rendered = await self.tab.navigate(path)
+        return None if rendered is None else self._outcome(time.monotonic() - started, rendered)
+
+
+class BrowserSession(Session):
+    """A Chromium context (Playwright): the whole user experience, rendering included. On one machine with
+    the server, the browsers' CPU is measured too: see --client-nice."""
+
+    def __init__(self, number: int, base: str, t0: float, args, townships, dates, sampler, browser=None):
+        super().__init__(number, base, t0, args, townships, dates, sampler)
+        self.browser = browser
         self.pending: list[str] = []  # errors seen by listeners since the last view was recorded
         self.js_pending: list[str] = []
-        self.signed_in = False
+
+    async def start(self) -> None:
+        self.context = await self.browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN")
+        await self.context.route("**/*", self._route)
+        self.page = await self.context.new_page()
+        self._listen(self.page)
+
+    async def stop(self) -> None:
+        await self.context.close()
+
+    def pending_errors(self) -> list[str]:
+        errors, self.pending = self.pending, []
+        return errors
 
     def _listen(self, page) -> None:
         def failed(request):
@@ -192,14 +334,14 @@ class Session:
             self.pending.append(f"non-local request blocked: {url}")
             await route.abort()
 
-    async def wait_idle(self, page, started: float) -> tuple[float, str | None]:
+    async def wait_idle(self, started: float) -> tuple[float | None, str | None]:
         """Seconds from `started` until the page went idle (not counting the settle window); None = never."""
         settle = self.args.settle_ms / 1000
         deadline = started + self.args.page_timeout
         last, stable_since = None, time.monotonic()
         await asyncio.sleep(0.15)  # let the click or navigation reach the server
         while time.monotonic() < deadline:
-            busy, text = await page.evaluate(
+            busy, text = await self.page.evaluate(
                 "(sel) => [document.querySelector(sel) !== null, document.body ? document.body.innerText : '']", BUSY)
             now = time.monotonic()
             if busy or text != last or not text:
@@ -209,98 +351,50 @@ class Session:
             await asyncio.sleep(0.2)
         return None, last
 
-    async def _record(self, page, round_: int, name: str, township: str, as_of: str, how: str, started: float):
-        seconds, text = await self.wait_idle(page, started)
-        errors = list(self.pending)
-        self.pending.clear()
+    async def _observe(self, started: float, name: str) -> Outcome:
+        seconds, text = await self.wait_idle(started)
+        errors = self.pending_errors()
         if seconds is None:
             errors.append(f"not idle after {self.args.page_timeout:g} s")
-        boxes = await page.locator(ERROR_BOXES).all_inner_texts()
+        boxes = await self.page.locator(ERROR_BOXES).all_inner_texts()
         errors += [f"error box: {b[:300]}" for b in boxes]
         match = VERSION_CAPTION.search(text or "")
-        view = View(self.number, round_, name or "home", township, as_of, how, round(started - self.t0, 2),
-                    round(seconds if seconds is not None else self.args.page_timeout, 3),
-                    match.group(1) if match else None, errors, list(self.js_pending))
-        self.js_pending.clear()
-        self.views.append(view)
+        js_errors, self.js_pending = self.js_pending, []
         if errors and self.args.screenshots:
             out = Path(self.args.out) / "load-errors"
             out.mkdir(parents=True, exist_ok=True)
-            await page.screenshot(path=str(out / f"s{self.number:02d}-r{round_}-{name or 'home'}.png"))
-        return view
+            await self.page.screenshot(path=str(out / f"s{self.number:02d}-{len(self.views)}-{name or 'home'}.png"))
+        return Outcome(seconds if seconds is not None else self.args.page_timeout, match.group(1) if match else None,
+                       errors, js_errors)
 
-    async def _open(self, page, path: str, township: str, as_of: str) -> float:
-        """A new browser visit of a URL with the filters; signs in when asked. Returns when it started."""
+    async def visit(self, path: str, township: str, as_of: str) -> Outcome:
+        """A new browser visit of a URL with the filters; signs in when asked."""
         url = f"{self.base}/{path}?{urlencode({'township': township, 'as_of': as_of})}"
         started = time.monotonic()
-        await page.goto(url, wait_until="domcontentloaded", timeout=self.args.page_timeout * 1000)
+        page, timeout = self.page, self.args.page_timeout * 1000
+        await page.goto(url, wait_until="domcontentloaded", timeout=timeout)
         await page.wait_for_selector("input[aria-label='用户名'], [data-testid=stSidebar] button:has-text('退出登录')",
-                                     timeout=self.args.page_timeout * 1000)
+                                     timeout=timeout)
         if await page.get_by_label("用户名").count():
-            await page.get_by_label("用户名").fill(self.account)
-            await page.get_by_label("密码").fill("demo")
+            await page.get_by_label("用户名").fill(self.account[0])
+            await page.get_by_label("密码").fill(PASSWORD)
             await page.get_by_role("button", name="登录").click()
-            await page.get_by_role("button", name="退出登录").wait_for(timeout=self.args.page_timeout * 1000)
-            self.signed_in = True
-            if self.sampler is not None:
-                self.sampler.active += 1
-        return started
+            await page.get_by_role("button", name="退出登录").wait_for(timeout=timeout)
+            self._signed_in()
+        return await self._observe(started, path)
 
-    async def _nav(self, page, path: str) -> float | None:
+    async def follow(self, path: str) -> Outcome | None:
         """Follow the sidebar link to `path` within the same session (None: no such link for this role)."""
-        link = page.locator(f"[data-testid=stSidebarNav] a[href$='/{path}']")
+        link = self.page.locator(f"[data-testid=stSidebarNav] a[href$='/{path}']")
         if not await link.count():
-            more = page.locator("[data-testid=stSidebarNavViewButton]")
+            more = self.page.locator("[data-testid=stSidebarNavViewButton]")
             if await more.count():
                 await more.first.click()
         if not await link.count():
             return None
         started = time.monotonic()
         await link.first.click()
-        return started
-
-    async def run(self, stop_at: float, rounds: int | None = None, think: tuple[float, float] | None = None) -> None:
-        think = think or tuple(self.args.think)
-        await asyncio.sleep(max(0, self.number) * self.args.ramp / max(1, self.args.sessions))
-        context = await self.browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN")
-        await context.route("**/*", self._route)
-        page = await context.new_page()
-        self._listen(page)
-        round_ = 0
-        try:
-            while time.monotonic() < stop_at and (rounds is None or round_ < rounds):
-                township = self.random.choice(["ALL", *self.townships]) if self.account != "township" else "ALL"
-                as_of = self.random.choice(self.dates)
-                order = list(PAGES[1:])
-                self.random.shuffle(order)
-                first = "" if round_ == 0 else order.pop()
-                try:
-                    started = await self._open(page, first, township, as_of)
-                    await self._record(page, round_, first, township, as_of, "url", started)
-                except Exception as exc:  # a navigation or login that failed: an error, and carry on
-                    self.views.append(View(self.number, round_, first or "home", township, as_of, "url",
-                                           round(time.monotonic() - self.t0, 2), self.args.page_timeout, None,
-                                           [*self.pending, f"{type(exc).__name__}: {str(exc)[:300]}"]))
-                    self.pending.clear()
-                for path in order:
-                    if time.monotonic() >= stop_at:
-                        break
-                    await asyncio.sleep(self.random.uniform(*think))
-                    try:
-                        started = await self._nav(page, path)
-                        if started is None:
-                            continue
-                        await self._record(page, round_, path, township, as_of, "nav", started)
-                    except Exception as exc:
-                        self.views.append(View(self.number, round_, path, township, as_of, "nav",
-                                               round(time.monotonic() - self.t0, 2), self.args.page_timeout,
-                                               None, [*self.pending, f"{type(exc).__name__}: {str(exc)[:300]}"]))
-                        self.pending.clear()
-                round_ += 1
-        finally:
-            if self.signed_in and self.sampler is not None:
-                self.sampler.active -= 1
-            await context.close()
+        return await self._observe(started, path)
 
 
 def client_browser(nice: int) -> str:
@@ -372,7 +466,8 @@ def summarise(views: list[View], samples, publish: Publish | None, args, version
     errors = [asdict(v) for v in views if v.errors]
     rss = [s[1] for s in samples]
     result = {
-        "label": args.label, "db": str(args.db), "sessions": args.sessions, "duration_s": args.duration,
+        "label": args.label, "client": getattr(args, "client", "browser"), "db": str(args.db),
+        "sessions": args.sessions, "duration_s": args.duration,
         "think_s": list(args.think), "settle_ms": args.settle_ms, "ramp_s": args.ramp,
         "load_average_end": os.getloadavg(), "views": len(views), "errors": len(errors),
         "js_errors": sorted({e for v in views for e in v.js_errors}),
@@ -407,8 +502,10 @@ def render(result: dict) -> str:
         f"# Load test {result['label']}: {result['sessions']} sessions, {result['duration_s']} s",
         "",
         f"database `{result['db']}`; think time {result['think_s'][0]:g}–{result['think_s'][1]:g} s; "
-        f"idle = no status widget and text unchanged for {result['settle_ms']} ms; "
-        f"load average at the end {', '.join(f'{x:.1f}' for x in result['load_average_end'])}",
+        + (f"browser client: page time until no status widget and text unchanged for {result['settle_ms']} ms; "
+           if result["client"] == "browser" else
+           "websocket protocol client: page time from the request until the server finished the run; ")
+        + f"load average at the end {', '.join(f'{x:.1f}' for x in result['load_average_end'])}",
         "",
         f"- views: {result['views']}, **errors: {result['errors']}**",
         f"- page time p50 {fmt(result['p50_s'])} s, **p95 {fmt(result['p95_s'])} s**, max {fmt(result['max_s'])} s "
@@ -441,15 +538,21 @@ def render(result: dict) -> str:
 
 
 async def drive(args, base: str, sampler: RssSampler | None, townships, dates, households: int) -> dict:
-    from playwright.async_api import async_playwright
-
     from ingest import publish as publish_module
 
     version_before = getattr(publish_module.current(Path(args.db)), "name", None)
-    async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=client_browser(args.client_nice), args=CHROMIUM_ARGS)
+    if args.client == "browser":
+        from playwright.async_api import async_playwright
+
+        playwright = await async_playwright().start()
+        browser = await playwright.chromium.launch(executable_path=client_browser(args.client_nice), args=CHROMIUM_ARGS)
+        make = lambda *a: BrowserSession(*a, browser=browser)  # noqa: E731
+    else:
+        playwright = browser = None
+        make = ProtocolSession
+    try:
         if args.warmup:  # a server that has been up since morning: imports done, first queries cached
-            warm = Session(-1, browser, base, time.monotonic(), args, townships[:1], dates[:1], None)
+            warm = make(-1, base, time.monotonic(), args, townships[:1], dates[:1], None)
             await warm.run(time.monotonic() + 300, rounds=1, think=(0.0, 0.0))
             if any(v.errors for v in warm.views):
                 print("warm-up errors:", [v.errors for v in warm.views if v.errors], file=sys.stderr)
@@ -457,19 +560,20 @@ async def drive(args, base: str, sampler: RssSampler | None, townships, dates, h
             sampler.warm_rss = rss_mb(sampler.pid)
         t0 = time.monotonic()
         stop_at = t0 + args.duration
-        sessions = [Session(i, browser, base, t0, args, townships, dates, sampler) for i in range(args.sessions)]
+        sessions = [make(i, base, t0, args, townships, dates, sampler) for i in range(args.sessions)]
         tasks = [asyncio.create_task(s.run(stop_at)) for s in sessions]
         record = None
-        if args.publish_during:
-            with tempfile.TemporaryDirectory(prefix="warroom-load-") as tmp:
+        with tempfile.TemporaryDirectory(prefix="warroom-load-") as tmp:
+            if args.publish_during:
                 export = prepare_export(args.publish_during, households, Path(tmp))
                 record = Publish()
                 delay = max(0.0, args.publish_at * args.duration - (time.monotonic() - t0))
                 tasks.append(asyncio.create_task(publish_at(delay, export, Path(args.db), t0, record, args.app_dir)))
-                await asyncio.wait_for(asyncio.gather(*tasks), timeout=args.duration + 4 * args.page_timeout + 300)
-        else:
             await asyncio.wait_for(asyncio.gather(*tasks), timeout=args.duration + 4 * args.page_timeout + 300)
-        await browser.close()
+    finally:
+        if browser is not None:
+            await browser.close()
+            await playwright.stop()
     views = [v for s in sessions for v in s.views]
     result = summarise(views, sampler.samples if sampler else [], record, args, version_before)
     result["views_raw"] = [asdict(v) for v in views]
@@ -486,9 +590,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ramp", type=float, default=60, help="seconds over which the sessions arrive")
     parser.add_argument("--think", type=float, nargs=2, default=(3.0, 10.0), metavar=("MIN", "MAX"),
                         help="seconds a user looks at a page before the next click")
-    parser.add_argument("--settle-ms", type=int, default=1000)
+    parser.add_argument("--client", choices=("protocol", "browser"), default="protocol",
+                        help="protocol: Streamlit's websocket protocol, the server's work only (default); "
+                             "browser: headless Chromium contexts on this machine, rendering included")
+    parser.add_argument("--settle-ms", type=int, default=1000, help="browser: quiet time that counts as idle")
     parser.add_argument("--client-nice", type=int, default=10,
-                        help="nice level of the simulated browsers (0: compete with the server for CPU)")
+                        help="browser: nice level of the simulated browsers (0: compete with the server for CPU)")
     parser.add_argument("--no-warmup", dest="warmup", action="store_false",
                         help="measure from a cold server (first imports and queries included)")
     parser.add_argument("--page-timeout", type=float, default=60)
@@ -508,11 +615,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--server-env", action="append", default=[], metavar="KEY=VALUE",
                         help="extra environment for the server it starts (e.g. WARROOM_QUERY_TIMEOUT=10)")
     args = parser.parse_args(argv)
-    args.label = args.label or args.db.parent.name
+    args.label = args.label or f"{args.db.parent.name}-{args.client}"
     if args.url and urlparse(args.url).hostname not in LOCAL_HOSTS:
         parser.error("the load test only talks to a server on this machine (127.0.0.1)")
 
     townships, dates, households = filter_choices(args.db)
+    ensure_accounts(args.db, townships[0])
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S")

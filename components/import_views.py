@@ -81,9 +81,9 @@ def _rows_text(counts: str) -> str:
 
 def history_table(history: pl.DataFrame) -> pl.DataFrame:
     """import_history.sql with the JSON columns spelled out for a person."""
-    frame = history.with_columns(
-        files_text=pl.col("files").map_elements(_files_text, return_dtype=pl.String),
-        rows_text=pl.col("row_counts").map_elements(_rows_text, return_dtype=pl.String),
+    frame = history.with_columns(  # in this thread, not as a polars callback (see components/privacy.py)
+        files_text=pl.Series([_files_text(v) for v in history["files"]], dtype=pl.String),
+        rows_text=pl.Series([_rows_text(v) for v in history["row_counts"]], dtype=pl.String),
     )
     return frame.select([pl.col(k).alias(v) for k, v in HISTORY_COLUMNS.items()])
 

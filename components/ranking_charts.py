@@ -46,6 +46,14 @@ def move_text(move: int | None) -> str:
     return f"↑{move}" if move > 0 else f"↓{-move}"
 
 
+def move_text_expr(move: pl.Expr) -> pl.Expr:
+    """move_text as an expression (no Python callback on polars' threads: see components/privacy.py)."""
+    return (pl.when(move.is_null()).then(pl.lit("—"))
+            .when(move == 0).then(pl.lit("持平"))
+            .when(move > 0).then(pl.lit("↑") + move.cast(pl.String))
+            .otherwise(pl.lit("↓") + (-move).cast(pl.String)))
+
+
 def red_black(ranked: pl.DataFrame, leaders: pl.DataFrame, n: int = 3) -> tuple[pl.DataFrame, pl.DataFrame]:
     """红榜 (top n by rank) and 黑榜 (bottom n, worst first), each with 联系县领导.
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping
+from pathlib import Path
 
 import polars as pl
 import streamlit as st
@@ -24,10 +25,16 @@ def labelled(frame: pl.DataFrame, columns: Mapping[str, str]) -> pl.DataFrame:
 def table_with_download(frame: pl.DataFrame, file_stem: str, *, key: str, column_config=None,
                         height: int | str = "auto") -> None:
     st.dataframe(frame, hide_index=True, column_config=column_config, height=height, width="stretch")
-    st.download_button("下载 Excel", to_excel(frame, file_stem), file_name=f"{file_stem}.xlsx",
+    excel_download(frame, f"{file_stem}.xlsx", key=f"download-{key}")
+
+
+def excel_download(frame: pl.DataFrame, file_name: str, *, key: str, sheet: str | None = None,
+                   label: str = "下载 Excel") -> None:
+    """A download button whose workbook is written only when clicked (on every run it would cost a page up to
+    half its time, for a file few download), and whose click goes into the audit trail."""
+    st.download_button(label, lambda: to_excel(frame, sheet or Path(file_name).stem), file_name=file_name,
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       key=f"download-{key}", icon=":material/download:",
-                       on_click=_audit_export, args=(f"{file_stem}.xlsx",))
+                       key=key, icon=":material/download:", on_click=_audit_export, args=(file_name,))
 
 
 def _audit_export(file_name: str) -> None:

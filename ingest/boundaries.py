@@ -307,7 +307,7 @@ def parse(data: bytes, townships: pl.DataFrame, problems: Problems, source: str 
         return empty
     report_problems(result, problems, source)
     if tolerance and result.shapes.height:
-        return result.shapes.with_columns(pl.col("geometry").map_elements(
-            lambda text: json.dumps(mapping(shape(json.loads(text)).simplify(tolerance, preserve_topology=True)),
-                                    ensure_ascii=False), return_dtype=pl.String))
+        simplified = [json.dumps(mapping(shape(json.loads(text)).simplify(tolerance, preserve_topology=True)),
+                                 ensure_ascii=False) for text in result.shapes["geometry"]]
+        return result.shapes.with_columns(geometry=pl.Series(simplified, dtype=pl.String))
     return result.shapes if result.shapes.height else empty

@@ -16,7 +16,7 @@ from components import household_views
 from components.filters import ALL, current
 from components.privacy import (DEFAULT_ROLE, can_see_id_numbers, can_see_personal, mask_frame, mask_id_number,
                                 mask_name)
-from components.tables import labelled, table_with_download, to_excel
+from components.tables import excel_download, labelled, table_with_download
 
 app_data.require_shell()
 
@@ -79,10 +79,8 @@ with st.expander("农户查询", expanded=not household_id):
         st.session_state["_household_result_ids"] = results["household_id"].to_list()
         st.dataframe(shown, hide_index=True, width="stretch", height=320, key="household-results",
                      on_select=_open_selected_household, selection_mode="single-row")
-        st.download_button("下载 Excel", to_excel(shown, "农户查询"),
-                           file_name=f"农户查询_{filters.township_name}_{filters.as_of:%Y%m%d}.xlsx",
-                           mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                           key="download-household-search", icon=":material/download:")
+        excel_download(shown, f"农户查询_{filters.township_name}_{filters.as_of:%Y%m%d}.xlsx",
+                       key="download-household-search", sheet="农户查询")
 
 if not household_id:
     st.info("输入户编号，或在上方查询结果中点选一户，查看一户一本台账。")

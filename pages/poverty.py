@@ -15,7 +15,7 @@ from components import poverty_charts
 from components.filters import ALL, current
 from components.kpi import kpi_card
 from components.privacy import DEFAULT_ROLE, can_see_personal, mask_frame
-from components.tables import labelled, table_with_download, to_excel
+from components.tables import excel_download, labelled, table_with_download
 from queries.metrics import METRICS
 
 app_data.require_shell()
@@ -145,7 +145,5 @@ else:
     frame = labelled(shown, HOUSEHOLD_COLUMNS)
     st.dataframe(frame, hide_index=True, width="stretch", column_config={
         "台账": st.column_config.LinkColumn("台账", display_text="查看台账")})
-    st.download_button("下载 Excel", to_excel(frame.drop("台账"), "农户名单"),
-                       file_name=f"农户名单_{village_names[village]}_{filters.as_of:%Y%m%d}.xlsx",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       key="download-poverty-households", icon=":material/download:")
+    excel_download(frame.drop("台账"), f"农户名单_{village_names[village]}_{filters.as_of:%Y%m%d}.xlsx",
+                   key="download-poverty-households", sheet="农户名单")

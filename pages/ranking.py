@@ -98,9 +98,9 @@ points = (contrib.pivot(on="indicator", index="township_code", values="points")
           .rename({k: f"pts_{k}" for k in ranking_weights.PARTS}))
 table = labelled(
     ranked.join(points, on="township_code", how="left").with_columns(
-        move_week_text=pl.col("move_week").map_elements(ranking_charts.move_text, return_dtype=pl.String),
-        move_month_text=pl.col("move_month").map_elements(ranking_charts.move_text, return_dtype=pl.String),
-    ).with_columns(pl.col("move_week_text").fill_null("—"), pl.col("move_month_text").fill_null("—")),
+        move_week_text=ranking_charts.move_text_expr(pl.col("move_week")),
+        move_month_text=ranking_charts.move_text_expr(pl.col("move_month")),
+    ),
     TABLE_COLUMNS,
 )
 table_with_download(table, f"综合排名_{filters.as_of:%Y%m%d}", key="ranking-townships", column_config={

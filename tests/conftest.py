@@ -198,6 +198,19 @@ class OfflinePage:
         self.context.close()
 
 
+def open_signed_in(tab, url: str, heading: str):
+    """tab.open, then make sure the sign-in went through and the page's heading is there."""
+    page = tab.open(url)
+    for _ in range(2):
+        if page.get_by_role("heading", name=heading).count():
+            break
+        if page.get_by_label("用户名").count():
+            tab.login("secretary", "demo")
+        page.get_by_role("heading", name=heading).first.wait_for(timeout=60_000)
+    tab.wait_idle()
+    return page
+
+
 @pytest.fixture
 def offline_page(browser):
     tab = OfflinePage(browser)

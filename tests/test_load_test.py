@@ -57,3 +57,36 @@ def test_publish_check_flags_a_view_that_still_shows_the_old_version():
 def test_refuses_a_server_that_is_not_on_this_machine(tmp_path):
     with pytest.raises(SystemExit):
         load_test.main(["--db", str(tmp_path / "county.duckdb"), "--url", "http://10.0.0.5:8501"])
+
+
+@pytest.mark.browser  # needs the real server, as the browser tests do
+def test_protocol_client_signs_in_and_follows_the_sidebar(server, demo_db):
+    """The load test's browserless client against the real app: the form, the sign-in, a page per link,
+    and what the pages show (the served version's caption, no error box)."""
+    import asyncio
+
+    from bench.protocol_client import ProtocolTab
+    from ingest import publish
+
+    async def visit():
+        tab = ProtocolTab(server, timeout=60)
+        try:
+            form = await tab.open("ranking", "township=ALL")
+            assert set(form.inputs) == {"用户名", "密码"} and "退出登录" not in form.buttons
+            wrong = await tab.submit(form, {"用户名": "secretary", "密码": "not-the-password"}, "登录")
+            assert any("用户名或密码错误" in e for e in wrong.errors)
+            signed = await tab.submit(wrong, {"用户名": "secretary", "密码": "demo"}, "登录")
+            if "登录成功" in signed.text:
+                signed = await tab.rerun()
+            assert "退出登录" in signed.buttons and "综合排名" in signed.text
+            assert {"", "ranking", "funds", "weekly"} <= set(tab.pages)
+            funds = await tab.navigate("funds")
+            assert await tab.navigate("no-such-page") is None
+            return signed, funds
+        finally:
+            await tab.close()
+
+    signed, funds = asyncio.run(visit())
+    assert not signed.errors and not funds.errors
+    assert f"数据版本：{publish.current(demo_db).name}" in funds.text
+    assert "综合排名" not in funds.text  # the run that finished is the 资金 page's

@@ -68,7 +68,7 @@ def test_quarterly_page_for_an_earlier_quarter(app_page):
 @pytest.mark.browser
 @pytest.mark.parametrize("width", [1400, 1024])
 def test_presentation_mode_in_a_browser_with_the_keyboard(server, browser, width):
-    from conftest import OfflinePage
+    from conftest import OfflinePage, open_signed_in
 
     tab = OfflinePage(browser, width=width, height=800)
     try:
@@ -99,15 +99,3 @@ def test_presentation_mode_in_a_browser_with_the_keyboard(server, browser, width
         tab.close()
     assert not tab.foreign, tab.foreign[:5]
 
-
-def open_signed_in(tab, url: str, heading: str):
-    """tab.open, then make sure the sign-in went through and the page's heading is there."""
-    page = tab.open(url)
-    for _ in range(2):
-        if page.get_by_role("heading", name=heading).count():
-            break
-        if page.get_by_label("用户名").count():
-            tab.login("secretary", "demo")
-        page.get_by_role("heading", name=heading).first.wait_for(timeout=60_000)
-    tab.wait_idle()
-    return page

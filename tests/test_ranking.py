@@ -193,7 +193,7 @@ def test_ranking_page_lets_an_authorised_user_save_weights(app_page, tmp_path, m
 @pytest.mark.browser
 @pytest.mark.parametrize("width", [1400, 1024])
 def test_ranking_page_in_a_browser(server, browser, width):
-    from conftest import OfflinePage
+    from conftest import OfflinePage, open_signed_in
 
     tab = OfflinePage(browser, width=width, height=900)
     try:
@@ -207,14 +207,8 @@ def test_ranking_page_in_a_browser(server, browser, width):
     assert not tab.foreign, tab.foreign[:5]
 
 
-def open_signed_in(tab, url: str, heading: str):
-    """tab.open, then make sure the sign-in went through and the page's heading is there."""
-    page = tab.open(url)
-    for _ in range(2):
-        if page.get_by_role("heading", name=heading).count():
-            break
-        if page.get_by_label("用户名").count():
-            tab.login("secretary", "demo")
-        page.get_by_role("heading", name=heading).first.wait_for(timeout=60_000)
-    tab.wait_idle()
-    return page
+
+def test_move_text_expression_agrees_with_move_text():
+    moves = [None, 0, 1, 12, -1, -7]
+    out = pl.DataFrame({"m": moves}, schema={"m": pl.Int64}).select(ranking_charts.move_text_expr(pl.col("m")).alias("m"))
+    assert out["m"].to_list() == [ranking_charts.move_text(m) for m in moves]
