@@ -30,6 +30,12 @@ def sidebar_filters(latest: dt.date, townships: pl.DataFrame) -> Filters:
     linked = st.query_params.get("township")
     if "township" not in st.session_state and linked in names:
         st.session_state["township"] = linked
+    # A view that showed the newest data keeps doing so after a publish (the widget keeps its value, not its
+    # default); a date the user picked stays picked.
+    followed = st.session_state.get("_as_of_latest")
+    if followed is not None and followed != latest and st.session_state.get("as_of") == followed:
+        st.session_state["as_of"] = latest
+    st.session_state["_as_of_latest"] = latest
     with st.sidebar:
         as_of = st.date_input(
             "数据截止日期", value=latest, min_value=EARLIEST, max_value=max(latest, EARLIEST),

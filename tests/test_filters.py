@@ -1,0 +1,38 @@
+"""The sidebar's 数据截止日期 after a publish: it follows the newest data unless the user picked a date."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from streamlit.testing.v1 import AppTest
+
+
+def _script():
+    import datetime as dt
+
+    import polars as pl
+    import streamlit as st
+
+    from components.filters import sidebar_filters
+
+    latest = st.session_state.get("_test_latest", dt.date(2020, 11, 16))
+    filters = sidebar_filters(latest, pl.DataFrame({"township_code": ["431299101"], "township_name": ["甲镇"]}))
+    st.write(f"as_of={filters.as_of}")
+
+
+def _shown(at: AppTest) -> str:
+    return at.markdown[0].value
+
+
+def test_the_date_follows_a_newer_publish_unless_the_user_picked_one():
+    at = AppTest.from_function(_script)
+    at.run()
+    assert _shown(at) == "as_of=2020-11-16"  # default: the newest date in the data
+    at.session_state["_test_latest"] = dt.date(2020, 11, 23)  # this week's export published
+    at.run()
+    assert _shown(at) == "as_of=2020-11-23"
+    at.sidebar.date_input[0].set_value(dt.date(2020, 10, 1)).run()
+    assert _shown(at) == "as_of=2020-10-01"
+    at.session_state["_test_latest"] = dt.date(2020, 11, 30)
+    at.run()
+    assert _shown(at) == "as_of=2020-10-01"  # a date the user chose is theirs
