@@ -551,25 +551,26 @@ async def drive(args, base: str, sampler: RssSampler | None, townships, dates, h
         playwright = browser = None
         make = ProtocolSession
     try:
-        if args.warmup:  # a server that has been up since morning: imports done, first queries cached
-            warm = make(-1, base, time.monotonic(), args, townships[:1], dates[:1], None)
-            await warm.run(time.monotonic() + 300, rounds=1, think=(0.0, 0.0))
-            if any(v.errors for v in warm.views):
-                print("warm-up errors:", [v.errors for v in warm.views if v.errors], file=sys.stderr)
-        if sampler is not None:
-            sampler.warm_rss = rss_mb(sampler.pid)
-        t0 = time.monotonic()
-        stop_at = t0 + args.duration
-        sessions = [make(i, base, t0, args, townships, dates, sampler) for i in range(args.sessions)]
-        tasks = [asyncio.create_task(s.run(stop_at)) for s in sessions]
-        record = None
         with tempfile.TemporaryDirectory(prefix="warroom-load-") as tmp:
-            if args.publish_during:
-                export = prepare_export(args.publish_during, households, Path(tmp))
+            # Written before any session starts: writing a county's export takes the client's loop for a while.
+            export = prepare_export(args.publish_during, households, Path(tmp)) if args.publish_during else None
+            if args.warmup:  # a server that has been up since morning: imports done, first queries cached
+                warm = make(-1, base, time.monotonic(), args, townships[:1], dates[:1], None)
+                await warm.run(time.monotonic() + 300, rounds=1, think=(0.0, 0.0))
+                if any(v.errors for v in warm.views):
+                    print("warm-up errors:", [v.errors for v in warm.views if v.errors], file=sys.stderr)
+            if sampler is not None:
+                sampler.warm_rss = rss_mb(sampler.pid)
+            t0 = time.monotonic()
+            stop_at = t0 + args.duration
+            sessions = [make(i, base, t0, args, townships, dates, sampler) for i in range(args.sessions)]
+            tasks = [asyncio.create_task(s.run(stop_at)) for s in sessions]
+            record = None
+            if export is not None:
                 record = Publish()
                 delay = max(0.0, args.publish_at * args.duration - (time.monotonic() - t0))
                 tasks.append(asyncio.create_task(publish_at(delay, export, Path(args.db), t0, record, args.app_dir)))
-            await asyncio.wait_for(asyncio.gather(*tasks), timeout=args.duration + 4 * args.page_timeout + 300)
+            await asyncio.wait_for(asyncio.gather(*tasks), timeout=args.duration + 4 * args.page_timeout + 600)
     finally:
         if browser is not None:
             await browser.close()

@@ -165,7 +165,7 @@ def test_weekly_page_for_one_township_keeps_its_own_items(app_page):
 @pytest.mark.browser
 @pytest.mark.parametrize("width", [1400, 1024])
 def test_weekly_page_in_a_browser(server, browser, width):
-    from conftest import OfflinePage
+    from conftest import OfflinePage, open_signed_in
 
     tab = OfflinePage(browser, width=width, height=900)
     try:
@@ -177,16 +177,3 @@ def test_weekly_page_in_a_browser(server, browser, width):
     finally:
         tab.close()
     assert not tab.foreign, tab.foreign[:5]
-
-
-def open_signed_in(tab, url: str, heading: str):
-    """tab.open, then make sure the sign-in went through and the page's heading is there."""
-    page = tab.open(url)
-    for _ in range(2):
-        if page.get_by_role("heading", name=heading).count():
-            break
-        if page.get_by_label("用户名").count():
-            tab.login("secretary", "demo")
-        page.get_by_role("heading", name=heading).first.wait_for(timeout=60_000)
-    tab.wait_idle()
-    return page
