@@ -307,9 +307,11 @@ class BrowserSession(Session):
 
     def _listen(self, page) -> None:
         def failed(request):
-            # Streamlit aborts a pending fetch when a rerun replaces it (e.g. a media file of the previous run):
-            # that is not a failure the user sees; every other failure counts.
-            if request.failure and "ERR_ABORTED" in request.failure and request.resource_type not in ("document",):
+            # Streamlit aborts a pending fetch when a rerun replaces it (a media file, a component's iframe of the
+            # previous run): not a failure the user sees. Every other failure counts, the page itself included.
+            if request.failure and "ERR_ABORTED" in request.failure and request.frame != page.main_frame:
+                return
+            if request.failure and "ERR_ABORTED" in request.failure and request.resource_type != "document":
                 return
             self.pending.append(f"request failed: {request.method} {request.url} ({request.failure})")
 

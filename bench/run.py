@@ -118,7 +118,7 @@ def extra_defaults(settings) -> dict:
         "income_jump_factor": 3.0, "max_age_years": 110, "school_age_min": 6, "school_age_max": 16,
         "vague_causes": ["其他", "无", "不详", "未知", "/", "-", "—"],
         "monitoring_line_factor": 1.5, "income_drop_pct": 20, "risk_high_score": 60, "risk_medium_score": 35,
-        "w_low_income": 40, "w_income_drop": 25, "w_ill_no_labor": 20, "w_guarantee_gap": 15,
+        "w_low_income": 40, "w_income_drop": 25, "w_ill_no_labor": 20, "w_guarantee_gap": 15, "per_level": 5000,
     }
     try:
         from queries import checks_registry

@@ -129,7 +129,8 @@ def risk_table(rows: pl.DataFrame, *, visible: bool, ids_visible: bool = False) 
 
 
 def risk_level_counts(rows: pl.DataFrame) -> dict[str, int]:
-    counts = dict(rows.group_by("risk_level").len().iter_rows())
+    """Households per 风险等级: risk_households.sql counts them all, though it lists only the highest scores."""
+    counts = dict(rows.group_by("risk_level").agg(pl.col("level_households").first()).iter_rows())
     return {level: int(counts.get(level, 0)) for level in RISK_LEVELS}
 
 

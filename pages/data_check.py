@@ -129,7 +129,11 @@ with risk_tab:
     elif shown.height == 0:
         st.info("所选风险等级下没有户。")
     else:
-        st.caption(f"共 {shown.height:,} 户，按风险分从高到低。" + ("" if visible else "姓名、身份证号已按权限脱敏。"))
+        total = sum(levels[level] for level in (chosen or check_views.RISK_LEVELS))
+        listed = (f"共 {total:,} 户，按风险分从高到低。" if shown.height == total else
+                  f"共 {total:,} 户，列出每个等级风险分最高的 {registry.RISK_ROWS_PER_LEVEL:,} 户（{shown.height:,} 户）；"
+                  "选择乡镇可看该乡镇的完整名单。")
+        st.caption(listed + ("" if visible else "姓名、身份证号已按权限脱敏。"))
         table_with_download(check_views.risk_table(shown, visible=visible, ids_visible=ids_visible),
                             f"防返贫监测_{filters.township_name}_{filters.as_of:%Y%m%d}", key="risk-rows",
                             height=420, column_config={

@@ -197,6 +197,9 @@ def rule_params(config: ChecksConfig | None = None, settings=None) -> dict:
     }
 
 
+RISK_ROWS_PER_LEVEL = 5000  # the 防返贫 list keeps this many households per 风险等级 (highest scores first)
+
+
 def risk_params(config: ChecksConfig | None = None, settings=None) -> dict:
     """Named parameters of queries/risk_households.sql besides $as_of and $township."""
     config = config or load_config()
@@ -208,6 +211,7 @@ def risk_params(config: ChecksConfig | None = None, settings=None) -> dict:
         "risk_high_score": config.risk_high_score,
         "risk_medium_score": config.risk_medium_score,
         **{f"w_{k}": v for k, v in config.risk_weights.items()},
+        "per_level": RISK_ROWS_PER_LEVEL,
     }
 
 

@@ -7,6 +7,8 @@
 -- 参数：$as_of DATE；$township VARCHAR（乡镇代码，'ALL' = 全县）；$line_years INTEGER[]、$line_yuan DOUBLE[]（各年扶贫
 --   标准）；$monitoring_line_factor DOUBLE；$income_drop_pct DOUBLE；$w_low_income、$w_income_drop、$w_ill_no_labor、
 --   $w_guarantee_gap DOUBLE（权重）；$risk_high_score、$risk_medium_score DOUBLE（高、中风险的分数线）。
+--   $per_level INTEGER：每个风险等级只返回风险分最高的这么多户（百万户的县有几十万户，页面只列前面的）；
+--   level_households = 该等级的全部户数。
 -- scope: township
 WITH exited AS (  -- 已脱贫 at D: the household_spans row covering D (ingest/derived.sql; same-day events in the
                  -- order 纳入, 脱贫, 返贫, 清退) is 脱贫, and its valid_from is the last 脱贫 on or before D
@@ -62,14 +64,19 @@ scored AS (
                      CASE WHEN f_ill_no_labor THEN format('{}致贫且家中无劳动力', main_cause) END,
                      CASE WHEN f_guarantee_gap THEN format('{}未保障', gaps) END) AS reasons
     FROM factors
+),
+leveled AS (
+    SELECT *,
+           CASE WHEN score >= $risk_high_score THEN '高' WHEN score >= $risk_medium_score THEN '中' ELSE '低' END
+               AS risk_level
+    FROM scored
+    WHERE score > 0
 )
 SELECT township_code, township_name, village_code, village_name, household_id, head_name, head_id_number,
        size, main_cause, labor_count, helper, last_exit AS exit_date, income_year, income, income_prev,
        monitoring_line, income_change_pct, f_low_income, f_income_drop, f_ill_no_labor, f_guarantee_gap,
-       score,
-       CASE WHEN score >= $risk_high_score THEN '高' WHEN score >= $risk_medium_score THEN '中' ELSE '低' END
-           AS risk_level,
-       reasons
-FROM scored
-WHERE score > 0
+       score, risk_level, reasons,
+       count(*) OVER (PARTITION BY risk_level) AS level_households
+FROM leveled
+QUALIFY row_number() OVER (PARTITION BY risk_level ORDER BY score DESC, income NULLS LAST, household_id) <= $per_level
 ORDER BY score DESC, income NULLS LAST, household_id

@@ -17,7 +17,7 @@ D = dt.date(2020, 11, 16)
 # Weights 40/25/20/15, 高 ≥ 60, 中 ≥ 45; monitoring line 1.5 × 4,000 = 6,000 元; a drop means more than 20%.
 RISK = {"line_years": [2019, 2020], "line_yuan": [3747.0, 4000.0], "monitoring_line_factor": 1.5,
         "income_drop_pct": 20.0, "w_low_income": 40.0, "w_income_drop": 25.0, "w_ill_no_labor": 20.0,
-        "w_guarantee_gap": 15.0, "risk_high_score": 60.0, "risk_medium_score": 45.0}
+        "w_guarantee_gap": 15.0, "risk_high_score": 60.0, "risk_medium_score": 45.0, "per_level": 100}
 
 
 @pytest.fixture(scope="module")
@@ -70,6 +70,20 @@ def test_list_is_sorted_by_score_and_filtered_by_township(county):
     assert rows["score"].to_list() == sorted(rows["score"].to_list(), reverse=True)
     assert set(rows["township_code"]) == {"T01"}
     assert rows["household_id"].to_list()[:2] == ["R1", "R3"]
+
+
+def test_a_long_list_keeps_the_highest_scores_of_each_level_and_counts_them_all(county):
+    full = county.run("risk_households", as_of=D, township="ALL", **RISK)
+    counts = {level: full.filter(full["risk_level"] == level).height for level in ("高", "中", "低")}
+    assert counts["高"] >= 1 and counts["中"] >= 1 and counts["低"] >= 1  # R1, R3, H02 above
+    capped = county.run("risk_households", as_of=D, township="ALL", **{**RISK, "per_level": 1})
+    assert sorted(capped["risk_level"]) == ["中", "低", "高"]  # one row per level
+    assert capped["household_id"].to_list()[0] == "R1"  # 100 points: the top of 高
+    first_of_each = full.group_by("risk_level", maintain_order=True).first()
+    assert set(capped["household_id"]) == set(first_of_each["household_id"])
+    assert dict(zip(capped["risk_level"], capped["level_households"])) == counts
+    from components.check_views import risk_level_counts
+    assert risk_level_counts(capped) == counts
 
 
 def test_weights_come_from_parameters(county):
