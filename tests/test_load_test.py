@@ -86,7 +86,10 @@ def test_protocol_client_signs_in_and_follows_the_sidebar(server, demo_db):
         finally:
             await tab.close()
 
-    signed, funds = asyncio.run(visit())
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:  # a loop of its own: the browser tests' sync Playwright runs one here
+        signed, funds = pool.submit(asyncio.run, visit()).result()
     assert not signed.errors and not funds.errors
     assert f"数据版本：{publish.current(demo_db).name}" in funds.text
     assert "综合排名" not in funds.text  # the run that finished is the 资金 page's
