@@ -110,7 +110,7 @@ with risk_tab:
     cols[2].metric("低风险（户）", f"{levels['低']:,}", border=True)
     returns = app_data.run("risk_returns_by_month", as_of=filters.as_of, township=filters.township)
     year_returns = returns.filter(pl.col("month").dt.year() == filters.as_of.year)
-    cols[3].metric("本年返贫（户）", f"{int(year_returns['households'].sum()):,}",
+    cols[3].metric("本年返贫", f"{int(year_returns['households'].sum()):,} 户",  # short: the help icon shares the line
                    f"{int(year_returns['persons'].sum()):,} 人", delta_color="off", delta_arrow="off", border=True,
                    help=f"{filters.as_of.year} 年 1 月 1 日至截止日期的返贫户数（下方为人数）")
 
