@@ -39,6 +39,7 @@ PAGE_SPECS = (
     ("排名", "pages/ranking.py", "综合排名", "leaderboard", "ranking", _everyone),
     ("周调度", "pages/weekly.py", "周调度", "event_note", "weekly", _everyone),
     ("周调度", "pages/quarterly.py", "季讲评", "slideshow", "quarterly", _everyone),
+    ("周调度", "pages/rectification.py", "整改销号", "task_alt", "rectification", _everyone),
     ("数据", "pages/data_import.py", "数据导入", "upload_file", "data_import", lambda u: u is None or u.can_import),
     ("数据", "pages/data_check.py", "数据核查", "fact_check", "data_check", _everyone),
     ("数据", "pages/audit_log.py", "审计日志", "policy", "audit_log", lambda u: u is None or u.can_read_audit),

@@ -33,6 +33,11 @@ class User:
         return self.role in (LEADER, CLERK)
 
     @property
+    def can_rectify(self) -> bool:
+        """May add, close and reopen any 整改事项 (a 乡镇 account closes only its own: rectification.store)."""
+        return self.role in (LEADER, CLERK)
+
+    @property
     def household_scope(self) -> str | None:
         """The one township whose villages and households this user may read; None = all."""
         return self.township_code if self.role == TOWNSHIP else None
