@@ -249,3 +249,25 @@ def test_add_and_close_in_a_browser(server, browser):
     finally:
         tab.close()
     assert not tab.foreign, tab.foreign[:5]
+
+
+def test_weekly_adds_its_supervision_items_once(app_page, page_store):
+    from conftest import demo_user
+
+    at = app_page("pages/weekly.py")
+    assert not at.exception, [e.value for e in at.exception]
+    shown = at.dataframe[[i for i, d in enumerate(at.dataframe) if "督办事项" in d.value.columns][0]].value
+    at.button(key="weekly-rectify").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    stored = page_store.items()
+    assert sorted(stored["text"]) == sorted(shown["督办事项"]) and set(stored["source"]) == {SUPERVISION}
+    as_of = at.session_state["_filters"].as_of
+    assert set(stored["deadline"]) == {as_of + dt.timedelta(days=14)}
+    assert any(f"已加入整改清单 {stored.height} 项" in s.value for s in at.success)
+    assert at.page_link[0].label == "前往整改销号"
+    at.button(key="weekly-rectify").click().run()
+    assert page_store.items().height == stored.height
+    assert any("已加入整改清单 0 项" in s.value for s in at.success)
+
+    township = app_page("pages/weekly.py", user=demo_user("乡镇", stored["township_code"][0]))
+    assert "weekly-rectify" not in [b.key for b in township.button]
