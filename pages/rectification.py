@@ -70,6 +70,13 @@ def _reopen(store, user) -> None:
     _flash("success", f"整改事项 {item_id} 已重新打开。")
 
 
+def _for_display(items: pl.DataFrame) -> pl.DataFrame:
+    """Blank, not "None", where an item is not overdue or not yet closed (the grid prints nulls as None)."""
+    text = items.with_columns(pl.col("overdue_days").cast(pl.String),
+                              pl.col("closed_at").dt.strftime("%Y-%m-%d %H:%M"))
+    return text.with_columns(pl.col("overdue_days", "closed_at", "closed_by", "close_note").fill_null(""))
+
+
 def _label(row: dict) -> str:
     text = row["text"] if len(row["text"]) <= 40 else row["text"][:39] + "…"
     return f"{row['id']} · {row['township_name']} · {text}"
@@ -102,12 +109,10 @@ for column, (label, value, help_text) in zip(st.columns(4), (
 status = st.pills("状态", STATUSES, default=OPEN, key="rectify_status") or OPEN
 shown = every if status == "全部" else every.filter(pl.col("status") == status)
 if shown.height:
-    table_with_download(labelled(shown.with_columns(pl.col("closed_at").dt.strftime("%Y-%m-%d %H:%M")), COLUMNS),
-                        f"整改销号_{area}_{status}_{today:%Y%m%d}", key="rectify-items",
+    table_with_download(labelled(_for_display(shown), COLUMNS), f"整改销号_{area}_{status}_{today:%Y%m%d}",
+                        key="rectify-items",
                         column_config={"编号": st.column_config.NumberColumn(format="%d", width="small"),
-                                       "事项": st.column_config.TextColumn(width="large"),
-                                       "期限": st.column_config.DateColumn(format="YYYY-MM-DD"),
-                                       "逾期天数": st.column_config.NumberColumn(format="%d")})
+                                       "期限": st.column_config.DateColumn(format="YYYY-MM-DD")})
 else:
     st.info(f"没有{'' if status == '全部' else status}的整改事项。", icon=":material/inbox:")
 
