@@ -107,7 +107,8 @@ for column, (label, value, help_text) in zip(st.columns(4), (
     column.metric(label, f"{value:,}", help=help_text, border=True)
 
 status = st.pills("状态", STATUSES, default=OPEN, key="rectify_status") or OPEN
-shown = every if status == "全部" else every.filter(pl.col("status") == status)
+shown = (every if status == "全部" else every.filter(pl.col("status") == status)).sort(
+    pl.col("status") == CLOSED, "deadline", "id")  # open first, the most urgent first, 督办事项 in their order
 if shown.height:
     table_with_download(labelled(_for_display(shown), COLUMNS), f"整改销号_{area}_{status}_{today:%Y%m%d}",
                         key="rectify-items",
