@@ -21,7 +21,7 @@ from rectification import app as rectify_app
 app_data.require_shell()
 
 OVERDUE_DAYS = 30
-RECTIFY_DAYS = 14  # deadline of a 督办事项 put on the rectification list, from D
+RECTIFY_DAYS = 14  # deadline of a 督办事项 put on the rectification list: from D, or today if D is past
 BALANCE_MARGIN_PP = 20.0
 ITEM_COLUMNS = {"kind": "类别", "text": "督办事项", "township_name": "责任乡镇", "county_leader": "联系县领导"}
 TOWNSHIP_COLUMNS = {
@@ -128,9 +128,10 @@ else:
     user = st.session_state.get("user")
     if user is not None and user.can_rectify and st.button(
             "加入整改清单", icon=":material/playlist_add:", key="weekly-rectify",
-            help=f"把以上 {items.height} 项督办事项加入整改销号清单，期限为数据截止日期后 {RECTIFY_DAYS} 天；"
+            help=f"把以上 {items.height} 项督办事项加入整改销号清单，期限为 {RECTIFY_DAYS} 天后（从数据截止日期或今天起，取较晚者）；"
                  "清单中已有且未销号的不重复加入"):
-        added = rectify_app.store().add_supervision_items(user, items, as_of + dt.timedelta(days=RECTIFY_DAYS))
+        added = rectify_app.store().add_supervision_items(
+            user, items, max(as_of, dt.date.today()) + dt.timedelta(days=RECTIFY_DAYS))
         st.success(f"已加入整改清单 {added} 项" + (f"（另有 {items.height - added} 项已在清单中）"
                                                  if added < items.height else "") + "。", icon=":material/task_alt:")
         st.page_link("pages/rectification.py", label="前往整改销号", icon=":material/arrow_forward:")
