@@ -49,7 +49,7 @@ ERROR_BOXES = "[data-testid=stException], [data-testid=stAlertContentError]"
 BUSY = "[data-testid=stStatusWidget], [data-testid=stSkeleton]"
 # Every page of the shell (dashboard.PAGE_SPECS) a township head or the secretary opens; "" is the default page.
 PAGES = ("", "poverty", "households", "funds", "projects", "battle_map", "ranking", "weekly", "quarterly",
-         "data_check")
+         "rectification", "data_check")
 VERSION_CAPTION = re.compile(r"数据版本：(\S+?\.duckdb)")
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 PROBE = re.compile(r"/(" + "|".join(p for p in PAGES if p) + r")/_stcore/(health|host-config)$")

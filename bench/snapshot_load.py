@@ -43,6 +43,15 @@ def _load(path: Path, db: Path, work: Path, step: str) -> dict:
             "output": log.strip().splitlines()[-4:]}
 
 
+def write_exports(work: str, households: int, seed: int) -> None:
+    """The multi-sheet export (baseline) and the base + two snapshots of the same county."""
+    from ingest.demo import write_demo
+    from ingest.demo_snapshots import write_demo_snapshots
+
+    write_demo(Path(work) / "export", seed=seed, households=households, flaws=False)
+    write_demo_snapshots(Path(work) / "snapshots", seed=seed, households=households, dates=DATES)
+
+
 def _rows(path: Path) -> int:
     with path.open("rb") as f:
         return sum(1 for _ in f) - 1  # header line
@@ -56,13 +65,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
     args = parser.parse_args(argv)
 
-    from ingest.demo import write_demo
-    from ingest.demo_snapshots import BASE_DIR, write_demo_snapshots
+    from ingest.demo_snapshots import BASE_DIR
 
     with tempfile.TemporaryDirectory(prefix="warroom-snapbench-", dir=args.workdir) as tmp:
         work = Path(tmp)
-        write_demo(work / "export", seed=args.seed, households=args.households, flaws=False)
-        files = write_demo_snapshots(work / "snapshots", seed=args.seed, households=args.households, dates=DATES)
+        # In a child: a parent grown by the writing would be counted in every later child's peak RSS (fork).
+        written = run_measured([sys.executable, "-c", "import sys; from bench.snapshot_load import write_exports; "
+                                "write_exports(sys.argv[1], int(sys.argv[2]), int(sys.argv[3]))",
+                                str(work), str(args.households), str(args.seed)], work / "write.log")
+        if written.returncode:
+            raise SystemExit((work / "write.log").read_text(encoding="utf-8", errors="replace")[-3000:])
+        files = sorted((work / "snapshots").glob("建档立卡人员_*.csv"))
         persons = [_rows(f) for f in files]
         load_avg_start = os.getloadavg()[0]
         result = {
