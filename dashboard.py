@@ -95,7 +95,9 @@ def main() -> None:
         if app_data.on_fallback():
             st.warning("当前数据库文件无法使用，正在浏览上一个完好版本（只读）。请联系数据管理员修复。",
                        icon=":material/history:")
-    page = st.navigation(pages_for(user))
+    # Every page in view: collapsed, the sidebar hides what comes after the tenth link (数据导入 among them)
+    # behind a "查看更多" button.
+    page = st.navigation(pages_for(user), expanded=True)
     try:
         page.run()
     except QueryTimeout as exc:  # a page section that does not handle it itself (components.sections)
