@@ -17,6 +17,7 @@ from pathlib import Path
 import bcrypt
 
 from access.roles import ROLES, User
+from sidecar import connect, sidecar_path
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
@@ -56,9 +57,7 @@ class AccessError(ValueError):
 
 
 def store_path(db: Path) -> Path:
-    db = Path(db)
-    stem = db.name[: -len(".duckdb")] if db.name.endswith(".duckdb") else db.name
-    return db.parent / f"{stem}.access.sqlite"
+    return sidecar_path(db, "access")
 
 
 def hash_password(password: str) -> str:
@@ -84,9 +83,7 @@ class AccessStore:
             con.executescript(_SCHEMA)
 
     def _connect(self) -> sqlite3.Connection:
-        con = sqlite3.connect(self.path, timeout=10)
-        con.execute("PRAGMA journal_mode=WAL")
-        return con
+        return connect(self.path)
 
     # users ------------------------------------------------------------------------------------------
     def add_user(self, username: str, name: str, role: str, password: str, township_code: str | None = None) -> None:

@@ -18,6 +18,7 @@ from pathlib import Path
 import polars as pl
 
 from access.roles import TOWNSHIP, User
+from sidecar import connect, sidecar_path
 
 SUPERVISION, MANUAL = "督办事项", "手工录入"
 OPEN, CLOSED = "未销号", "已销号"
@@ -53,9 +54,7 @@ class RectifyError(ValueError):
 
 
 def store_path(db: Path) -> Path:
-    db = Path(db)
-    stem = db.name[: -len(".duckdb")] if db.name.endswith(".duckdb") else db.name
-    return db.parent / f"{stem}.rectify.sqlite"
+    return sidecar_path(db, "rectify")
 
 
 def may_close(user: User | None, township_code: str) -> bool:
@@ -74,9 +73,7 @@ class RectifyStore:
             con.executescript(_SCHEMA)
 
     def _connect(self) -> sqlite3.Connection:
-        con = sqlite3.connect(self.path, timeout=10)
-        con.execute("PRAGMA journal_mode=WAL")
-        return con
+        return connect(self.path)
 
     def _audit(self, user: User | None, action: str, detail: str, success: bool = True) -> None:
         if self._audit_hook is not None:

@@ -1,0 +1,25 @@
+"""SQLite files beside (never inside) the served data: what must outlive every import, publish and rollback.
+
+The served DuckDB versions are read-only and replaced on each import, so the accounts and audit trail
+(access/store.py) and the rectification list (rectification/store.py) live in `<db stem>.<name>.sqlite` next
+to the logical database name. SQLite serialises the few writes from concurrent sessions.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+
+def sidecar_path(db: Path, name: str) -> Path:
+    """`data/county.duckdb`, "access" -> `data/county.access.sqlite`."""
+    db = Path(db)
+    stem = db.name[: -len(".duckdb")] if db.name.endswith(".duckdb") else db.name
+    return db.parent / f"{stem}.{name}.sqlite"
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """WAL, so that readers (page runs) never wait for a writer; a writer waits up to 10 s for another."""
+    con = sqlite3.connect(path, timeout=10)
+    con.execute("PRAGMA journal_mode=WAL")
+    return con
