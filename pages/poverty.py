@@ -63,7 +63,8 @@ st.caption(f"数据截止 {filters.as_of:%Y年%m月%d日}；一降 = {filters.as
            f"一升 = {area['income_year'] or '—'} 年比上年的人均纯收入增幅，对照线 {config.income_growth_benchmark_pct:g}%"
            "（全省农村居民收入增幅）")
 
-cols = st.columns(4)
+# Two cards a row: four in a row cut the labels and deltas off on a 1024 px laptop.
+cols = [column for _ in range(2) for column in st.columns(2)]
 with cols[0]:
     kpi_card("poor_persons", area["poor_persons"], area["poor_persons"] - area["poor_persons_prev"], "较年初")
 with cols[1]:
