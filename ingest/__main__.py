@@ -1,4 +1,4 @@
-"""Command line of the import: demo, load, check, rollback (DESIGN.md "Commands").
+"""Command line of the import: demo, load, check, rollback, use, backup, restore (DESIGN.md "Commands").
 
 Exit codes: 0 done (warnings allowed), 1 refused because of errors, 2 bad usage or nothing to roll back.
 """
@@ -165,6 +165,42 @@ def cmd_versions(args) -> int:
     return 0
 
 
+def cmd_use(args) -> int:
+    try:
+        version = publish.serve(Path(args.db), args.version)
+    except LookupError as exc:
+        print(f"{exc}。可用的版本见 python -m ingest versions --db {args.db}", file=sys.stderr)
+        return 2
+    print(f"已切换到 {version.name}")
+    return 0
+
+
+def cmd_backup(args) -> int:
+    from ingest.backup import BackupError, backup
+
+    try:
+        made = backup(Path(args.db), Path(args.to))
+    except BackupError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    print(f"已备份到 {made.folder}（数据版本 {made.version}"
+          + (f"，{'、'.join(made.sidecars)}" if made.sidecars else "") + "）")
+    return 0
+
+
+def cmd_restore(args) -> int:
+    from ingest.backup import BackupError, restore
+
+    try:
+        made = restore(Path(args.backup), Path(args.db), force=args.force)
+    except BackupError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    print(f"已从 {made.folder} 恢复：正在使用 {made.version}"
+          + (f"，并恢复 {'、'.join(made.sidecars)}" if made.sidecars else "") + "。正在运行的看板下一次操作即用恢复的数据。")
+    return 0
+
+
 def _snapshot_options(args) -> dict:
     """Options that apply when PATH is a 建档立卡 person-level export (a snapshot of history)."""
     return {"as_of": args.as_of, "confirm_removals": args.confirm_removals, "create_places": args.create_places}
@@ -212,6 +248,19 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("versions", help="列出保留的版本")
     p.add_argument("--db", required=True)
     p.set_defaults(func=cmd_versions)
+    p = sub.add_parser("use", help="切换到一个保留的版本（文件名见 versions）")
+    p.add_argument("version")
+    p.add_argument("--db", required=True)
+    p.set_defaults(func=cmd_use)
+    p = sub.add_parser("backup", help="备份正在使用的数据版本与账户、整改清单（看板运行时也可执行）")
+    p.add_argument("--db", required=True)
+    p.add_argument("--to", required=True, help="备份存放目录（其下新建带时间的子目录）")
+    p.set_defaults(func=cmd_backup)
+    p = sub.add_parser("restore", help="从备份目录恢复")
+    p.add_argument("backup", help="backup 命令写出的目录")
+    p.add_argument("--db", required=True)
+    p.add_argument("--force", action="store_true", help="目标已有数据时仍然恢复（覆盖账户与整改清单）")
+    p.set_defaults(func=cmd_restore)
     args = parser.parse_args(argv)
     return args.func(args)
 
