@@ -169,14 +169,16 @@ def _build(target: Path, export: Export, validated, problems: Problems, served: 
                 con.execute("INSERT INTO meta SELECT * FROM served.meta")
                 con.execute("INSERT INTO extra_values SELECT * FROM served.extra_values WHERE sheet NOT IN "
                             "(SELECT DISTINCT sheet FROM extra_values)")
-            if export.boundaries is None:
-                con.execute("INSERT INTO township_boundaries SELECT b.* FROM served.township_boundaries b "
-                            "JOIN townships USING (township_code)")
-            con.execute("DETACH served")
-        if export.boundaries is not None:
-            shapes = boundary_io.parse(export.boundaries, validated.tables["townships"], Problems())
+        shapes = None if export.boundaries is None else boundary_io.parse(
+            export.boundaries, validated.tables["townships"], Problems())
+        if shapes is not None:
             con.register("shapes", shapes)
             con.execute("INSERT INTO township_boundaries SELECT township_code, geometry FROM shapes")
+        if served is not None:  # townships the boundaries file does not cover keep their shapes (issue 14 §4)
+            con.execute("INSERT INTO township_boundaries SELECT b.* FROM served.township_boundaries b "
+                        "JOIN townships USING (township_code) WHERE b.township_code NOT IN "
+                        "(SELECT township_code FROM township_boundaries)")
+            con.execute("DETACH served")
         import_id = con.sql("SELECT coalesce(max(import_id), 0) + 1 FROM import_log").fetchall()[0][0]
         warnings = problems.frame().filter(pl.col("severity") == WARNING)
         con.register("w", warnings)
