@@ -208,10 +208,10 @@ class Fault:
 
     @property
     def relink_command(self) -> str | None:
-        """The shell command that points the logical name at the newest good version (any fault)."""
+        """The command that points the logical name at the newest good version (any fault)."""
         if not self.good_versions:
             return None
-        return f"ln -sfn {self.good_versions[0].name} {self.db}"
+        return f"python -m ingest use {self.good_versions[0].name} --db {self.db}"
 
 
 def probe(version: Path) -> str | None:
@@ -229,9 +229,10 @@ def fault(version: Path | None) -> Fault | None:
     db = db_path()
     versions = publish.versions(db)
     if version is None:
-        if not versions and not db.is_symlink():
+        target = publish.served_name(db)
+        if not versions and target is None:
             return None
-        target = os.readlink(db) if db.is_symlink() else db.name
+        target = target or db.name
         message = f"当前数据库文件 {target} 不存在（可能已被删除或移走），无法读取。"
     else:
         reason = probe(version)
