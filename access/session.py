@@ -273,3 +273,6 @@ def logout(store: AccessStore, why: str = "退出", *, revoke: bool = True) -> N
         if revoke:
             store.revoke_sessions(user.username)
         store.audit(user.username, audit.LOGOUT, why)
+    from access.media_guard import purge_session_media
+
+    purge_session_media()  # the downloads this session made are gone now, not minutes later

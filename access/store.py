@@ -58,6 +58,8 @@ _NORMALISE = """
 UPDATE OR IGNORE users SET username = lower(trim(username)) WHERE username <> lower(trim(username));
 DELETE FROM login_state WHERE username <> lower(trim(username));
 """
+# The demo county's accounts (access/session.py), never stored here; their session generation is.
+DEMO_USERNAMES = ("secretary", "township", "clerk")
 # After this many consecutive failures an account is locked; each further failure doubles the lock.
 FAILURES_BEFORE_LOCK = 5
 FIRST_LOCK = dt.timedelta(minutes=5)
@@ -156,6 +158,13 @@ class AccessStore:
             row = con.execute("SELECT generation FROM session_generation WHERE username = ?",
                               (normalise_username(username),)).fetchone()
         return row[0] if row else 0
+
+    def end_demo_accounts(self) -> None:
+        """The demo county was replaced by real data: every demo account's cookie and session ends now."""
+        real = {user.username for user, _ in self.users()}  # a stored account of the same name is not a demo one
+        for username in DEMO_USERNAMES:
+            if username not in real:
+                self.revoke_sessions(username)
 
     def revoke_sessions(self, username: str) -> int:
         """Every cookie and open session of this user ends (logout, reset); returns the new generation."""
