@@ -77,6 +77,7 @@ def _sign_in(user: User, store: AccessStore, how: str, demo: bool) -> None:
     st.session_state["last_active"] = dt.datetime.now()
     st.session_state[_GEN] = store.session_generation(user.username)
     st.session_state[_DEMO] = demo
+    st.session_state.pop(_ENDED, None)
     store.record_success(user.username)
     store.audit(user.username, audit.LOGIN, how)
 
@@ -225,7 +226,7 @@ def authenticate(store: AccessStore, demo: list[User]) -> User | None:
     _harden_cookie(authenticator, store, known)
     _guard_password_login(authenticator, store, known, attempt)
     st.session_state["_authenticator"] = authenticator
-    ended = st.session_state.pop(_ENDED, None)
+    ended = st.session_state.get(_ENDED)  # kept until the next sign-in: the cookie component's rerun follows
     if ended:
         st.info(ended, icon=":material/logout:")
     try:

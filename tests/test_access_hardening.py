@@ -370,3 +370,15 @@ def test_every_weight_change_is_kept_in_the_audit_trail(app_page, demo_db, tmp_p
         assert not at.exception
     changes = [d for u, a, d, ok in _newest(demo_db) if a == "修改权重" and u == "clerk"]
     assert changes[:2] == ["资金结余率（越低越好） 40→30", "资金结余率（越低越好） 15→40"]
+
+
+@pytest.mark.parametrize("headers, secure", [({"X-Forwarded-Proto": "https"}, True), ({"X-Forwarded-Proto": "http"}, False),
+                                             ({}, False)])
+def test_the_cookie_is_secure_behind_https(monkeypatch, headers, secure):
+    import streamlit as st
+
+    from access import session
+
+    monkeypatch.setattr(type(st.context), "headers", property(lambda self: headers))
+    monkeypatch.setattr(type(st.context), "url", property(lambda self: "http://10.0.0.5/"))
+    assert session._https() is secure
