@@ -382,3 +382,17 @@ def test_the_cookie_is_secure_behind_https(monkeypatch, headers, secure):
     monkeypatch.setattr(type(st.context), "headers", property(lambda self: headers))
     monkeypatch.setattr(type(st.context), "url", property(lambda self: "http://10.0.0.5/"))
     assert session._https() is secure
+
+
+def test_the_upload_staging_folder_is_owner_only_and_never_someone_elses(tmp_path):
+    from access.files import private_dir
+
+    staging = private_dir(tmp_path / "warroom-uploads" / "abc")
+    assert _mode(staging) == 0o700
+    os.chmod(staging, 0o755)
+    assert _mode(private_dir(staging)) == 0o700, "an existing lax folder is repaired"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (tmp_path / "planted").symlink_to(elsewhere)
+    with pytest.raises(PermissionError, match="不属于本程序的运行账户"):
+        private_dir(tmp_path / "planted")
