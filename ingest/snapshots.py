@@ -148,13 +148,11 @@ def derive(person: PersonExport, existing: dict[str, pl.DataFrame], as_of: dt.da
     updated = snap.join(served, on="household_id", how="left").with_columns(
         pl.coalesce(c, f"{c}_served").alias(c) for c in kept_fields)
     for name, label in contract.derived_from_default.items():
-        assumed = updated.filter(pl.col(name).is_null()).height
-        if assumed:
+        unknown = updated.filter(pl.col(name).is_null()).height
+        if unknown:
             target = SHEETS_BY_TABLE["households"].column(name).label
-            problems.file_warning(src, f"文件中没有「{label}」列：{assumed} 户新农户的「{target}」"
-                                       "按「是」记录（已有农户沿用原值）")
-    updated = updated.with_columns(pl.col(c).fill_null(True) for c in ("food_clothing", "education", "medical",
-                                                                       "housing", "water"))
+            problems.file_warning(src, f"文件中没有「{label}」等可判断「{target}」的列：{unknown:,} 户（新农户）的"
+                                       f"「{target}」记为「未知」，不按「是」计（已有农户沿用原值）")
     in_snap = snap.select("household_id")
     households = pl.concat([old["households"].join(in_snap, on="household_id", how="anti"),
                             canonical("households", updated)])

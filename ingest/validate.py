@@ -7,13 +7,15 @@ with that cell null; the import is refused anyway as soon as there is one error.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import polars as pl
 
+from ingest import vocabulary
 from ingest.problems import ERROR, WARNING, Problems
 from ingest.readers import ROW, Export
-from ingest.sheets import SHEETS, SHEETS_BY_TABLE, Column, Sheet
+from ingest.sheets import GUARANTEE_COLUMNS, SHEETS, SHEETS_BY_TABLE, YES_NO, Column, Sheet
 
 EVENT_ORDER = {"纳入": 1, "脱贫": 2, "返贫": 3, "清退": 4}
 _FULL_WIDTH = [chr(0xFF10 + i) for i in range(10)] + ["．", "－", "＋", "，"]
@@ -46,9 +48,41 @@ def _number_text(name: str) -> pl.Expr:
     return pl.col(name).str.replace_many(_FULL_WIDTH, _HALF_WIDTH).str.replace_all(",", "")
 
 
+def _normalised(name: str) -> pl.Expr:
+    """A cell as vocabulary.norm_value compares it (NFKC: （） = (), no spaces)."""
+    return pl.col(name).str.normalize("NFKC").str.replace_all(r"\s+", "")
+
+
+def _enum(column: Column) -> tuple[pl.Expr, pl.Expr, str]:
+    """One of the column's values, or a county spelling of one (data/vocabulary.toml); a field that may hold
+    several ("残疾,长期慢性病") keeps them all, in the contract's order, joined by 、."""
+    words = vocabulary.load()
+    aliases = words.value_map(column.name, column.values)
+    expected = "以下之一：" + "、".join(column.values)
+    if column.name not in words.multiple:
+        value = _normalised(column.name).replace_strict(aliases, default=None, return_dtype=pl.String)
+        return value, value.is_not_null(), expected
+    split = "[" + re.escape("".join(words.separators)) + "]"
+    parts = _normalised(column.name).str.replace_all(split, "\x1f").str.split("\x1f")
+    order = {v: i for i, v in enumerate(column.values)}
+    mapped = parts.list.eval(pl.element().filter(pl.element() != "")
+                             .replace_strict(aliases, default=None, return_dtype=pl.String))
+    ok = (mapped.list.len() > 0) & ~mapped.list.eval(pl.element().is_null()).list.any()
+    ranked = mapped.list.eval(pl.element().sort_by(
+        pl.element().replace_strict(order, default=99, return_dtype=pl.Int32))).list.unique(maintain_order=True)
+    # 健康 beside an illness is a slip of the hand: the illness counts.
+    cleaned = ranked.list.eval(pl.element().filter((pl.element() != "健康") | (pl.len() == 1)))
+    return pl.when(ok).then(cleaned.list.join("、")), ok, expected + "（可填多项，用逗号或顿号分隔）"
+
+
 def _parse(column: Column, excel: bool) -> tuple[pl.Expr, pl.Expr, str]:
     """(typed value, ok flag for a non-blank cell, what was expected) for one column, already _clean-ed."""
     c = column.name
+    if column.kind == "text" and column.name == "main_cause":  # 因病致贫 = 因病, then the county's spellings
+        aliases = vocabulary.load().value_map("main_cause")
+        plain = _normalised(c).str.replace(r"致贫$", "")
+        return pl.coalesce(plain.replace_strict(aliases, default=None, return_dtype=pl.String), plain), \
+            pl.lit(True), ""
     if column.kind in ("text", "code"):
         value = pl.col(c)
         if column.kind == "code":  # Excel turns numeric codes into 431299101.0; full-width digits happen
@@ -56,6 +90,8 @@ def _parse(column: Column, excel: bool) -> tuple[pl.Expr, pl.Expr, str]:
         return value, pl.lit(True), ""
     if column.kind in ("int", "year"):
         text = _number_text(c)
+        if column.kind == "year":  # 2020年, 2020年度, as the national system writes 脱贫年度
+            text = text.str.replace(r"\s*年度?$", "")
         ok = text.str.contains(r"^[+-]?\d{1,15}(?:\.0*)?$")
         value = pl.when(ok).then(text.str.replace(r"\.0*$", "").cast(pl.Int64, strict=False))
         if column.kind == "year":
@@ -69,7 +105,7 @@ def _parse(column: Column, excel: bool) -> tuple[pl.Expr, pl.Expr, str]:
         unit = {"money": "万元", "yuan": "元", "pct": "%"}[column.kind]
         return pl.when(ok).then(text.str.replace(r"^\+", "")), ok, f"数字（单位：{unit}）"
     if column.kind == "date":
-        text = pl.col(c)
+        text = pl.col(c).str.normalize("NFKC").str.replace_all(r"\s+", " ")  # ２０２０－０３－０５ = 2020-03-05
         parts = text.str.extract_groups(_DATE)
         iso = pl.concat_str(
             parts.struct.field("1"),
@@ -85,12 +121,12 @@ def _parse(column: Column, excel: bool) -> tuple[pl.Expr, pl.Expr, str]:
         value = pl.when(value.is_between(_FIRST_DATE, _LAST_DATE)).then(value)
         return value, value.is_not_null(), "日期，格式 YYYY-MM-DD（如 2020-03-05），年份在 1980–2100 之间"
     if column.kind == "bool":
-        text = pl.col(c)
+        words = vocabulary.load().value_map("bool", YES_NO)
+        text = _normalised(c).replace_strict(words, default=None, return_dtype=pl.String)
         return text.replace_strict({"是": True, "否": False}, default=None, return_dtype=pl.Boolean), \
-            text.is_in(["是", "否"]), "「是」或「否」"
+            text.is_not_null(), "「是」或「否」"
     if column.kind == "enum":
-        text = pl.col(c)
-        return text, text.is_in(list(column.values)), "以下之一：" + "、".join(column.values)
+        return _enum(column)
     if column.kind == "id_number":
         text = pl.col(c).str.replace_many(_FULL_WIDTH[:10] + ["ｘ", "Ｘ"], _HALF_WIDTH[:10] + ["X", "X"])
         return text.str.to_uppercase(), pl.lit(True), ""
@@ -174,12 +210,29 @@ def _check_ranges(sheet: Sheet, typed: pl.DataFrame, problems: Problems) -> pl.D
             "first", "first_id"),
             pl.format("与第{}行（户编号 {}）的户主身份证号相同，可能重复建档", pl.col("first"), pl.col("first_id")),
             WARNING)
+    if sheet.table == "households":
+        _warn_unknown_guarantees(sheet, typed, problems)
     if sheet.table == "projects":
         backwards = typed.filter(pl.col("planned_end") < pl.col("planned_start")).select(
             pl.col(ROW).alias("row"), pl.col("planned_end").cast(pl.String).alias("value"),
             pl.format("计划完工日期早于计划开工日期（{}）", pl.col("planned_start")).alias("msg"))
         problems.add_rows(sheet.label, "计划完工日期", backwards, pl.col("msg"))
     return typed
+
+
+def _warn_unknown_guarantees(sheet: Sheet, typed: pl.DataFrame, problems: Problems) -> None:
+    """One notice per guarantee the file leaves unknown (its column absent or cells blank): stored as unknown."""
+    if typed.height == 0:
+        return
+    blanks = typed.select(pl.col(c).is_null().sum() for c in GUARANTEE_COLUMNS).row(0, named=True)
+    for name, count in blanks.items():
+        if not count:
+            continue
+        label = sheet.column(name).label
+        first = typed.filter(pl.col(name).is_null())[ROW].min()
+        what = (f"文件中没有「{label}」列" if count == typed.height else f"{count:,} 户的「{label}」为空")
+        problems.add(sheet.label, None if count == typed.height else first, label, None,
+                     f"{what}：记为「未知」（不按「是」计，数据核查中列为待核实）", WARNING)
 
 
 def _check_id_numbers(sheet: Sheet, column: Column, rows: pl.DataFrame, problems: Problems) -> None:

@@ -49,21 +49,30 @@ WITH issues AS (  -- one row per flagged record of every rule
             WHERE s.valid_from <= $as_of::DATE AND $as_of::DATE < s.valid_to AND s.event = '脱贫'
               AND ('ALL' = 'ALL' OR s.township_code = 'ALL')
         ),
-        guarantee_gaps AS (
+        guarantee_gaps AS (  -- "否", or unknown (NULL: the imported file had no such column) — never taken as met
             SELECT household_id,
                    concat_ws('、',
                              CASE WHEN NOT food_clothing THEN '吃穿不愁' END,
                              CASE WHEN NOT education THEN '义务教育有保障' END,
                              CASE WHEN NOT medical THEN '基本医疗有保障' END,
                              CASE WHEN NOT housing THEN '住房安全有保障' END,
-                             CASE WHEN NOT water THEN '饮水安全有保障' END) AS gaps
+                             CASE WHEN NOT water THEN '饮水安全有保障' END) AS gaps,
+                   concat_ws('、',
+                             CASE WHEN food_clothing IS NULL THEN '吃穿不愁' END,
+                             CASE WHEN education IS NULL THEN '义务教育有保障' END,
+                             CASE WHEN medical IS NULL THEN '基本医疗有保障' END,
+                             CASE WHEN housing IS NULL THEN '住房安全有保障' END,
+                             CASE WHEN water IS NULL THEN '饮水安全有保障' END) AS unknown
             FROM households
-            WHERE NOT (food_clothing AND education AND medical AND housing AND water)
+            WHERE NOT coalesce(food_clothing AND education AND medical AND housing AND water, false)
         )
         SELECT v.township_code, t.township_name, v.village_code, v.village_name,
                h.household_id AS record_id, CAST(NULL AS VARCHAR) AS record_name,
                h.head_name AS person_name, h.head_id_number AS id_number, h.helper,
-               format('{} 脱贫，但「{}」为"否"', strftime(e.last_exit, '%Y-%m-%d'), g.gaps) AS detail
+               concat(strftime(e.last_exit, '%Y-%m-%d'), ' 脱贫，但',
+                      concat_ws('；', CASE WHEN g.gaps <> '' THEN format('「{}」为"否"', g.gaps) END,
+                                CASE WHEN g.unknown <> '' THEN format('「{}」未知（导入的文件中没有该项，待核实）', g.unknown) END))
+                   AS detail
         FROM exited e
         JOIN guarantee_gaps g USING (household_id)
         JOIN households h USING (household_id)
