@@ -171,9 +171,8 @@ def is_person_export(path: Path) -> bool:
     return False
 
 
-def read_person_export(path: Path, problems: Problems) -> PersonExport | None:
-    """Read and type one export file. None when it cannot be read at all (the reason is in problems)."""
-    path = Path(path)
+def _read_grid(path: Path, problems: Problems) -> tuple[str, pl.DataFrame, int, str, bool] | None:
+    """(source, grid, header index, sha256, excel) of the person sheet of a file; None when unreadable."""
     data = path.read_bytes()
     sha = hashlib.sha256(data).hexdigest()
     excel = path.suffix.lower() in (".xlsx", ".xlsm", ".xls")
@@ -207,7 +206,28 @@ def read_person_export(path: Path, problems: Problems) -> PersonExport | None:
     if header_at is None:
         problems.file_error(source, f"前 {HEADER_SEARCH_ROWS} 行中没有人员表的表头（应含 户编号、姓名、与户主关系、乡镇、村）")
         return None
+    return source, grid, header_at, sha, excel
+
+
+def read_person_export(path: Path, problems: Problems) -> PersonExport | None:
+    """Read and type one export file. None when it cannot be read at all (the reason is in problems)."""
+    read = _read_grid(Path(path), problems)
+    if read is None:
+        return None
+    source, grid, header_at, sha, excel = read
     return _typed(grid, header_at, source, sha, excel, problems)
+
+
+def raw_rows(path: Path) -> tuple[str, list[tuple[str, str]], pl.DataFrame] | None:
+    """The person sheet as the clerk sees it, for the marked error report: (source, [(grid column, header)],
+    ROW + grid columns as text). Read again rather than kept: a million-person list is not held twice."""
+    read = _read_grid(Path(path), Problems())
+    if read is None:
+        return None
+    source, grid, header_at, _, _ = read
+    headers = [(c, str(h).strip()) for c, h in zip(grid.columns, grid.row(header_at)) if h is not None and str(h).strip()]
+    body = grid.with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64)).slice(header_at + 1)
+    return source, headers, body.select(ROW, *[c for c, _ in headers])
 
 
 def _typed(grid: pl.DataFrame, header_at: int, source: str, sha: str, excel: bool,

@@ -57,6 +57,7 @@ class Export:
     sheets: dict[str, RawSheet] = field(default_factory=dict)  # by sheet label
     files: list[SourceFile] = field(default_factory=list)
     boundaries: bytes | None = None  # optional boundaries.geojson found beside the sheets
+    person: Path | None = None  # a 建档立卡 person-level list: re-read by the error report to mark its cells
 
 
 def normalize_header(text: str) -> str:

@@ -256,7 +256,7 @@ def check(path: Path, db: Path | None, progress=None, *, as_of: dt.date | None =
     problems = Problems()
     _progress(progress, 0.05, "读取人员表")
     person = read_person_export(path, problems)
-    export = Export()
+    export = Export(person=path)
     if person is None:
         return export, problems, SnapshotValidated(tables={}, provided=[])
     export.files.append(SourceFile(path.name, person.file_sha256))
@@ -272,6 +272,10 @@ def check(path: Path, db: Path | None, progress=None, *, as_of: dt.date | None =
         loaded = [h for h in history if h["as_of"] == day.isoformat()][-1]
         return export, problems, SnapshotValidated(tables={}, provided=[], unchanged=True, as_of=day, entry=loaded)
     if verdict == "refused":
+        return export, problems, SnapshotValidated(tables={}, provided=[], as_of=day)
+    if problems.has_errors and person.frame["household_id"].null_count():
+        # 户编号 blank or lost to Excel's number format: comparing with the last snapshot would only list every
+        # household as gone. The errors already say what to fix.
         return export, problems, SnapshotValidated(tables={}, provided=[], as_of=day)
     _progress(progress, 0.35, "对比上一快照，推导农户状态变化")
     derivation = derive(person, existing, day, confirm_removals, problems, create_places=create_places)

@@ -142,13 +142,16 @@ def _type_sheet(sheet: Sheet, frame: pl.DataFrame, excel: bool, problems: Proble
     """
     parsed = {column.name: _parse(column, excel) for column in sheet.columns}
     checked = [c for c in sheet.columns if c.name not in missing]  # a missing column is reported once
+    frame, damaged = _long_codes_stored_as_numbers(sheet, frame, checked, problems)
     out = (
         frame.lazy()
         .with_columns(_clean(c.name).alias(c.name) for c in sheet.columns)
         .select(
             pl.col(ROW),
             *[value.alias(name) for name, (value, _, _) in parsed.items()],
-            *[pl.col(c.name).is_null().alias(f"__blank_{c.name}") for c in checked if c.required],
+            *[(pl.col(c.name).is_null() & ~pl.col(f"__damaged_{c.name}")).alias(f"__blank_{c.name}")
+              if c.name in damaged else pl.col(c.name).is_null().alias(f"__blank_{c.name}")
+              for c in checked if c.required],
             *[(pl.col(c.name).is_not_null() & ~parsed[c.name][1]).fill_null(True).alias(f"__bad_{c.name}")
               for c in checked],
         )
@@ -165,8 +168,58 @@ def _type_sheet(sheet: Sheet, frame: pl.DataFrame, excel: bool, problems: Proble
         if any_flag.get(f"__bad_{name}"):
             bad = frame.filter(out[f"__bad_{name}"]).select(
                 pl.col(ROW).alias("row"), _shown(column)(name).str.strip_chars().alias("value"))
-            problems.add_rows(sheet.label, column.label, bad, f"无法识别，应为{parsed[name][2]}")
+            if column.kind == "enum":
+                bad = bad.with_columns(_suggestion(column, bad["value"]))
+                problems.add_rows(sheet.label, column.label, bad,
+                                  pl.format("无法识别，应为{}{}", pl.lit(parsed[name][2]), pl.col("hint")))
+            else:
+                problems.add_rows(sheet.label, column.label, bad, f"无法识别，应为{parsed[name][2]}")
     return out.drop(flags)
+
+
+def _suggestion(column: Column, values: pl.Series) -> pl.Series:
+    """"；最接近的是「低保贫困户」" for each unknown value (data/vocabulary.toml: add the spelling to accept it)."""
+    words = vocabulary.load()
+    hints = {}
+    for value in values.drop_nulls().unique().head(500).to_list():
+        near = words.suggest(column.name, value, column.values)
+        hints[value] = ("；最接近的是" + "或".join(f"「{v}」" for v in near) if near else "") + \
+            "（本县的写法可在 data/vocabulary.toml 中登记）"
+    return values.replace_strict(hints, default="", return_dtype=pl.String).alias("hint")
+
+
+_SCIENTIFIC = r"^\d(?:\.\d+)?[eE]\+?\d+$"
+_ZERO_TAIL = r"^[1-9]\d{14}0+(?:\.0+)?$"  # 15 significant digits, then zeros: what Excel keeps of a long number
+_LONG = r"^\d{16,}(?:\.0+)?$"
+
+
+def _long_codes_stored_as_numbers(sheet: Sheet, frame: pl.DataFrame, checked: list[Column],
+                                  problems: Problems) -> tuple[pl.DataFrame, set[str]]:
+    """户编号 / 身份证号 typed into a number cell: Excel keeps 15 significant digits, the rest became zeros (or
+    the cell shows 4.31E+17). That is one problem of the column with one fix, not thousands of wrong codes or a
+    misleading 校验位错误: reported once per column, and the damaged cells are taken out of every other check."""
+    damaged: set[str] = set()
+    for column in checked:
+        if column.kind not in ("code", "id_number"):
+            continue
+        text = _clean(column.name)
+        flags = frame.select(pl.col(ROW), sci=text.str.contains(_SCIENTIFIC).fill_null(False),
+                             tail=text.str.contains(_ZERO_TAIL).fill_null(False),
+                             long=text.str.contains(_LONG).fill_null(False), shown=_shown(column)(column.name))
+        counts = flags.select(pl.col("sci").sum(), pl.col("tail").sum(), pl.col("long").sum()).row(0)
+        sci, tail, long = (int(x) for x in counts)
+        if not (sci or tail >= 2 or (tail and tail == long)):
+            continue
+        mask = flags["sci"] | flags["tail"]
+        first = flags.filter(mask).row(0, named=True)
+        problems.add(sheet.label, int(first[ROW]), column.label, first["shown"],
+                     f"该列有 {int(mask.sum()):,} 个值被 Excel 存成了数字，超过 15 位的数字已经丢失（变成 0 或科学计数法）："
+                     f"请在导出（或录入）前把「{column.label}」列设为「文本」格式，重新导出后再导入"
+                     "（在本文件中改格式无法找回丢失的数字）")
+        frame = frame.with_columns(pl.when(mask).then(None).otherwise(pl.col(column.name)).alias(column.name),
+                                   mask.alias(f"__damaged_{column.name}"))
+        damaged.add(column.name)
+    return frame, damaged
 
 
 def _shown(column: Column):
