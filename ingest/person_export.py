@@ -273,13 +273,28 @@ def _typed(grid: pl.DataFrame, header_at: int, source: str, sha: str, excel: boo
         Column(f.name, shown.get(f.name, f.label), f.kind, f.required and not f.household and f.name in shown,
                f.values) for f in fields))
     missing = frozenset(f.name for f in fields if f.name not in shown)
-    typed = contract_checks._type_sheet(sheet, frame, excel, problems, missing)
-    typed = contract_checks._check_ranges(sheet, typed, problems)
+    local = Problems()
+    typed = contract_checks._type_sheet(sheet, frame, excel, local, missing)
+    typed = contract_checks._check_ranges(sheet, typed, local)
+    problems.extend(_once_per_household(local.frame(), frame, {shown[f.name] for f in fields
+                                                               if f.household and f.name in shown}))
     typed = typed.with_columns(
         pl.col("relation").str.replace_all(r"\s", ""),
         pl.col("poverty_status").alias("status"),
     )
     return PersonExport(typed, source, sha, shown, header_row)
+
+
+def _once_per_household(found: pl.DataFrame, frame: pl.DataFrame, household_columns: set[str]) -> pl.DataFrame:
+    """A household field repeats on every member row (merged down, or copied): its bad value is one problem,
+    named on the household's first row, not once per member."""
+    if found.height == 0 or not household_columns:
+        return found
+    keys = frame.select(pl.col(ROW).alias("row"), pl.col("household_id").str.strip_chars().alias("__household"))
+    found = found.join(keys, on="row", how="left", maintain_order="left")
+    repeated = (pl.col("column").is_in(list(household_columns)) & pl.col("__household").is_not_null()
+                & (pl.col("row").rank("ordinal").over(["__household", "column", "value", "message"]) > 1))
+    return found.filter(~repeated.fill_null(False)).drop("__household")
 
 
 # ----------------------------------------------------------------------------------------------------

@@ -202,9 +202,16 @@ def _long_codes_stored_as_numbers(sheet: Sheet, frame: pl.DataFrame, checked: li
     for column in checked:
         if column.kind not in ("code", "id_number"):
             continue
-        text = _clean(column.name)
+        text = _clean(column.name).str.replace(r"\.0+$", "")
+        # A reader may print the double exactly (431299196503020032) rather than as Excel showed it
+        # (431299196503020000): both are "15 significant digits, rounded, as a double".
+        number = text.cast(pl.Int64, strict=False)
+        scale = pl.lit(10, pl.Int64).pow(text.str.len_chars() - 15)
+        rounded = (number + scale // 2) // scale * scale
+        as_double = rounded.cast(pl.Float64).cast(pl.Int64, strict=False)
         flags = frame.select(pl.col(ROW), sci=text.str.contains(_SCIENTIFIC).fill_null(False),
-                             tail=text.str.contains(_ZERO_TAIL).fill_null(False),
+                             tail=(text.str.contains(_ZERO_TAIL)
+                                   | (text.str.contains(_LONG) & (as_double == number))).fill_null(False),
                              long=text.str.contains(_LONG).fill_null(False), shown=_shown(column)(column.name))
         counts = flags.select(pl.col("sci").sum(), pl.col("tail").sum(), pl.col("long").sum()).row(0)
         sci, tail, long = (int(x) for x in counts)

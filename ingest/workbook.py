@@ -27,6 +27,7 @@ _SHEET_ALT = re.compile(r'<(?:\w+:)?sheet\b[^>]*?\br:id="([^"]*)"[^>]*?\bname="(
 _REL = re.compile(r'<Relationship\b[^>]*?\bId="([^"]*)"[^>]*?\bTarget="([^"]*)"')
 _REL_ALT = re.compile(r'<Relationship\b[^>]*?\bTarget="([^"]*)"[^>]*?\bId="([^"]*)"')
 ZIP_MAGIC = b"PK\x03\x04"
+_CHUNK = 1 << 20  # sheet XML is scanned for merges in blocks of this size
 
 
 def column_index(letters: str | bytes) -> int:
@@ -133,14 +134,14 @@ class Workbook:
                 offset, merges, tail = 0, [], b""
                 with archive.open(path) as f:
                     head = True
-                    while block := f.read(1 << 20):
+                    while block := f.read(_CHUNK):
                         text = tail + block
                         if head:
                             found = _DIMENSION.search(text)
                             offset = column_index(found.group(1)) if found else 0
                             head = False
-                        cut = max(0, len(text) - 200)  # a tag split across two blocks is searched again
-                        merges += [m for m in _MERGE.finditer(text[:cut])]
+                        cut = max(0, len(text) - 200)  # a tag that may be cut off is searched again next time
+                        merges += [m for m in _MERGE.finditer(text) if m.start() < cut]
                         tail = text[cut:]
                     merges += list(_MERGE.finditer(tail))
         except (zipfile.BadZipFile, KeyError, OSError):
