@@ -215,7 +215,9 @@ def _long_codes_stored_as_numbers(sheet: Sheet, frame: pl.DataFrame, checked: li
                              long=text.str.contains(_LONG).fill_null(False), shown=_shown(column)(column.name))
         counts = flags.select(pl.col("sci").sum(), pl.col("tail").sum(), pl.col("long").sum()).row(0)
         sci, tail, long = (int(x) for x in counts)
-        if not (sci or tail >= 2 or (tail and tail == long)):
+        # A 16-digit code ending in 0 looks the same either way: a column is judged, not a cell. Excel's damage
+        # hits every long value of the column (or shows E+); genuine codes end in zeros only now and then.
+        if not (sci or (tail and tail * 2 >= long)):
             continue
         mask = flags["sci"] | flags["tail"]
         first = flags.filter(mask).row(0, named=True)
