@@ -134,7 +134,7 @@ def _parse(column: Column, excel: bool) -> tuple[pl.Expr, pl.Expr, str]:
 
 
 def _type_sheet(sheet: Sheet, frame: pl.DataFrame, excel: bool, problems: Problems,
-                missing: frozenset[str] = frozenset()) -> pl.DataFrame:
+                missing: frozenset[str] = frozenset(), damaged_out: set[str] | None = None) -> pl.DataFrame:
     """Typed columns; every blank required cell and every cell that does not parse becomes a problem.
 
     One lazy pass computes all values and flags (cleaning each cell once); problem rows are only
@@ -143,6 +143,8 @@ def _type_sheet(sheet: Sheet, frame: pl.DataFrame, excel: bool, problems: Proble
     parsed = {column.name: _parse(column, excel) for column in sheet.columns}
     checked = [c for c in sheet.columns if c.name not in missing]  # a missing column is reported once
     frame, damaged = _long_codes_stored_as_numbers(sheet, frame, checked, problems)
+    if damaged_out is not None:
+        damaged_out |= damaged
     out = (
         frame.lazy()
         .with_columns(_clean(c.name).alias(c.name) for c in sheet.columns)
@@ -350,7 +352,10 @@ def _check_keys(sheet: Sheet, typed: pl.DataFrame, problems: Problems) -> None:
                       pl.format("重复，与第{}行相同", pl.col("first")))
 
 
-def _check_references(tables: dict[str, pl.DataFrame], provided: list[str], problems: Problems) -> None:
+def _check_references(tables: dict[str, pl.DataFrame], provided: list[str], problems: Problems,
+                      damaged: set[tuple[str, str]] = frozenset()) -> None:
+    """damaged: (table, column) whose codes Excel turned into numbers, reported once already: rows pointing at
+    them are not reported again as unknown (one problem, not thousands of knock-on errors)."""
     for sheet in SHEETS:
         child = tables.get(sheet.table)
         if child is None:
@@ -359,6 +364,8 @@ def _check_references(tables: dict[str, pl.DataFrame], provided: list[str], prob
             parent = tables.get(parent_table)
             if parent is None:
                 continue  # the parent sheet is missing: reported once as a missing sheet
+            if (parent_table, parent_column) in damaged or (sheet.table, column) in damaged:
+                continue
             if sheet.table not in provided and parent_table not in provided:
                 continue  # both kept from the served version, which was checked when it was imported
             keys = parent.select(pl.col(parent_column).alias(column)).unique()
@@ -444,6 +451,7 @@ def _cross_sheet_warnings(tables: dict[str, pl.DataFrame], provided: list[str], 
         progress = tables["project_progress"]
         done_early = progress.filter(pl.col("status").is_in(["已完工", "已验收"])
                                      & (pl.col("progress_pct").cast(pl.Float64, strict=False) < 100))
+        _warn_fraction_progress(progress, problems)
         problems.add_rows("项目进度", "形象进度", done_early.select(
             pl.col(ROW).alias("row"), pl.col("progress_pct").cast(pl.String).alias("value"), pl.col("status")),
             pl.format("状态为「{}」但形象进度不足 100", pl.col("status")), WARNING)
@@ -467,12 +475,25 @@ def _cross_sheet_warnings(tables: dict[str, pl.DataFrame], provided: list[str], 
     return recomputed
 
 
+def _warn_fraction_progress(progress: pl.DataFrame, problems: Problems) -> None:
+    """形象进度 is 0-100. A column of fractions (0.85 typed for 85%, in a cell not formatted as a percentage, or a
+    CSV) would reach the pages as 0.85 %: said once, so the clerk can check the export."""
+    values = progress.select(pl.col(ROW), x=pl.col("progress_pct").cast(pl.Float64, strict=False)).drop_nulls("x")
+    if values.height == 0 or values["x"].max() > 1 or not ((values["x"] > 0) & (values["x"] < 1)).any():
+        return
+    first = values.filter((pl.col("x") > 0) & (pl.col("x") < 1)).row(0, named=True)
+    problems.add("项目进度", int(first[ROW]) if first[ROW] is not None else None, "形象进度", str(first["x"]),
+                 "形象进度全部不超过 1，看起来是小数（0.85 = 85%）：形象进度应填 0–100 的数字（85 表示 85%）。"
+                 "若确是百分比，请在 Excel 中把该列设为「百分比」格式或填 85，再导入", WARNING)
+
+
 def validate(export: Export, problems: Problems, existing: dict[str, pl.DataFrame] | None = None, *,
              release_raw: bool = False) -> Validated:
     """Type and check an export. `existing`: the served version's tables, for a partial update.
     release_raw: empty each raw sheet once it is typed (saves memory; the export is not read again)."""
     tables: dict[str, pl.DataFrame] = {}
     provided: list[str] = []
+    damaged: set[tuple[str, str]] = set()
     for sheet in SHEETS:
         raw = export.sheets.get(sheet.label)
         if raw is None:
@@ -481,7 +502,9 @@ def validate(export: Export, problems: Problems, existing: dict[str, pl.DataFram
             elif sheet.required and existing is None:
                 problems.add(sheet.label, None, None, None, f"缺少必需的表「{sheet.label}」（工作表或 {sheet.label}.csv）")
             continue
-        typed = _type_sheet(sheet, raw.frame, raw.excel, problems, raw.missing)
+        lost: set[str] = set()
+        typed = _type_sheet(sheet, raw.frame, raw.excel, problems, raw.missing, lost)
+        damaged |= {(sheet.table, c) for c in lost}
         if release_raw:
             raw.frame = raw.frame.clear()
         typed = _check_ranges(sheet, typed, problems)
@@ -493,7 +516,7 @@ def validate(export: Export, problems: Problems, existing: dict[str, pl.DataFram
         provided.append(sheet.table)
     if existing is not None and not provided and not problems.has_errors:
         problems.add("导入文件", None, None, None, "没有找到任何可识别的表")
-    _check_references(tables, provided, problems)
+    _check_references(tables, provided, problems, damaged)
     if "household_events" in provided:
         _check_event_sequences(tables["household_events"], problems)
     recomputed = _cross_sheet_warnings(tables, provided, problems)
