@@ -42,8 +42,13 @@ class DeckInput:
     income_benchmark_pct: float
 
 
-def map_image(now: pl.DataFrame, boundaries: pl.DataFrame, key: str = "target_progress_pct") -> bytes | None:
-    """The 挂图作战 map of the quarter as a PNG (kaleido, offline); None without boundaries."""
+# The 挂图作战 slides: indicator key -> slide title. The title names the indicator the map is coloured by;
+# build_deck takes one picture per key, so a slide can never show another indicator's map.
+MAP_SLIDES = {"incidence_pct": f"挂图作战：各乡镇{METRICS['incidence_pct'].label}"}
+
+
+def map_image(now: pl.DataFrame, boundaries: pl.DataFrame, key: str) -> bytes | None:
+    """The 挂图作战 map coloured by `key` as a PNG (kaleido, offline); None without boundaries."""
     if boundaries.height == 0:
         return None
     from components.map_export import map_png
@@ -52,8 +57,14 @@ def map_image(now: pl.DataFrame, boundaries: pl.DataFrame, key: str = "target_pr
     return map_png(township_map(now, boundaries, key), width=1600, height=1000)
 
 
-def build_deck(data: DeckInput, *, township_slides: list[str] | None = None, map_png: bytes | None = None) -> bytes:
-    """The deck as .pptx bytes; township_slides: 乡镇代码 that get a slide of their own."""
+def map_images(now: pl.DataFrame, boundaries: pl.DataFrame) -> dict[str, bytes]:
+    """One map picture per map slide, keyed by the indicator its title names (empty without boundaries)."""
+    return {key: png for key in MAP_SLIDES if (png := map_image(now, boundaries, key)) is not None}
+
+
+def build_deck(data: DeckInput, *, township_slides: list[str] | None = None,
+               maps: dict[str, bytes] | None = None) -> bytes:
+    """The deck as .pptx bytes; township_slides: 乡镇代码 that get a slide of their own; maps: map_images()."""
     prs = Presentation()
     prs.slide_width, prs.slide_height = WIDTH, HEIGHT
     towns = data.now.filter(pl.col("township_code") != "ALL").sort("township_code")
@@ -62,7 +73,8 @@ def build_deck(data: DeckInput, *, township_slides: list[str] | None = None, map
                  f"数据截止 {data.as_of:%Y年%m月%d日}　·　本季变化对比 {data.start_as_of:%Y年%m月%d日}",
                  "开场：说明数据截止日期与口径（DESIGN.md 指标定义），本季变化均与上季末对比。")
     _kpi_slide(prs, data)
-    _map_slide(prs, data, towns, map_png)
+    for key, title in MAP_SLIDES.items():
+        _map_slide(prs, key, title, towns, (maps or {}).get(key))
     _rise_fall_slide(prs, data, towns)
     _funds_slide(prs, towns)
     _projects_slide(prs, towns)
@@ -116,25 +128,35 @@ def _kpi_slide(prs, data: DeckInput) -> None:
     _table(slide, rows, Inches(0.8), Inches(1.5), WIDTH - Inches(1.6), Inches(5.2), size=20)
 
 
-def _map_slide(prs, data: DeckInput, towns: pl.DataFrame, map_png: bytes | None) -> None:
-    slide = _slide(prs, "挂图作战：各乡镇贫困发生率", "地图按乡镇贫困发生率着色；右侧为同一数据的柱状图，可直接改样式。")
-    left, top, width, height = Inches(0.5), Inches(1.4), Inches(6.2), Inches(5.7)
+def _map_slide(prs, key: str, title: str, towns: pl.DataFrame, map_png: bytes | None) -> None:
+    """The map coloured by `key` (the picture made for that key) and the same values, worst first."""
+    m = METRICS[key]
+    slide = _slide(prs, title, f"地图按乡镇{m.label}着色（红色为差的一端）；右侧列出{m.label}最需关注的乡镇。")
+    top = Inches(1.3)
+    rows = towns.sort(key, descending=m.higher_is_better is False, nulls_last=True)
     if map_png:
-        slide.shapes.add_picture(io.BytesIO(map_png), left, top, width=width)
-    else:
-        box = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, left, top, width, height)
-        box.fill.solid()
-        box.fill.fore_color.rgb = RGBColor(0xEC, 0xEF, 0xF1)
-        box.line.color.rgb = GREY
-        box.text_frame.text = MAP_PLACEHOLDER
-        box.text_frame.word_wrap = True
-        box.text_frame.paragraphs[0].runs[0].font.size = Pt(18)
-        box.text_frame.paragraphs[0].runs[0].font.color.rgb = RGBColor(0x45, 0x5A, 0x64)
-        _ea(box.text_frame)
-    rows = towns.sort("incidence_pct", descending=True, nulls_last=True)
+        picture = slide.shapes.add_picture(io.BytesIO(map_png), Inches(0.3), top, height=HEIGHT - top - Inches(0.35))
+        picture.name = f"map:{key}"
+        box = slide.shapes.add_textbox(picture.left + picture.width + Inches(0.2), top + Inches(0.2),
+                                       WIDTH - picture.left - picture.width - Inches(0.5), Inches(5.6)).text_frame
+        box.word_wrap = True
+        _lines(box, [(f"{m.label}最需关注", BAD, True)]
+               + [(f"{r['township_name']}　{m.format(r[key])}", None, False) for r in rows.head(6).iter_rows(named=True)])
+        return
+    left, width, height = Inches(0.5), Inches(6.2), Inches(5.7)
+    box = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, left, top, width, height)
+    box.fill.solid()
+    box.fill.fore_color.rgb = RGBColor(0xEC, 0xEF, 0xF1)
+    box.line.color.rgb = GREY
+    box.text_frame.text = MAP_PLACEHOLDER
+    box.text_frame.word_wrap = True
+    box.text_frame.paragraphs[0].runs[0].font.size = Pt(18)
+    box.text_frame.paragraphs[0].runs[0].font.color.rgb = RGBColor(0x45, 0x5A, 0x64)
+    _ea(box.text_frame)
     chart = _chart(slide, XL_CHART_TYPE.BAR_CLUSTERED, rows["township_name"].to_list(),
-                   {"贫困发生率（%）": rows["incidence_pct"].fill_null(0).round(2).to_list()},
-                   Inches(7.0), top, Inches(5.9), height, number_format='0.00"%"')
+                   {f"{m.label}（{m.unit}）": rows[key].fill_null(0).round(m.precision).to_list()},
+                   Inches(7.0), top, Inches(5.9), height,
+                   number_format=f'0.{"0" * m.precision}"%"' if m.unit == "%" else "#,##0")
     chart.plots[0].series[0].format.fill.solid()
     chart.plots[0].series[0].format.fill.fore_color.rgb = BAD
     chart.category_axis.reverse_order = True

@@ -13,7 +13,7 @@ import settings
 from components import presentation as pres
 from components import ranking_charts
 from components.filters import current
-from exports.deck_pptx import DeckInput, build_deck, map_image
+from exports.deck_pptx import DeckInput, build_deck, map_images
 from queries.metrics import METRICS
 
 filters = current()
@@ -108,7 +108,7 @@ picked = st.multiselect("为这些乡镇各加一页（可不选）", list(names
 deck_input = DeckInput(quarter.label, as_of, start_as_of, now, start, ranked, contrib,
                        config.income_growth_benchmark_pct)
 st.download_button("下载季度讲评 PPT", data=lambda: build_deck(deck_input, township_slides=picked,
-                                                                 map_png=map_image(now, app_data.run("map_boundaries"))),
+                                                                 maps=map_images(now, app_data.run("map_boundaries"))),
                    file_name=f"季讲评_{quarter.key}.pptx", on_click="ignore", icon=":material/download:",
                    mime="application/vnd.openxmlformats-officedocument.presentationml.presentation", key="deck")
 

@@ -173,7 +173,7 @@ def test_deck_adds_one_slide_per_requested_township_and_the_map_picture(deck_inp
     from pptx.enum.shapes import MSO_SHAPE_TYPE
 
     png = _tiny_png()
-    prs = Presentation(io.BytesIO(build_deck(deck_input, township_slides=["431299101", "431299112"], map_png=png)))
+    prs = Presentation(io.BytesIO(build_deck(deck_input, township_slides=["431299101", "431299112"], maps={"incidence_pct": png})))
     assert len(prs.slides) == 9
     slide = prs.slides[7]
     row = deck_input.ranked.filter(pl.col("township_code") == "431299101").row(0, named=True)
