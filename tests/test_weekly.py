@@ -172,11 +172,12 @@ def test_weekly_page_lists_items_with_leaders(app_page):
     at = app_page("pages/weekly.py")
     assert not at.exception, [e.value for e in at.exception]
     assert at.title[0].value == "周调度 · 全县"
-    assert [s.value for s in at.subheader] == ["本周与上周", "督办事项", "任务进度滞后乡镇", "各乡镇本周变化"]
+    assert [s.value for s in at.subheader] == ["本周与上周", "督办事项", "任务进度滞后乡镇", "年底进度", "各乡镇本周变化"]
     labels = [m.label for m in at.metric]
     assert labels[:3] == ["本年累计脱贫人数", "贫困人口", "贫困发生率"] and "沉淀资金（万元）" in labels
     text = " ".join(m.value for m in at.markdown)
     assert "【逾期项目】" in text and "联系县领导：" in text
+    assert "**全县**：还需脱贫" in text  # the county's pace to year-end
 
 
 def test_weekly_page_for_one_township_keeps_its_own_items(app_page):
@@ -196,7 +197,7 @@ def test_weekly_page_in_a_browser(server, browser, width):
         page = open_signed_in(tab, f"{server}/weekly", "周调度 · 全县")
         assert not tab.error_boxes()
         assert page.get_by_text("【逾期项目】").count() >= 1
-        assert page.get_by_role("button", name="周报 PDF").count() == 1
+        assert page.get_by_role("button", name="周调度通报 PDF").count() == 1
         tab.screenshot(f"weekly_{width}")
     finally:
         tab.close()
