@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import getpass
 import sys
 from pathlib import Path
 
@@ -33,6 +34,13 @@ def rectify_items(db: Path) -> pl.DataFrame:
     if not path.exists():
         return pl.DataFrame(schema=SCHEMA)
     return RectifyStore(path).items()
+
+
+def _audit(db: str, file_name: str) -> None:
+    """Exports go into the audit trail like the page's buttons (user: the account that ran the command)."""
+    from access import audit
+
+    audit.record(f"命令行:{getpass.getuser()}", audit.EXPORT, file_name, db=db)
 
 
 def _open(db: str) -> Database:
@@ -66,6 +74,7 @@ def cmd_brief(args) -> int:
     for fmt in formats:
         path = out / files.brief_name(as_of, fmt)
         path.write_bytes(files.render_brief(brief, fmt))
+        _audit(args.db, path.name)
         print(f"已写入 {path}")
     return 0
 
@@ -97,6 +106,7 @@ def cmd_deck(args) -> int:
     out.mkdir(parents=True, exist_ok=True)
     path = out / files.deck_name(quarter.key)
     path.write_bytes(build_deck(data, maps=map_images(now, boundaries)))
+    _audit(args.db, path.name)
     print(f"已写入 {path}")
     return 0
 

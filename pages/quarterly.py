@@ -8,6 +8,8 @@ import polars as pl
 import streamlit as st
 
 import app_data
+from access import audit
+from exports import files
 import ranking_weights
 import settings
 from components import presentation as pres
@@ -41,6 +43,10 @@ ranked = (ranking_charts.rank_changes(scored, ranking_weights.rescore(start, wei
           .join(leaders.select("township_code", "county_leader"), on="township_code", how="left"))
 contrib = ranking_weights.contributions(now, weights)
 ranked = ranked.join(ranking_weights.weakest_indicator(contrib), on="township_code", how="left")
+
+
+def _audit_export(file_name: str) -> None:
+    audit.record_session(audit.EXPORT, file_name)
 
 
 def go_to(step: int) -> None:
@@ -109,7 +115,8 @@ deck_input = DeckInput(quarter.label, as_of, start_as_of, now, start, ranked, co
                        config.income_growth_benchmark_pct)
 st.download_button("下载季度讲评 PPT", data=lambda: build_deck(deck_input, township_slides=picked,
                                                                  maps=map_images(now, app_data.run("map_boundaries"))),
-                   file_name=f"季讲评_{quarter.key}.pptx", on_click="ignore", icon=":material/download:",
+                   file_name=files.deck_name(quarter.key), on_click=_audit_export,
+                   args=(files.deck_name(quarter.key),), icon=":material/download:",
                    mime="application/vnd.openxmlformats-officedocument.presentationml.presentation", key="deck")
 
 st.subheader("幻灯片预览")

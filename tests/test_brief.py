@@ -161,3 +161,11 @@ def test_pdf_pages_render(papers, tmp_path):
                    check=True)
     pages = sorted(tmp_path.glob("p-*.png"))
     assert len(pages) >= 2 and all(p.stat().st_size > 5_000 for p in pages)
+
+
+def test_command_exports_go_into_the_audit_trail(papers, demo_db):
+    from access.store import AccessStore, store_path
+
+    rows = AccessStore(store_path(demo_db)).audit_rows()
+    exported = {detail for _, user, action, detail, _ in rows if action == "导出" and user.startswith("命令行:")}
+    assert {"周调度通报_20201116.pdf", "周调度通报_20201116.docx"} <= exported
