@@ -32,7 +32,8 @@ def deck_input(quarter_label: str, as_of: dt.date, start_as_of: dt.date, now: pl
     ranked = (ranking_charts.rank_changes(scored, scored_start, scored_start)
               .join(leaders.select("township_code", "county_leader"), on="township_code", how="left")
               .join(ranking_weights.weakest_indicator(contrib), on="township_code", how="left"))
-    return DeckInput(quarter_label, as_of, start_as_of, now, start, ranked, contrib, income_benchmark_pct)
+    return DeckInput(quarter_label, as_of, start_as_of, now, start, ranked, contrib, income_benchmark_pct,
+                     county_name=county_name or "本县", meeting_date=meeting_date, rectify=rectify)
 
 
 # --- 周调度 ----------------------------------------------------------------------------------------------

@@ -63,17 +63,36 @@ def test_deck_has_native_charts_with_the_data_and_chinese_notes(deck_input):
 
     prs = Presentation(io.BytesIO(build_deck(deck_input)))
     titles = [s.shapes.title.text for s in prs.slides]
-    assert titles == ["2020年第三季度脱贫攻坚讲评", "全县主要指标", "挂图作战：各乡镇贫困发生率", "一升一降",
-                      "资金下达与支出（本年度项目，万元）", "本年度项目进展（个）", "乡镇综合排名"]
+    assert titles == ["本县2020年第三季度脱贫攻坚讲评", "全县主要指标", "挂图作战：各乡镇贫困发生率", "一升一降",
+                      "资金结余率（本年度项目）", "本年度项目进展（个）", "乡镇综合排名", "问题清单", "下季度安排"]
     charts = [sh.chart for s in prs.slides for sh in s.shapes if sh.has_chart]
-    assert len(charts) == 6
+    assert len(charts) == 7
     assert not [sh for s in prs.slides for sh in s.shapes if sh.shape_type == MSO_SHAPE_TYPE.PICTURE]
     ranking = [sh.chart for sh in prs.slides[6].shapes if sh.has_chart][0]
     towns = deck_input.ranked.sort("rank")
     assert list(ranking.plots[0].categories) == [f"{r}. {n}" for r, n in zip(towns["rank"], towns["township_name"])]
     assert list(ranking.plots[0].series[0].values) == pytest.approx(towns["score"].round(1).to_list())
-    funds = [sh.chart for sh in prs.slides[4].shapes if sh.has_chart][0]
+    rates, funds = [sh.chart for sh in prs.slides[4].shapes if sh.has_chart]
     assert [s.name for s in funds.plots[0].series] == ["下达", "支出"]
+    towns = deck_input.now.filter(pl.col("township_code") != "ALL")
+    # per-township 资金结余率, highest first (the number the presenter names)
+    values = list(rates.plots[0].series[0].values)
+    assert values == sorted(values, reverse=True)
+    assert values == pytest.approx(sorted(towns["balance_rate_pct"].fill_null(0).round(1).to_list(), reverse=True))
+    # the 一升 chart is sorted and carries the 对照线 at the benchmark
+    rise = [sh.chart for sh in prs.slides[3].shapes if sh.has_chart][1]
+    assert list(rise.plots[0].series[0].values) == sorted(rise.plots[0].series[0].values, reverse=True)
+    assert [sh.name for sh in prs.slides[3].shapes if sh.name.startswith("对照线")] == ["对照线 9%"]
+    # slide numbers on every slide but the title; no developer words in the notes
+    for n, slide in enumerate(prs.slides, start=1):
+        numbers = [sh.text_frame.text for sh in slide.shapes if sh.name == "slide-number"]
+        assert numbers == ([] if n == 1 else [f"{n} / {len(prs.slides)}"])
+        notes = slide.notes_slide.notes_text_frame.text
+        assert not any(word in notes for word in ("DESIGN", ".md", ".py", "python", "sql"))
+    kpi = prs.slides[1].shapes
+    table = [sh.table for sh in kpi if sh.has_table][0]
+    growth_row = [[c.text for c in r.cells] for r in table.rows if r.cells[0].text.startswith("一升")][0]
+    assert growth_row[3] == "年度指标（2020年）" and "+0.0" not in growth_row[3]
     projects = [sh.chart for sh in prs.slides[5].shapes if sh.has_chart][0]
     county = deck_input.now.filter(pl.col("township_code") == "ALL").row(0, named=True)
     assert sum(projects.plots[0].series[2].values) == county["overdue_projects"]
@@ -90,7 +109,7 @@ def test_deck_adds_one_slide_per_requested_township_and_the_map_picture(deck_inp
 
     png = _tiny_png()
     prs = Presentation(io.BytesIO(build_deck(deck_input, township_slides=["431299101", "431299112"], maps={"incidence_pct": png})))
-    assert len(prs.slides) == 9
+    assert len(prs.slides) == 11
     slide = prs.slides[7]
     row = deck_input.ranked.filter(pl.col("township_code") == "431299101").row(0, named=True)
     assert slide.shapes.title.text == f"龙潭乡：综合排名第 {row['rank']} 名，{row['score']:.1f} 分"
