@@ -8,14 +8,13 @@ import polars as pl
 import streamlit as st
 
 import app_data
-from access import audit
-from exports import files
 import ranking_weights
 import settings
+from access import audit
 from components import presentation as pres
 from components import ranking_charts
 from components.filters import current
-from exports import assemble
+from exports import assemble, files
 from exports.deck_pptx import build_deck, map_images
 from rectification import app as rectify_app
 from queries.metrics import METRICS
@@ -45,10 +44,6 @@ ranked = (ranking_charts.rank_changes(scored, ranking_weights.rescore(start, wei
           .join(leaders.select("township_code", "county_leader"), on="township_code", how="left"))
 contrib = ranking_weights.contributions(now, weights)
 ranked = ranked.join(ranking_weights.weakest_indicator(contrib), on="township_code", how="left")
-
-
-def _audit_export(file_name: str) -> None:
-    audit.record_session(audit.EXPORT, file_name)
 
 
 def go_to(step: int) -> None:
@@ -117,10 +112,9 @@ deck_input = assemble.deck_input(quarter.label, as_of, start_as_of, now, start, 
                                  config.income_growth_benchmark_pct,
                                  county_name=app_data.run("county_name")["county_name"][0],
                                  rectify=rectify_app.store().items())
-st.download_button("下载季度讲评 PPT", data=lambda: build_deck(deck_input, township_slides=picked,
-                                                                 maps=map_images(now, app_data.run("map_boundaries"))),
-                   file_name=files.deck_name(quarter.key), on_click=_audit_export,
-                   args=(files.deck_name(quarter.key),), icon=":material/download:",
+st.download_button("下载季度讲评 PPT", data=audit.on_download(files.deck_name(quarter.key), lambda: build_deck(
+                       deck_input, township_slides=picked, maps=map_images(now, app_data.run("map_boundaries")))),
+                   file_name=files.deck_name(quarter.key), on_click="ignore", icon=":material/download:",
                    mime="application/vnd.openxmlformats-officedocument.presentationml.presentation", key="deck")
 
 st.subheader("幻灯片预览")

@@ -76,17 +76,13 @@ def _brief():
     return assemble.weekly_brief(week, app_data.run("county_name")["county_name"][0], rectify_app.store().items())
 
 
-def _audit_export(file_name: str) -> None:
-    audit.record_session(audit.EXPORT, file_name)
-
-
 brief_row = st.container(horizontal=True, vertical_alignment="center")
 for fmt, label, icon, kind in (("pdf", "周调度通报 PDF", ":material/picture_as_pdf:", "primary"),
                                ("docx", "周调度通报 Word", ":material/description:", "secondary")):
-    brief_row.download_button(label, data=lambda fmt=fmt: files.render_brief(_brief(), fmt),
-                              file_name=files.brief_name(as_of, fmt), mime=files.MIME[fmt], icon=icon,
-                              on_click=_audit_export, args=(files.brief_name(as_of, fmt),), key=f"brief-{fmt}",
-                              type=kind)
+    name = files.brief_name(as_of, fmt)
+    brief_row.download_button(label, data=audit.on_download(name, lambda fmt=fmt: files.render_brief(_brief(), fmt)),
+                              file_name=name, mime=files.MIME[fmt], icon=icon, on_click="ignore",
+                              key=f"brief-{fmt}", type=kind)
 brief_row.caption("通报为全县口径：总体情况、存在问题（全部督办事项）、上期督办落实、下步工作与乡镇排名，A4，可直接印发。")
 
 # --- D and D−7 side by side -----------------------------------------------------------------------------
