@@ -152,6 +152,17 @@ class AccessStore:
         return User(*row) if row else None
 
     # sessions ---------------------------------------------------------------------------------------
+    def account_and_generation(self, username: str) -> tuple[User | None, int]:
+        """The stored account (None for a demo or removed one) and its session generation: what every run of a
+        signed-in session checks (access.session.enforce), in one connection."""
+        username = normalise_username(username)
+        with closing(self._connect()) as con:
+            row = con.execute("SELECT username, name, role, township_code FROM users WHERE username = ?",
+                              (username,)).fetchone()
+            generation = con.execute("SELECT generation FROM session_generation WHERE username = ?",
+                                     (username,)).fetchone()
+        return (User(*row) if row else None), (generation[0] if generation else 0)
+
     def session_generation(self, username: str) -> int:
         """The generation a valid sign-in cookie of this user carries (0 until the first revocation)."""
         with closing(self._connect()) as con:

@@ -261,7 +261,9 @@ def test_a_real_snapshot_import_ends_the_demo_accounts(tmp_path, monkeypatch):
     assert not at.metric, "clerk/demo must not open real data"
     assert "用户名或密码错误" in " ".join(e.value for e in at.error)
     assert "secretary" not in " ".join(i.value for i in at.info)
-    assert ("停用演示账户", 1) in [(a, ok) for _, _, a, _, ok in _rows(db)]
+    rows = [(a, d, ok) for _, _, a, d, ok in _rows(db)]
+    assert ("停用演示账户", "snapshot_2020-06-30.csv 取代了演示县数据", 1) in rows
+    assert any(a == "导入" and d.startswith("snapshot_2020-06-30.csv → county.") and ok for a, d, ok in rows)
 
 
 # --- §4 owner-only files ---------------------------------------------------------------------------------------
