@@ -24,6 +24,7 @@ OUT_OF_SCOPE = "越权访问"     # refused scope attempts (another township's v
 WEIGHTS = "修改权重"
 ADD_USER, SET_ROLE, RESET_PASSWORD, REMOVE_USER = "新增用户", "修改角色", "重置密码", "删除用户"
 DEMO_ENDED = "停用演示账户"
+MAX_DETAIL = 500  # a typed value (a search, a household ID from a URL) is cut, never stored whole
 
 
 def _name(user: User | str | None) -> str | None:
@@ -48,7 +49,7 @@ def record(user: User | str | None, action: str, detail: str = "", *, success: b
         import app_data  # late: app_data imports Streamlit and the query layer
 
         store = app_data.access_store()
-    store.audit(_name(user), action, detail, success=success)
+    store.audit(_name(user), action, str(detail)[:MAX_DETAIL], success=success)
 
 
 def record_session(action: str, detail: str = "", *, success: bool = True) -> None:
@@ -56,3 +57,36 @@ def record_session(action: str, detail: str = "", *, success: bool = True) -> No
     import streamlit as st
 
     record(st.session_state.get("user"), action, detail, success=success)
+
+
+def record_once(key: str, action: str, detail: str = "", *, success: bool = True) -> None:
+    """`record_session`, at most once per session for this key: a page that reruns on every click (户情 of
+    one household, a search) leaves one row per thing looked at, not one per rerun."""
+    import streamlit as st
+
+    seen = st.session_state.setdefault("_audited", set())
+    if key in seen:
+        return
+    record_session(action, detail, success=success)
+    seen.add(key)
+
+
+def on_download(file_name: str, make, *, action: str = EXPORT):
+    """Wrap the `data` callable of a deferred st.download_button: the click that builds the file records who
+    downloaded which file. Streamlit runs the callable outside the script run (no session there), so the
+    user and the database are taken now, when the button is drawn.
+
+        st.download_button("周报 PDF", data=audit.on_download(name, lambda: render(brief)), file_name=name, ...)
+    """
+    import streamlit as st
+
+    import app_data
+
+    user, db = st.session_state.get("user"), app_data.db_path()
+
+    def build():
+        data = make()
+        record(user, action, file_name, db=db)
+        return data
+
+    return build

@@ -10,6 +10,7 @@ mode explicitly on the files they know, which also repairs files made by an earl
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 FILE_MODE = 0o600
@@ -47,5 +48,8 @@ def private_dir(path: Path | str) -> Path:
     """mkdir -p with the last folder owner-only (0700), repairing an existing one."""
     path = Path(path)
     path.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
+    info = os.lstat(path)
+    if stat.S_ISLNK(info.st_mode) or info.st_uid != os.getuid():  # e.g. planted in /tmp by another local user
+        raise PermissionError(f"文件夹 {path} 不属于本程序的运行账户（或是符号链接），拒绝在其中保存数据")
     restrict(path, DIR_MODE)
     return path

@@ -283,3 +283,90 @@ def test_an_existing_world_readable_store_is_repaired(tmp_path):
     code = "from access.store import AccessStore; import sys; AccessStore(sys.argv[1]).secret('cookie')"
     subprocess.run([sys.executable, "-c", code, str(path)], cwd=ROOT, check=True)
     assert _mode(path) == 0o600
+
+
+# --- §6 each audited action on the pages leaves a row with user and time -----------------------------------------
+def _newest(db, n: int = 6) -> list[tuple]:
+    return [(u, a, d, ok) for _, u, a, d, ok in _rows(db)[:n]]
+
+
+def _household(demo_db, township: str, same: bool) -> str:
+    con = duckdb.connect(str(publish.current(demo_db)), read_only=True)
+    try:
+        return con.sql(f"SELECT h.household_id FROM households h JOIN villages v USING (village_code) "
+                       f"WHERE v.township_code {'=' if same else '<>'} ? ORDER BY 1 LIMIT 1",
+                       params=[township]).fetchall()[0][0]
+    finally:
+        con.close()
+
+
+def test_opening_a_household_is_audited_once_and_a_refused_one_as_refused(app_page, demo_db):
+    from tests.conftest import demo_user
+
+    own = "431299101"
+    mine, other = _household(demo_db, own, True), _household(demo_db, own, False)
+    at = app_page("pages/households.py", query={"household": mine}, user=demo_user(TOWNSHIP, own))
+    assert not at.exception
+    at.run()  # a rerun of the same household: still one row
+    views = [r for r in _newest(demo_db, 10) if r[1] == "查看户情" and r[2] == mine]
+    assert views == [("township", "查看户情", mine, 1)]
+    at = app_page("pages/households.py", query={"household": other}, user=demo_user(TOWNSHIP, own))
+    assert ("township", "查看户情", f"{other}（未找到或无权查看）", 0) in _newest(demo_db)
+
+
+def test_a_refused_scope_attempt_is_audited(demo_db, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    def script():
+        import streamlit as st
+
+        import app_data
+        from access.roles import User
+        from queries.scope import OutOfScope
+
+        st.session_state["user"] = User("township", "乡镇长", "乡镇", "431299101")
+        try:
+            app_data.run("township_villages", township="431299102")
+        except OutOfScope as exc:
+            st.write(str(exc))
+
+    monkeypatch.setenv("WARROOM_DB", str(demo_db))
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_function(script, default_timeout=60).run()
+    assert not at.exception
+    user, action, detail, ok = _newest(demo_db, 1)[0]
+    assert (user, action, ok) == ("township", "越权访问", 0) and "431299102" in detail
+
+
+def test_a_deferred_export_is_audited_when_the_file_is_built(demo_db, monkeypatch):
+    """Streamlit builds a deferred download outside the script run: the row still names the user."""
+    from streamlit.testing.v1 import AppTest
+
+    def script():
+        import streamlit as st
+
+        from access import audit
+        from access.roles import User
+
+        st.session_state["user"] = User("secretary", "县委书记", "县领导")
+        st.session_state["build"] = audit.on_download("周调度简报_20261122.pdf", lambda: b"%PDF-1.7")
+
+    monkeypatch.setenv("WARROOM_DB", str(demo_db))
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_function(script, default_timeout=60).run()
+    assert ("secretary", "导出", "周调度简报_20261122.pdf", 1) not in _newest(demo_db, 1), "not before the click"
+    assert at.session_state["build"]() == b"%PDF-1.7"
+    assert _newest(demo_db, 1) == [("secretary", "导出", "周调度简报_20261122.pdf", 1)]
+
+
+def test_every_weight_change_is_kept_in_the_audit_trail(app_page, demo_db, tmp_path, monkeypatch):
+    from access.roles import CLERK
+
+    monkeypatch.setenv("WARROOM_WEIGHTS", str(tmp_path / "weights.toml"))
+    at = app_page("pages/ranking.py", user=User("clerk", "扶贫办管理员", CLERK))
+    for value in (40.0, 30.0):
+        at.number_input(key="weight-balance_rate_pct").set_value(value)
+        at.button[-1].click().run()
+        assert not at.exception
+    changes = [d for u, a, d, ok in _newest(demo_db) if a == "修改权重" and u == "clerk"]
+    assert changes[:2] == ["资金结余率（越低越好） 40→30", "资金结余率（越低越好） 15→40"]
