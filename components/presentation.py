@@ -98,6 +98,20 @@ KPI_KEYS = ("poor_persons", "incidence_pct", "income_growth_pct", "target_progre
             "completion_pct")
 
 
+def quarter_change(key: str, a: dict, b: dict) -> str:
+    """本季变化 of a KPI; 收入增幅 is an annual figure: unchanged within a year it is not a change of +0.0."""
+    m = METRICS[key]
+    if a[key] is None or b[key] is None:
+        return "—"
+    if key == "income_growth_pct" and a.get("income_year") == b.get("income_year"):
+        return f"年度指标（{a.get('income_year')}年）"
+    change = round(a[key], m.precision) - round(b[key], m.precision)
+    if round(change, m.precision) == 0:
+        return "持平"
+    unit = "个百分点" if m.unit == "%" else m.unit
+    return f"{change:+,.{m.precision}f} {unit}"
+
+
 def county_kpis(now: pl.DataFrame, start: pl.DataFrame) -> list[dict]:
     """The county's headline figures at D and their change since the quarter began (previous quarter end)."""
     a = now.filter(pl.col("township_code") == "ALL").row(0, named=True)
@@ -106,11 +120,12 @@ def county_kpis(now: pl.DataFrame, start: pl.DataFrame) -> list[dict]:
     for key in KPI_KEYS:
         metric = METRICS[key]
         change = None if a[key] is None or b[key] is None else a[key] - b[key]
-        unit = "个百分点" if metric.unit == "%" else metric.unit
+        text = quarter_change(key, a, b)
+        annual = text.startswith("年度指标")
         tiles.append({
             "key": key, "label": metric.label, "value": metric.format(a[key]),
-            "delta": "—" if change is None else f"本季 {change:+,.{metric.precision}f} {unit}",
-            "colour": metric.colour(change),
+            "delta": text if annual or text == "—" else f"本季 {text}",
+            "colour": metric.colour(None if annual else change),
         })
     return tiles
 
@@ -190,7 +205,7 @@ def rise_and_fall(now: pl.DataFrame, benchmark_pct: float) -> go.Figure:
     rows = _towns(now).sort("township_code")
     names = rows["township_name"].to_list()
     fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.14, subplot_titles=("一降：贫困发生率较上年末下降（个百分点）",
-                                                        "一升：建档立卡户人均纯收入增幅（%）"))
+                                                        f"一升：人均纯收入增幅（%，红色虚线为对照线 {benchmark_pct:g}%）"))
     drop = rows["incidence_drop_pp"].fill_null(0).to_list()
     growth = rows["income_growth_pct"].to_list()
     fig.add_trace(go.Bar(y=names, x=drop, orientation="h", marker_color=[GOOD if v > 0 else BAD for v in drop],
@@ -210,8 +225,6 @@ def rise_and_fall(now: pl.DataFrame, benchmark_pct: float) -> go.Figure:
                                       key=lambda p: p[0])]
     fig.update_yaxes(categoryorder="array", categoryarray=by_drop, row=1, col=1)
     fig.update_yaxes(categoryorder="array", categoryarray=by_growth, row=1, col=2)
-    fig.add_annotation(x=benchmark_pct, y=1.0, yref="paper", xref="x2", text=f"对照线 {benchmark_pct:g}%",
-                       showarrow=False, yanchor="bottom", font=dict(color=BAD))
     fig.update_layout(showlegend=False)
     fig = _big(fig, "一升一降")
     fig.update_annotations(font_size=20)

@@ -20,7 +20,7 @@ from pptx.enum.text import PP_ALIGN
 from pptx.oxml.ns import qn
 from pptx.util import Emu, Inches, Pt
 
-from components.presentation import KPI_KEYS
+from components.presentation import KPI_KEYS, quarter_change
 from queries.metrics import METRICS
 
 FONT = "微软雅黑"
@@ -316,20 +316,6 @@ def _township_slide(prs, data: DeckInput, code: str) -> None:
     for series, colour in zip(chart.plots[0].series, (GOOD, BAD)):
         series.format.fill.solid()
         series.format.fill.fore_color.rgb = colour
-
-
-def quarter_change(key: str, a: dict, b: dict) -> str:
-    """本季变化 of a KPI; 收入增幅 is an annual figure: unchanged within a year it is not a change of +0.0."""
-    m = METRICS[key]
-    if a[key] is None or b[key] is None:
-        return "—"
-    if key == "income_growth_pct" and a.get("income_year") == b.get("income_year"):
-        return f"年度指标（{a.get('income_year')}年）"
-    change = round(a[key], m.precision) - round(b[key], m.precision)
-    if round(change, m.precision) == 0:
-        return "持平"
-    unit = "个百分点" if m.unit == "%" else m.unit
-    return f"{change:+,.{m.precision}f} {unit}"
 
 
 def move_word(move) -> str:

@@ -40,6 +40,22 @@ def test_county_kpis_change_since_quarter_start():
     assert "kpi-tile" in pres.kpi_tiles_html(list(tiles.values()))
 
 
+def test_an_annual_figure_is_not_a_quarter_on_quarter_change():
+    import polars as pl
+
+    def frame(growth, year):
+        return pl.DataFrame({"township_code": ["ALL"], "poor_persons": [400], "incidence_pct": [0.5],
+                             "income_growth_pct": [growth], "income_year": [year], "target_progress_pct": [50.0],
+                             "balance_rate_pct": [40.0], "completion_pct": [30.0]})
+
+    same = {t["key"]: t for t in pres.county_kpis(frame(15.8, 2020), frame(15.8, 2020))}
+    assert same["income_growth_pct"]["delta"] == "年度指标（2020年）"
+    assert same["income_growth_pct"]["colour"] == pres.NEUTRAL
+    assert same["poor_persons"]["delta"] == "本季 持平"
+    new_year = {t["key"]: t for t in pres.county_kpis(frame(15.8, 2020), frame(12.3, 2019))}
+    assert new_year["income_growth_pct"]["delta"] == "本季 +3.5 个百分点"
+
+
 def test_quarterly_page_defaults_to_the_current_quarter_and_walks_slides(app_page):
     at = app_page("pages/quarterly.py")
     assert not at.exception, [e.value for e in at.exception]
