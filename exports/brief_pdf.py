@@ -19,6 +19,7 @@ from exports.brief import FOLLOWUP_HEADER, KPI_HEADER, NEXT_HEADER, PACE_HEADER,
 FONT_DIR = Path("/usr/share/fonts/opentype/noto")
 SERIF, SERIF_BOLD = FONT_DIR / "NotoSerifCJK-Regular.ttc", FONT_DIR / "NotoSerifCJK-Bold.ttc"
 SANS_BOLD = FONT_DIR / "NotoSansCJK-Bold.ttc"
+REQUIRED_FONTS = (SERIF, SERIF_BOLD, SANS_BOLD)  # exports.capabilities tells the page when one is missing
 SC_INDEX = 2  # position of the SC face in the Debian collections (JP, KR, SC, TC, HK)
 HEADER_FILL = (240, 240, 240)
 RED = (200, 16, 16)
@@ -42,7 +43,7 @@ class _BriefPDF(FPDF):
 
 
 def render(brief: WeeklyBrief) -> bytes:
-    for font in (SERIF, SERIF_BOLD, SANS_BOLD):
+    for font in REQUIRED_FONTS:
         if not font.exists():
             raise FontMissing(f"缺少中文字体 {font}：请安装 Debian 软件包 fonts-noto-cjk")
     pdf = _BriefPDF(format="A4", unit="mm")
