@@ -98,7 +98,8 @@ def check(path: Path, db: Path | None = None, progress=None, *, release_raw: boo
     partial = bool(export.sheets) and any(s.required and s.label not in export.sheets for s in SHEETS)
     if served is not None and export.sheets:
         _progress(progress, 0.15, "读取当前数据（按主键合并）")
-        existing = read_tables(served)
+        # Empty served tables are as good as absent (no rows to merge with, no cross-sheet check against).
+        existing = {table: frame for table, frame in read_tables(served).items() if frame.height}
         # The demo county is not history: a complete export of the real county replaces it.
         replace_all = replace_all or (not partial and served_is_demo(served))
     replacing = _replace_tables(replace, export, problems)
@@ -111,7 +112,7 @@ def check(path: Path, db: Path | None = None, progress=None, *, release_raw: boo
         if identical.height and not confirm_duplicates:
             problems.add_rows(sheet.label, "+".join(c.label for c in sheet.columns),
                               identical.select(pl.col(ROW).alias("row"), pl.col("__shown").alias("value")),
-                              merge.identical_message(identical.height))
+                              merge.identical_message(change))
         elif identical.height:
             problems.add(sheet.label, None, None, None,
                          f"已确认追加与当前数据完全相同的 {identical.height:,} 行", WARNING)

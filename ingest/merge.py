@@ -159,7 +159,9 @@ def merge_sheet(sheet: Sheet, incoming: pl.DataFrame, existing: pl.DataFrame | N
     free_new = new_free_n.join(old_free_n.select("__sig", "__n"), on=["__sig", "__n"], how="anti")
     free_gone = old_free_n.join(new_free_n.select("__sig", "__n"), on=["__sig", "__n"], how="anti")
     # The file holds every served row without a key (a cumulative export): its equal rows are the same ones.
-    cumulative = old_free.height > 0 and free_gone.height == 0
+    # A row with a bad (null) required cell is refused anyway and may be one of the served rows.
+    unreadable = new_free.filter(pl.any_horizontal([pl.col(c.name).is_null() for c in sheet.columns if c.required]))
+    cumulative = old_free.height > 0 and free_gone.height <= unreadable.height
     identical = new_free.join(old_free.select("__sig").unique(), on="__sig", how="semi")
     if cumulative or replace:
         identical = identical.clear()
@@ -239,9 +241,11 @@ def removals_text(changes: list[SheetChange]) -> str | None:
     return "发布将删除当前数据中的 " + "、".join(f"{c.sheet} {c.removed:,} 行" for c in gone) + "（文件中没有这些行）。"
 
 
-def identical_message(count: int) -> str:
-    return (f"与当前数据中已有的一行完全相同（共 {count:,} 行如此），可能是重复导入：确为新的记录请勾选"
-            "「确认追加相同的行」（命令行加 --confirm-duplicates）；文件是整表的完整导出请选择替换整表（--replace）")
+def identical_message(change: SheetChange) -> str:
+    """Why a row without a key that equals a served row is refused, and the two ways forward."""
+    return (f"与当前数据中已有的一行完全相同（本表共 {change.identical:,} 行如此），可能是重复导入：确为新的记录请勾选"
+            f"「确认追加相同的行」（命令行加 --confirm-duplicates）；文件是整表的完整导出请替换整表"
+            f"（--replace {change.sheet}，将删除 {change.would_remove:,} 行）")
 
 
 __all__ = ["NATURAL_KEYS", "SheetChange", "merge_sheet", "changes_table", "change_line", "removals_text",
