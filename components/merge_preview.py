@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ingest.merge import SheetChange, changes_table, removals_text
+from ingest.merge import SheetChange, change_line, changes_table, removals_text
 
 
 def merge_options(replace_key: str, duplicates_key: str) -> dict:
@@ -30,8 +30,10 @@ def merge_preview(changes: list[SheetChange], replace_key: str, duplicates_key: 
     st.markdown("**发布后各表的变化**")
     st.caption("文件中的行按各表主键与当前数据合并：主键相同的行更正为文件中的值，新的行追加，文件中没有的行保留。"
                "只有选择「替换整表」的表，文件中没有的行才会删除。")
-    st.dataframe(changes_table(changes), hide_index=True, width="stretch", column_config={
-        "示例": st.column_config.TextColumn(width="large")})
+    # One line per sheet reads whole at 1024 px; the table (same numbers) is there to sort and download.
+    st.markdown("\n".join(f"- {change_line(c, bold=True)}" for c in changes))
+    with st.expander("明细表"):
+        st.dataframe(changes_table(changes), hide_index=True, width="stretch")
     offered = {c.sheet: c for c in changes if c.served}
     if offered:
         st.multiselect(

@@ -223,14 +223,16 @@ def _examples_text(change: SheetChange) -> str:
     return "；".join(parts)
 
 
-def change_line(change: SheetChange) -> str:
-    """One line of the CLI preview: 项目进度（按 项目编号+填报日期 合并）：新增 1 行，修改 1 行，… 例 新增：P1903 2020-11-10"""
+def change_line(change: SheetChange, bold: bool = False) -> str:
+    """One line of the preview: 项目进度（按 项目编号+填报日期 合并）：新增 1 行，修改 1 行，… 例 新增：P1903 2020-11-10
+    (bold: the sheet name in Markdown, for the page)."""
     how = "替换整表" if change.replace else f"按 {key_labels(SHEETS_BY_LABEL[change.sheet].table)} 合并"
     counts = f"新增 {change.added:,} 行，修改 {change.changed:,} 行，相同 {change.unchanged:,} 行，删除 {change.removed:,} 行"
     if not change.replace and change.served:
         counts += f"，文件中没有而保留 {change.kept:,} 行"
     examples = _examples_text(change)
-    return f"{change.sheet}（{how}）：{counts}" + (f"。例 {examples}" if examples else "")
+    name = f"**{change.sheet}**" if bold else change.sheet
+    return f"{name}（{how}）：{counts}" + (f"。例 {examples}" if examples else "")
 
 
 def removals_text(changes: list[SheetChange]) -> str | None:
