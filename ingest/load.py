@@ -21,6 +21,7 @@ import duckdb
 import polars as pl
 
 import settings
+from access.files import restrict
 from ingest import boundaries as boundary_io
 from ingest import merge, person_export, publish, snapshots
 from ingest.derived import build_derived
@@ -48,6 +49,8 @@ class LoadResult:
     changes: list = field(default_factory=list)  # ingest.merge.SheetChange per sheet of the export
     # A person-level snapshot: what it derived (as_of, persons, households, events by kind, removals_pending).
     snapshot: dict | None = None
+    # This import replaced the generated demo county: its demo accounts are over (access/session.py).
+    ended_demo: bool = False
 
     @property
     def errors(self) -> pl.DataFrame:
@@ -63,14 +66,6 @@ def read_tables(version: Path) -> dict[str, pl.DataFrame]:
     con = duckdb.connect(str(version), read_only=True)
     try:
         return {s.table: con.sql(f"SELECT * FROM {s.table}").pl() for s in SHEETS}
-    finally:
-        con.close()
-
-
-def served_is_demo(version: Path) -> bool:
-    con = duckdb.connect(str(version), read_only=True)
-    try:
-        return con.execute("SELECT count(*) FROM meta WHERE key = 'is_demo' AND value = 'true'").fetchone()[0] > 0
     finally:
         con.close()
 
@@ -101,7 +96,7 @@ def check(path: Path, db: Path | None = None, progress=None, *, release_raw: boo
         # Empty served tables are as good as absent (no rows to merge with, no cross-sheet check against).
         existing = {table: frame for table, frame in read_tables(served).items() if frame.height}
         # The demo county is not history: a complete export of the real county replaces it.
-        replace_all = replace_all or (not partial and served_is_demo(served))
+        replace_all = replace_all or (not partial and demo_version(served))
     replacing = _replace_tables(replace, export, problems)
     changes: list[merge.SheetChange] = []
 
@@ -168,6 +163,10 @@ def load(path: Path, db: Path, *, user: str | None = None, mode: str | None = No
         return LoadResult(problems.frame(), None, mode, kept=kept, snapshot=snapshot, changes=changes)
     _progress(progress, 0.55, "写入新版本")
     served = publish.current(db)
+    ended_demo = False
+    if mode != "demo":  # real data: the demo accounts end with the demo county (issue 15 §1)
+        meta["is_demo"] = "false"
+        ended_demo = served is not None and demo_version(served)
     version = publish.new_version_path(db)
     building = version.with_name(f".{version.name}.building")
     try:
@@ -182,13 +181,24 @@ def load(path: Path, db: Path, *, user: str | None = None, mode: str | None = No
         raise
     publish.prune(db, settings.load().keep_versions)
     _progress(progress, 1.0, "完成")
-    return LoadResult(problems.frame(), version, mode, counts, kept, changes=changes, snapshot=snapshot)
+    return LoadResult(problems.frame(), version, mode, counts, kept, changes=changes, snapshot=snapshot,
+                      ended_demo=ended_demo)
+
+
+def demo_version(version: Path) -> bool:
+    """Whether a published version is the generated demo county (meta is_demo = true)."""
+    con = duckdb.connect(str(version), read_only=True)
+    try:
+        return bool(con.sql("SELECT count(*) FROM meta WHERE key = 'is_demo' AND value = 'true'").fetchall()[0][0])
+    finally:
+        con.close()
 
 
 def _build(target: Path, export: Export, validated, problems: Problems, served: Path | None,
            user: str | None, mode: str, meta: dict[str, str], source: str, keeps_served: bool) -> dict[str, int]:
     # Bounded, so that the build (ART indexes of the keys included) stays within a county server's memory.
     con = duckdb.connect(str(target), config={"memory_limit": BUILD_MEMORY_LIMIT})
+    restrict(target)  # full ID numbers: owner-only before the first row is written (access/files.py)
     try:
         con.execute(SCHEMA_SQL.read_text(encoding="utf-8"))
         counts = {}
@@ -217,14 +227,16 @@ def _build(target: Path, export: Export, validated, problems: Problems, served: 
                 con.execute("INSERT INTO meta SELECT * FROM served.meta")
                 con.execute("INSERT INTO extra_values SELECT * FROM served.extra_values WHERE sheet NOT IN "
                             "(SELECT DISTINCT sheet FROM extra_values)")
-            if export.boundaries is None:
-                con.execute("INSERT INTO township_boundaries SELECT b.* FROM served.township_boundaries b "
-                            "JOIN townships USING (township_code)")
-            con.execute("DETACH served")
-        if export.boundaries is not None:
-            shapes = boundary_io.parse(export.boundaries, validated.tables["townships"], Problems())
+        shapes = None if export.boundaries is None else boundary_io.parse(
+            export.boundaries, validated.tables["townships"], Problems())
+        if shapes is not None:
             con.register("shapes", shapes)
             con.execute("INSERT INTO township_boundaries SELECT township_code, geometry FROM shapes")
+        if served is not None:  # townships the boundaries file does not cover keep their shapes (issue 14 §4)
+            con.execute("INSERT INTO township_boundaries SELECT b.* FROM served.township_boundaries b "
+                        "JOIN townships USING (township_code) WHERE b.township_code NOT IN "
+                        "(SELECT township_code FROM township_boundaries)")
+            con.execute("DETACH served")
         import_id = con.sql("SELECT coalesce(max(import_id), 0) + 1 FROM import_log").fetchall()[0][0]
         warnings = problems.frame().filter(pl.col("severity") == WARNING)
         con.register("w", warnings)

@@ -219,7 +219,7 @@ def test_a_complete_export_replaces_the_demo_county(tmp_path):
     assert load(tmp_path / "real", db).published
     assert rows_of(db, "SELECT count(*) FROM townships") == [(3,)]
     assert rows_of(db, "SELECT count(*) FROM households") == [(12,)]
-    assert rows_of(db, "SELECT count(*) FROM meta WHERE key = 'is_demo'") == [(0,)]
+    assert rows_of(db, "SELECT value FROM meta WHERE key = 'is_demo'") == [("false",)]
 
 
 def test_merge_sheet_keys_allocations_by_document_and_compares_money_as_stored():
