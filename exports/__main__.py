@@ -19,7 +19,7 @@ import polars as pl
 
 import ranking_weights
 import settings as settings_module
-from exports import assemble, files
+from exports import assemble, capabilities, files
 from exports.pace import WINDOW_DAYS
 from queries.indicators import township_indicators
 from queries.runner import Database, NoDatabase
@@ -72,6 +72,8 @@ def cmd_brief(args) -> int:
     brief = assemble.weekly_brief(week, county, rectify_items(Path(args.db)))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    if "pdf" in formats and (unavailable := capabilities.brief_pdf_unavailable()):
+        return _fail(unavailable)
     for fmt in formats:
         path = out / files.brief_name(as_of, fmt)
         path.write_bytes(files.render_brief(brief, fmt))
@@ -108,6 +110,8 @@ def cmd_deck(args) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     path = out / files.deck_name(quarter.key)
+    if boundaries.height and (unavailable := capabilities.map_images_unavailable()):
+        print(f"提示：{unavailable}", file=sys.stderr)
     path.write_bytes(build_deck(data, maps=map_images(now, boundaries)))
     _audit(args.db, path.name)
     print(f"已写入 {path}")

@@ -21,6 +21,7 @@ from pptx.oxml.ns import qn
 from pptx.util import Emu, Inches, Pt
 
 from components.presentation import KPI_KEYS, quarter_change
+from exports import capabilities
 from queries.metrics import METRICS
 
 FONT = "微软雅黑"
@@ -62,7 +63,10 @@ def map_image(now: pl.DataFrame, boundaries: pl.DataFrame, key: str) -> bytes | 
 
 
 def map_images(now: pl.DataFrame, boundaries: pl.DataFrame) -> dict[str, bytes]:
-    """One map picture per map slide, keyed by the indicator its title names (empty without boundaries)."""
+    """One map picture per map slide, keyed by the indicator its title names (empty without boundaries, or on a
+    server without Chromium: exports.capabilities)."""
+    if capabilities.map_images_unavailable():
+        return {}
     return {key: png for key in MAP_SLIDES if (png := map_image(now, boundaries, key)) is not None}
 
 
@@ -154,7 +158,7 @@ def _map_slide(prs, key: str, title: str, towns: pl.DataFrame, map_png: bytes | 
     box.fill.solid()
     box.fill.fore_color.rgb = RGBColor(0xEC, 0xEF, 0xF1)
     box.line.color.rgb = GREY
-    box.text_frame.text = MAP_PLACEHOLDER
+    box.text_frame.text = capabilities.NO_MAP_PICTURES if capabilities.map_images_unavailable() else MAP_PLACEHOLDER
     box.text_frame.word_wrap = True
     box.text_frame.paragraphs[0].runs[0].font.size = Pt(18)
     box.text_frame.paragraphs[0].runs[0].font.color.rgb = RGBColor(0x45, 0x5A, 0x64)

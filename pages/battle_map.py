@@ -15,6 +15,7 @@ from components import map_export
 from components import map_figures as mf
 from components.filters import ALL, current
 from components.tables import labelled, table_with_download
+from exports import capabilities
 from queries.metrics import METRICS
 
 app_data.require_shell()
@@ -89,17 +90,21 @@ st.plotly_chart(figure, width="stretch", config=CHART_CONFIG, key="battle_map", 
 
 title = f"{filters.township_name}脱贫攻坚挂图作战图 · {mf.legend_title(key)}"
 note = "红色粗框：年度目标进度落后于时间进度的乡镇" if lagging.height else ""
-exports = st.columns([1, 1, 3])
-exports[0].download_button(
-    "下载地图 PNG", audit.on_download(f"挂图作战_{metric.label}_{filters.as_of:%Y%m%d}.png",
-                                      lambda: map_export.map_png(figure, 1600, 1100)),
-    file_name=f"挂图作战_{metric.label}_{filters.as_of:%Y%m%d}.png",
-    mime="image/png", icon=":material/image:", on_click="ignore", key="map-png")
-exports[1].download_button(
-    "下载 A3 打印版 PDF", audit.on_download(f"挂图作战_A3_{metric.label}_{filters.as_of:%Y%m%d}.pdf",
-                                         lambda: map_export.sheet_pdf(mf.print_sheet(figure, title, filters.as_of, note))),
-    file_name=f"挂图作战_A3_{metric.label}_{filters.as_of:%Y%m%d}.pdf", mime="application/pdf",
-    icon=":material/print:", on_click="ignore", key="map-a3")
+unavailable = capabilities.map_images_unavailable()
+if unavailable:
+    st.info(unavailable, icon=":material/image_not_supported:")
+else:
+    exports = st.columns([1, 1, 3])
+    exports[0].download_button(
+        "下载地图 PNG", audit.on_download(f"挂图作战_{metric.label}_{filters.as_of:%Y%m%d}.png",
+                                          lambda: map_export.map_png(figure, 1600, 1100)),
+        file_name=f"挂图作战_{metric.label}_{filters.as_of:%Y%m%d}.png",
+        mime="image/png", icon=":material/image:", on_click="ignore", key="map-png")
+    exports[1].download_button(
+        "下载 A3 打印版 PDF", audit.on_download(f"挂图作战_A3_{metric.label}_{filters.as_of:%Y%m%d}.pdf",
+                                             lambda: map_export.sheet_pdf(mf.print_sheet(figure, title, filters.as_of, note))),
+        file_name=f"挂图作战_A3_{metric.label}_{filters.as_of:%Y%m%d}.pdf", mime="application/pdf",
+        icon=":material/print:", on_click="ignore", key="map-a3")
 
 if selected is None:
     st.caption("点击地图上的乡镇查看其各村情况（同时切换左侧的乡镇筛选）。")

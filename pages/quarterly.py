@@ -14,7 +14,7 @@ from access import audit
 from components import presentation as pres
 from components import ranking_charts
 from components.filters import current
-from exports import assemble, files
+from exports import assemble, capabilities, files
 from exports.deck_pptx import build_deck, map_images
 from exports.pace import WINDOW_DAYS
 from rectification import app as rectify_app
@@ -137,6 +137,8 @@ st.download_button("下载季度讲评 PPT", data=audit.on_download(files.deck_n
                        deck_input, township_slides=picked, maps=map_images(now, app_data.run("map_boundaries")))),
                    file_name=files.deck_name(quarter.key), on_click="ignore", icon=":material/download:",
                    mime="application/vnd.openxmlformats-officedocument.presentationml.presentation", key="deck")
+if (no_pictures := capabilities.map_images_unavailable()) and app_data.run("map_boundaries").height:
+    st.info(no_pictures, icon=":material/image_not_supported:")
 
 st.subheader("幻灯片预览")
 tabs = st.tabs(list(pres.SLIDES))
