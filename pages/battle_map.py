@@ -81,7 +81,8 @@ if view == "replay":
     st.stop()
 
 selected = None if filters.is_county else filters.township
-villages = app_data.run("map_villages", as_of=filters.as_of, township=selected) if selected else None
+villages = app_data.detail("map_villages", as_of=filters.as_of, township=selected) if selected else None
+withheld = selected is not None and villages is None  # another township's villages: its own figures only
 figure = mf.township_map(indicators, boundaries, key, selected=selected, villages=villages)
 st.plotly_chart(figure, width="stretch", config=CHART_CONFIG, key="battle_map", on_select=_select_township,
                 selection_mode="points")
@@ -104,6 +105,10 @@ if selected is None:
 area = townships.filter(pl.col("township_code") == selected).row(0, named=True)
 st.subheader(f"{filters.township_name}：各村情况")
 st.button("返回全县地图", on_click=_back_to_county, icon=":material/zoom_out_map:", key="map-back")
+if withheld:
+    st.caption(f"贫困人口 {METRICS['poor_persons'].format(area['poor_persons'])}；"
+               f"贫困发生率 {METRICS['incidence_pct'].format(area['incidence_pct'])}。各村情况只对该乡镇和县级账户开放。")
+    st.stop()
 if villages is None or villages.height == 0:
     st.info(f"{filters.township_name} 没有村的记录。")
     st.stop()

@@ -55,7 +55,9 @@ household_id = st.text_input("户编号", key="household", bind="query-params", 
                              help="打开该户的一户一本台账；链接中的 ?household= 也会打开它").strip()
 
 with st.expander("农户查询", expanded=not household_id):
-    villages = app_data.run("household_villages", township=filters.township)
+    villages = app_data.detail("household_villages", township=filters.township)
+    if villages is None:
+        st.stop()
     village_names = dict(zip(villages["village_code"], villages["village_name"]))
     causes = app_data.run("household_causes")["main_cause"].to_list()
     cols = st.columns([2, 2, 1, 1, 1])
@@ -67,9 +69,11 @@ with st.expander("农户查询", expanded=not household_id):
                               format_func=lambda s: "全部" if s == ALL else s)
     gap = cols[4].selectbox("三保障缺口", GAPS, key="household-gap", format_func=lambda s: "全部" if s == ALL else s,
                             help="两不愁三保障中未达标的项目")
-    results = app_data.run("household_search", as_of=filters.as_of, township=filters.township, village=village,
-                           status=status, cause=cause, gap=gap, search=search, limit=SEARCH_LIMIT)
-    if results.height == 0:
+    results = app_data.detail("household_search", as_of=filters.as_of, township=filters.township, village=village,
+                              status=status, cause=cause, gap=gap, search=search, limit=SEARCH_LIMIT)
+    if results is None:
+        pass
+    elif results.height == 0:
         st.info(f"{filters.township_name}没有符合条件的农户。")
     else:
         total = results["total_matches"][0]
@@ -87,7 +91,9 @@ if not household_id:
     st.stop()
 
 # A link may open any household: the query layer still holds a 乡镇 user to their own township.
-profile = app_data.run("household_profile", household_id=household_id, township=ALL, as_of=filters.as_of)
+profile = app_data.detail("household_profile", household_id=household_id, township=ALL, as_of=filters.as_of)
+if profile is None:
+    st.stop()
 if profile.height == 0:
     scoped = st.session_state.get("user") is not None and st.session_state["user"].household_scope
     st.warning(f"没有户编号为 {household_id} 的农户" + ("（或该户不属于本乡镇，无权查看）。" if scoped else "。"))

@@ -118,7 +118,9 @@ st.subheader("各村情况")
 if filters.is_county:
     st.info("在侧栏选择乡镇，或点击上方乡镇柱子，查看该乡镇各村的贫困发生率和农户名单。")
     st.stop()
-villages = app_data.run("poverty_by_village", as_of=filters.as_of, township=filters.township)
+villages = app_data.detail("poverty_by_village", as_of=filters.as_of, township=filters.township)
+if villages is None:  # another township's villages: its township figures above stay, a note says why no more
+    st.stop()
 if villages.height == 0:
     st.info(f"{filters.township_name} 没有村的数据。")
     st.stop()
@@ -132,9 +134,11 @@ table_with_download(labelled(villages, VILLAGE_COLUMNS), f"一升一降_各村_{
 
 village_names = dict(zip(villages["village_code"], villages["village_name"]))
 village = st.selectbox("选择村，查看农户名单", list(village_names), format_func=village_names.get, key="poverty-village")
-households = app_data.run("household_search", as_of=filters.as_of, township=filters.township, village=village,
-                          status="ALL", cause="ALL", gap="ALL", search="", limit=2000)
-if households.height == 0:
+households = app_data.detail("household_search", as_of=filters.as_of, township=filters.township, village=village,
+                             status="ALL", cause="ALL", gap="ALL", search="", limit=2000)
+if households is None:
+    pass
+elif households.height == 0:
     st.info(f"{village_names[village]} 没有建档立卡户。")
 else:
     visible = can_see_personal(st.session_state.get("role", DEFAULT_ROLE))

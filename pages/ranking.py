@@ -109,11 +109,16 @@ table_with_download(table, f"综合排名_{filters.as_of:%Y%m%d}", key="ranking-
 
 st.subheader("村级排名")
 names = dict(zip(leaders["township_code"], leaders["township_name"]))
+own = getattr(st.session_state.get("user"), "household_scope", None)
+if own in names:  # a 乡镇 account ranks the villages of its own township only (queries/scope.py)
+    names = {own: names[own]}
 default = filters.township if filters.township in names else next(iter(names))
 township = st.selectbox("乡镇", list(names), index=list(names).index(default), format_func=names.get,
                         key="ranking-village-township")
-villages = app_data.run("ranking_villages", as_of=filters.as_of, township=township)
-if not villages.height:
+villages = app_data.detail("ranking_villages", as_of=filters.as_of, township=township)
+if villages is None:
+    pass
+elif not villages.height:
     st.info(f"{names[township]} 没有村的数据。")
 else:
     st.caption("村级得分：一降、一升、本年村项目完工率三项在本乡镇各村间极差标准化，取该村有值各项的平均 × 100；"

@@ -1,3 +1,4 @@
+-- level: township
 -- 数据核查：每条规则在每个乡镇的问题数（截止日期 D）。只列有问题的（规则, 乡镇）。
 -- 本文件由 queries/checks_registry.py 根据 queries/checks/*.sql 生成，请勿手改；
 -- 修改或增加规则后运行 `python -m queries.checks_registry` 重新生成（测试会检查是否最新）。
@@ -259,13 +260,16 @@ WITH issues AS (  -- one row per flagged record of every rule
         ),
         person_keys AS (  -- household_persons (ingest/derived.sql): one row per person and household; only keys that
                           -- some two households list at all can be shared by two registered ones
-            SELECT p.household_id, p.id_number, p.person_key, p.name, p.relation
+            SELECT p.household_id, p.township_code AS home_township, p.id_number, p.person_key, p.name, p.relation
             FROM household_persons p SEMI JOIN registered USING (household_id)
             WHERE p.key_households > 1
         ),
-        shared_keys AS (  -- shared among the households registered at D, county-wide
+        shared_keys AS (  -- shared among the households registered at D, county-wide; only the 户编号 of 'ALL' are
+                          -- named (a 乡镇 user learns that other townships hold the number, not which households)
             SELECT person_key, count(DISTINCT household_id) AS households,
-                   string_agg(DISTINCT household_id, '、' ORDER BY household_id) AS household_ids
+                   string_agg(DISTINCT household_id, '、' ORDER BY household_id)
+                       FILTER (WHERE 'ALL' = 'ALL' OR home_township = 'ALL') AS household_ids,
+                   count(DISTINCT household_id) FILTER (WHERE NOT ('ALL' = 'ALL' OR home_township = 'ALL')) AS elsewhere
             FROM person_keys
             GROUP BY person_key
             HAVING count(DISTINCT household_id) > 1
@@ -273,7 +277,8 @@ WITH issues AS (  -- one row per flagged record of every rule
         SELECT v.township_code, t.township_name, v.village_code, v.village_name,
                pk.household_id AS record_id, CAST(NULL AS VARCHAR) AS record_name,
                pk.name AS person_name, pk.id_number, h.helper,
-               format('该户「{}」的身份证号同时登记在 {} 个户：{}', pk.relation, sk.households, sk.household_ids) AS detail
+               format('该户「{}」的身份证号同时登记在 {} 个户：{}{}', pk.relation, sk.households, sk.household_ids,
+                      CASE WHEN sk.elsewhere > 0 THEN format('（另有 {} 户在其他乡镇）', sk.elsewhere) ELSE '' END) AS detail
         FROM person_keys pk
         JOIN shared_keys sk USING (person_key)
         JOIN households h USING (household_id)

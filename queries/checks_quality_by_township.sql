@@ -1,3 +1,4 @@
+-- level: township
 -- 数据质量：每个乡镇在截止日期 D 的核查问题数（全部规则）与每百户问题数，末行为全县（ALL）。
 -- 每百户问题数 = 100 × 问题数 ÷ 在册户数（未脱贫或已脱贫的户）；越低越好。综合排名可按
 -- data/checks.toml [quality].ranking_weight 计入（默认 0，见 checks_registry.weigh_data_quality）。
@@ -261,13 +262,16 @@ WITH issues AS (  -- one row per flagged record of every rule
         ),
         person_keys AS (  -- household_persons (ingest/derived.sql): one row per person and household; only keys that
                           -- some two households list at all can be shared by two registered ones
-            SELECT p.household_id, p.id_number, p.person_key, p.name, p.relation
+            SELECT p.household_id, p.township_code AS home_township, p.id_number, p.person_key, p.name, p.relation
             FROM household_persons p SEMI JOIN registered USING (household_id)
             WHERE p.key_households > 1
         ),
-        shared_keys AS (  -- shared among the households registered at D, county-wide
+        shared_keys AS (  -- shared among the households registered at D, county-wide; only the 户编号 of 'ALL' are
+                          -- named (a 乡镇 user learns that other townships hold the number, not which households)
             SELECT person_key, count(DISTINCT household_id) AS households,
-                   string_agg(DISTINCT household_id, '、' ORDER BY household_id) AS household_ids
+                   string_agg(DISTINCT household_id, '、' ORDER BY household_id)
+                       FILTER (WHERE 'ALL' = 'ALL' OR home_township = 'ALL') AS household_ids,
+                   count(DISTINCT household_id) FILTER (WHERE NOT ('ALL' = 'ALL' OR home_township = 'ALL')) AS elsewhere
             FROM person_keys
             GROUP BY person_key
             HAVING count(DISTINCT household_id) > 1
@@ -275,7 +279,8 @@ WITH issues AS (  -- one row per flagged record of every rule
         SELECT v.township_code, t.township_name, v.village_code, v.village_name,
                pk.household_id AS record_id, CAST(NULL AS VARCHAR) AS record_name,
                pk.name AS person_name, pk.id_number, h.helper,
-               format('该户「{}」的身份证号同时登记在 {} 个户：{}', pk.relation, sk.households, sk.household_ids) AS detail
+               format('该户「{}」的身份证号同时登记在 {} 个户：{}{}', pk.relation, sk.households, sk.household_ids,
+                      CASE WHEN sk.elsewhere > 0 THEN format('（另有 {} 户在其他乡镇）', sk.elsewhere) ELSE '' END) AS detail
         FROM person_keys pk
         JOIN shared_keys sk USING (person_key)
         JOIN households h USING (household_id)

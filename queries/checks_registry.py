@@ -292,7 +292,8 @@ def _issues_cte(rules) -> str:
 
 def counts_sql(rules=RULES) -> str:
     return (
-        "-- 数据核查：每条规则在每个乡镇的问题数（截止日期 D）。只列有问题的（规则, 乡镇）。\n"
+        "-- level: township\n"
+        + "-- 数据核查：每条规则在每个乡镇的问题数（截止日期 D）。只列有问题的（规则, 乡镇）。\n"
         + _GENERATED_NOTE
         + f"-- 参数：{_all_parameters(rules)}（见 queries/checks_registry.rule_params）。\n"
         + "-- 结果：rule_id, township_code, township_name, issues。\n"
@@ -306,6 +307,7 @@ def counts_sql(rules=RULES) -> str:
 
 def quality_sql(rules=RULES) -> str:
     return (
+        "-- level: township\n"
         "-- 数据质量：每个乡镇在截止日期 D 的核查问题数（全部规则）与每百户问题数，末行为全县（ALL）。\n"
         "-- 每百户问题数 = 100 × 问题数 ÷ 在册户数（未脱贫或已脱贫的户）；越低越好。综合排名可按\n"
         "-- data/checks.toml [quality].ranking_weight 计入（默认 0，见 checks_registry.weigh_data_quality）。\n"
