@@ -17,6 +17,7 @@ import settings
 from access import session
 from access.roles import User
 from components.filters import sidebar_filters
+from components.text import md
 from queries.runner import QueryTimeout
 from queries.scope import Withheld
 
@@ -99,7 +100,7 @@ def main() -> None:
     with st.sidebar:
         scope = f" · {dict(zip(townships['township_code'], townships['township_name'])).get(user.township_code, '')}" \
             if user.township_code else ""
-        st.caption(f"{user.name}（{user.role}{scope}）")
+        st.caption(md(f"{user.name}（{user.role}{scope}）"))
         # A callback, not `if st.button(): ... st.rerun()`: the cookie deletion must reach the browser.
         st.button("退出登录", icon=":material/logout:", key="sign_out", on_click=session.logout, args=(store,))
         st.caption(f"数据版本：{version.name}" + ("（演示县）" if app_data.is_demo() else ""))

@@ -27,3 +27,39 @@ def md(value) -> str:
 def plotly_text(value) -> str:
     """`value` for a Plotly label or hover text: its HTML-like tags (<a href>, <b>, <br>) shown, not applied."""
     return "" if value is None else html.escape(str(value), quote=False)
+
+
+_LINK_TAG = re.compile(r"<(\s*/?\s*a\b)", re.IGNORECASE)
+_TRACE_TEXT = ("x", "y", "text", "hovertext", "labels", "ids", "locations", "name", "title")
+
+
+def _inert(value):
+    if isinstance(value, str):
+        return _LINK_TAG.sub(r"&lt;\1", value)
+    if isinstance(value, (list, tuple)) and any(isinstance(v, str) for v in value):
+        return [_inert(v) for v in value]
+    if getattr(value, "dtype", None) is not None and value.dtype.kind in "OU":  # numpy arrays of text
+        return [_inert(v) for v in value.tolist()]
+    return value
+
+
+def inert_links(fig):
+    """Plotly turns `<a href=...>` in any tick, label, legend or hover text into a live link; the builders never
+    put one there, so any such tag comes from data (a name) and is shown as text. Returns the figure."""
+    for trace in fig.data:
+        for attr in _TRACE_TEXT:
+            if attr in trace and trace[attr] is not None and not hasattr(trace[attr], "to_plotly_json"):
+                cleaned = _inert(trace[attr])
+                if cleaned is not trace[attr]:
+                    trace[attr] = cleaned
+    if fig.layout.title.text:
+        fig.layout.title.text = _inert(fig.layout.title.text)
+    for axis in [getattr(fig.layout, name) for name in fig.layout if name.startswith(("xaxis", "yaxis"))]:
+        for attr in ("categoryarray", "ticktext", "tickvals"):  # categories must match the escaped x/y
+            if axis[attr] is not None:
+                axis[attr] = _inert(axis[attr])
+    for annotation in fig.layout.annotations:
+        for attr in ("text", "x", "y"):
+            if isinstance(annotation[attr], str):
+                annotation[attr] = _inert(annotation[attr])
+    return fig

@@ -14,6 +14,7 @@ from components import check_charts, check_views
 from components.filters import current
 from components.privacy import can_see_id_numbers, can_see_personal
 from components.tables import table_with_download
+from components.text import md
 from queries import checks_registry as registry
 
 app_data.require_shell()
@@ -32,7 +33,7 @@ dates = registry.trend_dates(filters.as_of, config.trend_weeks)
 counts_by_date = {d: app_data.run("checks_counts_by_township", as_of=d, **rule_params) for d in dates}
 counts_now, counts_before = counts_by_date[dates[-1]], counts_by_date[dates[-2]]
 
-st.title(f"数据核查 · {filters.township_name}")
+st.title(f"数据核查 · {md(filters.township_name)}")
 st.caption(f"数据截止 {filters.as_of:%Y年%m月%d日}。按 {len(rules)} 条核查规则，找出省里督查和第三方评估最常指出的问题："
            "信息不全、原因不细、录入不准、数字脱贫。导出清单交乡镇逐条整改。")
 
@@ -80,7 +81,7 @@ with check_tab:
     if rows is None:
         pass
     elif rows.height == 0:
-        st.success(f"{filters.township_name}在截止日期没有「{rule.title}」的问题。", icon=":material/check_circle:")
+        st.success(f"{md(filters.township_name)}在截止日期没有「{rule.title}」的问题。", icon=":material/check_circle:")
     else:
         if not visible:
             st.caption("姓名、身份证号已按权限脱敏（县领导、数据管理员可见全文）。")
@@ -129,7 +130,7 @@ with risk_tab:
     if risk is None:
         pass
     elif risk.height == 0:
-        st.success(f"{filters.township_name}在截止日期没有命中风险因素的已脱贫户。", icon=":material/check_circle:")
+        st.success(f"{md(filters.township_name)}在截止日期没有命中风险因素的已脱贫户。", icon=":material/check_circle:")
     elif shown.height == 0:
         st.info("所选风险等级下没有户。")
     else:
@@ -149,7 +150,7 @@ with risk_tab:
 
     st.subheader("返贫情况")
     if returns.height == 0:
-        st.info(f"{filters.township_name}截至 {filters.as_of:%Y-%m-%d} 没有返贫记录。")
+        st.info(f"{md(filters.township_name)}截至 {filters.as_of:%Y-%m-%d} 没有返贫记录。")
     else:
         cols = st.columns([3, 2])
         with cols[0]:

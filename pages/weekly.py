@@ -13,6 +13,7 @@ import settings
 from components import charts, ranking_charts, weekly_views
 from components.filters import current
 from components.tables import labelled, table_with_download
+from components.text import md
 from exports import brief_docx, brief_pdf
 from exports.brief import build_brief
 from exports.supervision import supervision_items
@@ -122,8 +123,8 @@ if not items.height:
 else:
     with st.container(border=True):
         for i, item in enumerate(items.iter_rows(named=True), start=1):
-            st.markdown(f"{i}. **【{item['kind']}】** {item['text']}　—　责任乡镇：{item['township_name']}，"
-                        f"联系县领导：{item['county_leader'] or '未填'}")
+            st.markdown(f"{i}. **【{md(item['kind'])}】** {md(item['text'])}　—　责任乡镇：{md(item['township_name'])}，"
+                        f"联系县领导：{md(item['county_leader'] or '未填')}")
     table_with_download(labelled(items, ITEM_COLUMNS), f"督办事项_{as_of:%Y%m%d}", key="weekly-items")
     user = st.session_state.get("user")
     if user is not None and user.can_rectify and st.button(
