@@ -12,8 +12,10 @@ from __future__ import annotations
 import html
 import re
 
-# Every ASCII punctuation character may be backslash-escaped in CommonMark and then stands for itself.
-_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+# Every ASCII punctuation character may be backslash-escaped in CommonMark and then stands for itself. All are
+# escaped ("." and ":" too: GFM turns www.x.y and http://... into links by themselves) but "-", which does
+# something only at the start of a line (a list item; the value is kept on one line) and is common in codes.
+_PUNCTUATION = re.compile(r"([!-,./:-@\[-`{-~])")
 _LINE_BREAKS = re.compile(r"\s*[\r\n]+\s*")
 
 
@@ -21,7 +23,8 @@ def md(value) -> str:
     """`value` as Markdown source that renders exactly as its characters, on one line ('' for None)."""
     if value is None:
         return ""
-    return _PUNCTUATION.sub(r"\\\1", _LINE_BREAKS.sub(" ", str(value)))
+    text = _PUNCTUATION.sub(r"\\\1", _LINE_BREAKS.sub(" ", str(value)))
+    return "\\" + text if text.startswith("-") else text
 
 
 def plotly_text(value) -> str:

@@ -25,7 +25,8 @@ def live(body: str) -> bool:
 
 def test_md_escapes_every_markdown_construct():
     assert md(IMAGE) == r"\!\[x\]\(http\:\/\/evil\.example\/pixel\.png\)"
-    assert md("a\n# 标题\r\n- 项") == r"a \# 标题 \- 项", "one line: no heading or list"
+    assert md("a\n# 标题\r\n- 项") == r"a \# 标题 - 项", "one line: no heading or list"
+    assert md("- 项") == r"\- 项" and md("NO-SUCH") == "NO-SUCH"
     assert md(None) == "" and md("龙潭乡") == "龙潭乡"
     assert not live(md(PAYLOAD + HTML_LINK))
 
