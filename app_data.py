@@ -200,12 +200,12 @@ def withheld_note(exc: scope.Withheld) -> None:
 
 
 def _audit_refusal(exc: scope.OutOfScope) -> None:
-    """One audit row per session, query and township asked: a refused attempt on another township's detail."""
-    seen = st.session_state.setdefault("_refusals_audited", set())
-    if (exc.name, exc.township) in seen:
-        return
-    seen.add((exc.name, exc.township))
-    audit("越权查询被拒", f"{exc.name} township={exc.township}")
+    """A refused attempt on another township's detail (issue 15 §6): one row per session, query and township
+    asked, not one per rerun of the page."""
+    from access import audit as audit_trail
+
+    audit_trail.record_once(f"out-of-scope:{exc.name}:{exc.township}", audit_trail.OUT_OF_SCOPE,
+                            f"{exc.name}：{exc}", success=False)
 
 
 def indicators(as_of: dt.date) -> pl.DataFrame:
@@ -249,10 +249,10 @@ class Fault:
 
     @property
     def relink_command(self) -> str | None:
-        """The shell command that points the logical name at the newest good version (any fault)."""
+        """The command that points the logical name at the newest good version (any fault)."""
         if not self.good_versions:
             return None
-        return f"ln -sfn {self.good_versions[0].name} {self.db}"
+        return f"python -m ingest use {self.good_versions[0].name} --db {self.db}"
 
 
 def probe(version: Path) -> str | None:
@@ -270,9 +270,10 @@ def fault(version: Path | None) -> Fault | None:
     db = db_path()
     versions = publish.versions(db)
     if version is None:
-        if not versions and not db.is_symlink():
+        target = publish.served_name(db)
+        if not versions and target is None:
             return None
-        target = os.readlink(db) if db.is_symlink() else db.name
+        target = target or db.name
         message = f"当前数据库文件 {target} 不存在（可能已被删除或移走），无法读取。"
     else:
         reason = probe(version)
