@@ -17,13 +17,18 @@ import re
 # something only at the start of a line (a list item; the value is kept on one line) and is common in codes.
 _PUNCTUATION = re.compile(r"([!-,./:-@\[-`{-~])")
 _LINE_BREAKS = re.compile(r"\s*[\r\n]+\s*")
+# GFM links bare http://…, www.… and name@host by itself, escaped or not (Streamlit's renderer looks for them
+# in the text after unescaping): an invisible WORD JOINER (U+2060) inside each keeps it plain text.
+_AUTOLINK = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?<=@)", re.IGNORECASE)
+_JOINER = "\u2060"
 
 
 def md(value) -> str:
     """`value` as Markdown source that renders exactly as its characters, on one line ('' for None)."""
     if value is None:
         return ""
-    text = _PUNCTUATION.sub(r"\\\1", _LINE_BREAKS.sub(" ", str(value)))
+    text = _AUTOLINK.sub(_JOINER, _LINE_BREAKS.sub(" ", str(value)))
+    text = _PUNCTUATION.sub(r"\\\1", text)
     return "\\" + text if text.startswith("-") else text
 
 

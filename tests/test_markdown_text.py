@@ -24,7 +24,8 @@ def live(body: str) -> bool:
 
 
 def test_md_escapes_every_markdown_construct():
-    assert md(IMAGE) == r"\!\[x\]\(http\:\/\/evil\.example\/pixel\.png\)"
+    assert md(IMAGE) == "\\!\\[x\\]\\(http\\:\u2060\\/\\/evil\\.example\\/pixel\\.png\\)", "word joiner: no autolink"
+    assert md("www.a.cn a@b.cn") == "www\u2060\\.a\\.cn a\\@\u2060b\\.cn"
     assert md("a\n# 标题\r\n- 项") == r"a \# 标题 - 项", "one line: no heading or list"
     assert md("- 项") == r"\- 项" and md("NO-SUCH") == "NO-SUCH"
     assert md(None) == "" and md("龙潭乡") == "龙潭乡"
@@ -96,3 +97,17 @@ def test_the_household_parameter_is_shown_as_text_in_the_warning(app_page):
     assert not at.exception
     warning = " ".join(w.value for w in at.warning)
     assert md(LINK) in warning and not live(warning)
+
+
+def test_a_reflected_link_in_the_url_is_plain_text_in_the_browser(server, offline_page):
+    """The exact report: ?household= carrying a "请重新登录" link and an image. In Chromium the warning shows the
+    characters; no link (GFM would link a bare URL too), no image, no request to the other host."""
+    from urllib.parse import quote
+
+    tab = offline_page
+    page = tab.open(f"{server}/households?household={quote(IMAGE + LINK + ' www.evil.example')}")
+    warning = page.locator("[data-testid=stAlertContentWarning]").first
+    warning.wait_for(timeout=60_000)
+    assert LINK in warning.inner_text().replace("\u2060", "")
+    assert page.locator("a[href*='evil'], img[src*='evil']").count() == 0
+    assert not [u for u in tab.foreign if "evil" in u]
