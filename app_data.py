@@ -192,8 +192,8 @@ def withheld_note(exc: scope.Withheld) -> None:
 
     if isinstance(exc, scope.OutOfScope):
         names = dict(zip(*townships().select("township_code", "township_name").to_dict(as_series=False).values()))
-        text = (f"{md(names.get(exc.township, exc.township))}的村级和农户明细只对该乡镇和县级账户开放，"
-                "本页只显示它的乡镇汇总数字。")
+        text = (f"{md(names.get(exc.township, exc.township))}的村级和农户明细只对该乡镇和县级账户开放"
+                "（乡镇汇总数字照常显示）。在侧栏选回本乡镇即可查看本乡镇的明细。")
     else:
         text = exc.message
     st.info(text, icon=":material/lock:")
