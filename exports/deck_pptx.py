@@ -20,7 +20,7 @@ from pptx.enum.text import PP_ALIGN
 from pptx.oxml.ns import qn
 from pptx.util import Emu, Inches, Pt
 
-from components.presentation import KPI_KEYS
+from components.presentation import KPI_KEYS, quarter_change
 from queries.metrics import METRICS
 
 FONT = "微软雅黑"
@@ -43,6 +43,7 @@ class DeckInput:
     county_name: str = "本县"
     meeting_date: dt.date | None = None  # None: the title slide names no meeting date
     rectify: pl.DataFrame | None = None  # the 整改销号 list (rectification.store items)
+    pace: pl.DataFrame | None = None     # exports.pace.year_end_pace at as_of
 
 
 # The 挂图作战 slides: indicator key -> slide title. The title names the indicator the map is coloured by;
@@ -85,6 +86,7 @@ def build_deck(data: DeckInput, *, township_slides: list[str] | None = None,
     _ranking_slide(prs, data)
     for code in township_slides or []:
         _township_slide(prs, data, code)
+    _pace_slide(prs, data)
     _issues_slide(prs, data)
     _plan_slide(prs, data)
     _slide_numbers(prs)
@@ -316,20 +318,6 @@ def _township_slide(prs, data: DeckInput, code: str) -> None:
         series.format.fill.fore_color.rgb = colour
 
 
-def quarter_change(key: str, a: dict, b: dict) -> str:
-    """本季变化 of a KPI; 收入增幅 is an annual figure: unchanged within a year it is not a change of +0.0."""
-    m = METRICS[key]
-    if a[key] is None or b[key] is None:
-        return "—"
-    if key == "income_growth_pct" and a.get("income_year") == b.get("income_year"):
-        return f"年度指标（{a.get('income_year')}年）"
-    change = round(a[key], m.precision) - round(b[key], m.precision)
-    if round(change, m.precision) == 0:
-        return "持平"
-    unit = "个百分点" if m.unit == "%" else m.unit
-    return f"{change:+,.{m.precision}f} {unit}"
-
-
 def move_word(move) -> str:
     """进位 / 退位 since the quarter began."""
     if move is None:
@@ -345,6 +333,31 @@ def _black_details(box, black: pl.DataFrame) -> None:
         run.font.size = Pt(16)
         run.font.color.rgb = BAD
     _ea(box)
+
+
+def _pace_slide(prs, data: DeckInput) -> None:
+    """年底进度: per township, weekly exits needed to meet the target by 12-31 against the last four weeks."""
+    if data.pace is None or not data.pace.height:
+        return
+    towns = data.pace.filter((pl.col("township_code") != "ALL") & (pl.col("remaining") > 0)) \
+        .sort(["short_by", "remaining"], descending=True)
+    county = data.pace.filter(pl.col("township_code") == "ALL")
+    c = county.row(0, named=True) if county.height else None
+    behind = towns.filter(pl.col("short_by") > 0)["township_name"].to_list()
+    slide = _slide(prs, "年底进度：按近四周速度能否完成年度减贫计划",
+                   (f"全县还需脱贫 {c['remaining']:,} 人，{c['verdict']}。" if c else "")
+                   + (f"按当前速度年底完不成的乡镇：{'、'.join(behind)}，请说明加快措施。" if behind else
+                      "各乡镇按当前速度均能在年底前完成年度计划。"))
+    if not towns.height:
+        box = slide.shapes.add_textbox(Inches(0.8), Inches(1.6), WIDTH - Inches(1.6), Inches(1.0)).text_frame
+        _lines(box, [("各乡镇已完成年度减贫计划。", GOOD, False)], size=24)
+        return
+    shown = towns.head(10)
+    rows = [("乡镇", "还需脱贫（人）", "每周需（人）", "近四周每周（人）", "研判")] + [
+        (r["township_name"], f"{r['remaining']:,}", "—" if r["needed_per_week"] is None else f"{r['needed_per_week']:.1f}",
+         f"{r['pace_per_week']:.1f}", r["verdict"]) for r in shown.iter_rows(named=True)]
+    _table(slide, rows, Inches(0.4), Inches(1.3), WIDTH - Inches(0.8), Inches(0.5) * len(rows), size=16,
+           widths=(Inches(1.8), Inches(2.0), Inches(1.9), Inches(2.3), Inches(4.53)))
 
 
 def _open_items(data: DeckInput) -> pl.DataFrame:

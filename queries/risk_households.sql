@@ -42,7 +42,8 @@ factors AS (
            coalesce(ip.income < ip.monitoring_line, false) AS f_low_income,
            coalesce(ip.income < ip.income_prev * (1 - $income_drop_pct / 100.0), false) AS f_income_drop,
            eh.main_cause IN ('因病', '因残') AND eh.labor_count = 0 AS f_ill_no_labor,
-           NOT (eh.food_clothing AND eh.education AND eh.medical AND eh.housing AND eh.water) AS f_guarantee_gap,
+           coalesce(NOT (eh.food_clothing AND eh.education AND eh.medical AND eh.housing AND eh.water), false)
+               AS f_guarantee_gap,  -- a known 否 only; unknown (NULL) is listed by 数据核查
            concat_ws('、',
                      CASE WHEN NOT eh.food_clothing THEN '吃穿' END,
                      CASE WHEN NOT eh.education THEN '义务教育' END,

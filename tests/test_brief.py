@@ -169,3 +169,22 @@ def test_command_exports_go_into_the_audit_trail(papers, demo_db):
     rows = AccessStore(store_path(demo_db)).audit_rows()
     exported = {detail for _, user, action, detail, _ in rows if action == "导出" and user.startswith("命令行:")}
     assert {"周调度通报_20201116.pdf", "周调度通报_20201116.docx"} <= exported
+
+
+HEADING = re.compile(r"^(一、总体情况|二、存在问题|三、上期督办落实情况|四、下步工作|附表：乡镇综合排名|"
+                     r"（[一二三四五六七八九十]）.+（\d+项）|年底减贫进度测算.*|全县主要指标周对比)$")
+
+
+@pytest.mark.parametrize("day", ["20201116", "20200103"])
+def test_no_heading_is_left_at_a_page_foot(papers, day):
+    from docx import Document
+    from pypdf import PdfReader
+
+    out, _ = papers
+    for page in PdfReader(out / f"周调度通报_{day}.pdf").pages:
+        lines = [squeeze(line) for line in page.extract_text().split("\n")]
+        body = [line for line in lines if line and not re.fullmatch(r"—\d+/\d+—", line)]
+        assert body and not HEADING.match(body[-1]), body[-1]
+    doc = Document(out / f"周调度通报_{day}.docx")
+    headings = [p for p in doc.paragraphs if HEADING.match(squeeze(p.text))]
+    assert len(headings) >= 5 and all(p.paragraph_format.keep_with_next for p in headings)
