@@ -14,7 +14,7 @@ import settings
 from components import charts, weekly_views
 from components.filters import current
 from components.tables import labelled, table_with_download
-from exports import assemble, files
+from exports import assemble, capabilities, files
 from rectification import app as rectify_app
 
 app_data.require_shell()
@@ -77,13 +77,18 @@ def _brief():
 
 
 brief_row = st.container(horizontal=True, vertical_alignment="center")
+pdf_unavailable = capabilities.brief_pdf_unavailable()
 for fmt, label, icon, kind in (("pdf", "周调度通报 PDF", ":material/picture_as_pdf:", "primary"),
                                ("docx", "周调度通报 Word", ":material/description:", "secondary")):
+    if fmt == "pdf" and pdf_unavailable:
+        continue
     name = files.brief_name(as_of, fmt)
     brief_row.download_button(label, data=audit.on_download(name, lambda fmt=fmt: files.render_brief(_brief(), fmt)),
                               file_name=name, mime=files.MIME[fmt], icon=icon, on_click="ignore",
                               key=f"brief-{fmt}", type=kind)
 brief_row.caption("通报为全县口径：总体情况、存在问题（全部督办事项）、上期督办落实、下步工作与乡镇排名，A4，可直接印发。")
+if pdf_unavailable:
+    st.info(pdf_unavailable, icon=":material/info:")
 
 # --- D and D−7 side by side -----------------------------------------------------------------------------
 st.subheader("本周与上周")
@@ -153,7 +158,7 @@ table_with_download(labelled(pace_rows.sort(["short_by", "remaining"], descendin
 
 # --- what moved, by township ----------------------------------------------------------------------------
 st.subheader("各乡镇本周变化")
-moves = weekly_views.township_week_table(now, before)
+moves = weekly_views.township_week_table(now, before, same_year=week_ago.year == as_of.year)
 st.plotly_chart(weekly_views.exited_this_week(moves), width="stretch", config={"displaylogo": False})
 table_with_download(labelled(moves, TOWNSHIP_COLUMNS), f"乡镇周变化_{as_of:%Y%m%d}", key="weekly-townships",
                     column_config={"贫困发生率（%）": st.column_config.NumberColumn(format="%.2f"),

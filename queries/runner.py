@@ -17,6 +17,7 @@ parameters is answered by its lookup file queries/prepared/<name>.sql instead of
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import re
@@ -72,9 +73,13 @@ def sql_text(name: str) -> tuple[str, frozenset[str]]:
 PREPARED_DIR = "prepared"  # queries/prepared/<name>.sql: the lookup of <name>'s rows prepared at publish
 
 
-def params_key(params: dict) -> str:
-    """The parameters a prepared answer was computed with, as stored in prepared_answers.params (without as_of)."""
-    return json.dumps({k: v for k, v in params.items() if k != "as_of"}, sort_keys=True, default=str)
+def params_key(name: str, params: dict) -> str:
+    """What a prepared answer of `name` was computed with, as stored in prepared_answers.params: the parameters
+    besides as_of, and a digest of the query's text (so a rule file changed by an upgrade is not answered from a
+    version prepared with the old one)."""
+    digest = hashlib.sha256(sql_text(name)[0].encode("utf-8")).hexdigest()[:16]
+    values = {k: v for k, v in params.items() if k != "as_of"}
+    return json.dumps({"params": values, "sql": digest}, sort_keys=True, default=str)
 
 
 class Database:
@@ -161,7 +166,7 @@ class Database:
             self._prepared = self._prepared_index()
         as_of = bound["as_of"]
         as_of = as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(str(as_of))
-        return self._prepared.get((name, as_of)) == params_key(bound)
+        return self._prepared.get((name, as_of)) == params_key(name, bound)
 
     def _prepared_index(self) -> dict[tuple[str, dt.date], str]:
         try:  # a version published before issue 18 has no prepared answers
