@@ -14,6 +14,7 @@ import settings
 from components import charts, weekly_views
 from components.filters import current
 from components.tables import labelled, table_with_download
+from components.text import md
 from exports import assemble, capabilities, files
 from rectification import app as rectify_app
 
@@ -64,7 +65,7 @@ if not filters.is_county:
     lagging = lagging.filter(pl.col("township_code") == scope)
     pace = pace.filter(pl.col("township_code") == scope)
 
-st.title(f"周调度 · {filters.township_name}")
+st.title(f"周调度 · {md(filters.township_name)}")
 st.caption(f"本周：数据截止 {as_of:%Y年%m月%d日}；上周：{week_ago:%Y年%m月%d日}。"
            "所有指标按同一口径分别在两个日期计算后对比"
            + ("；上周为上一年度，本年度项目、资金和脱贫人数不与上年度比较。" if week_ago.year != as_of.year else "。"))
@@ -115,8 +116,8 @@ if not items.height:
 else:
     with st.container(border=True):
         for i, item in enumerate(items.iter_rows(named=True), start=1):
-            st.markdown(f"{i}. **【{item['kind']}】** {item['text']}　—　责任乡镇：{item['township_name']}，"
-                        f"联系县领导：{item['county_leader'] or '未填'}")
+            st.markdown(f"{i}. **【{md(item['kind'])}】** {md(item['text'])}　—　责任乡镇：{md(item['township_name'])}，"
+                        f"联系县领导：{md(item['county_leader'] or '未填')}")
     table_with_download(labelled(items, ITEM_COLUMNS), f"督办事项_{as_of:%Y%m%d}", key="weekly-items")
     user = st.session_state.get("user")
     if user is not None and user.can_rectify and st.button(
