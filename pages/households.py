@@ -128,6 +128,8 @@ with left:
     st.dataframe(flags, hide_index=True, width="stretch")
     if (flags["是否达标"] == "未达标").any():
         st.warning("有未达标项，需要在脱贫前补齐。", icon=":material/warning:")
+    if (flags["是否达标"] == "未知").any():  # NULL: the imported file had no such column; never counted as met
+        st.info("「未知」：导入的文件中没有该项，不算达标，请核实后补录。", icon=":material/help:")
 with right:
     timeline = app_data.run("household_timeline", household_id=household_id, township=ALL, as_of=filters.as_of)
     if timeline.height == 0:
