@@ -19,7 +19,7 @@ import polars as pl
 
 import ranking_weights
 import settings as settings_module
-from exports import assemble, files
+from exports import assemble, brief_pdf, capabilities, files
 from exports.pace import WINDOW_DAYS
 from queries.indicators import township_indicators
 from queries.runner import Database, NoDatabase
@@ -72,12 +72,18 @@ def cmd_brief(args) -> int:
     brief = assemble.weekly_brief(week, county, rectify_items(Path(args.db)))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    failed = 0
     for fmt in formats:
         path = out / files.brief_name(as_of, fmt)
-        path.write_bytes(files.render_brief(brief, fmt))
+        try:
+            data = files.render_brief(brief, fmt)
+        except brief_pdf.FontMissing as exc:
+            failed = _fail(f"未写出 {path.name}：{exc}")
+            continue
+        path.write_bytes(data)
         _audit(args.db, path.name)
         print(f"已写入 {path}")
-    return 0
+    return failed
 
 
 def cmd_deck(args) -> int:
@@ -108,7 +114,10 @@ def cmd_deck(args) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     path = out / files.deck_name(quarter.key)
-    path.write_bytes(build_deck(data, maps=map_images(now, boundaries)))
+    no_maps = capabilities.map_images_unavailable()
+    if no_maps:
+        print(no_maps + "PPT 中的挂图作战页以柱状图代替。", file=sys.stderr)
+    path.write_bytes(build_deck(data, maps={} if no_maps else map_images(now, boundaries)))
     _audit(args.db, path.name)
     print(f"已写入 {path}")
     return 0

@@ -21,6 +21,7 @@ from pptx.oxml.ns import qn
 from pptx.util import Emu, Inches, Pt
 
 from components.presentation import KPI_KEYS, quarter_change
+from exports import capabilities
 from queries.metrics import METRICS
 
 FONT = "微软雅黑"
@@ -154,7 +155,7 @@ def _map_slide(prs, key: str, title: str, towns: pl.DataFrame, map_png: bytes | 
     box.fill.solid()
     box.fill.fore_color.rgb = RGBColor(0xEC, 0xEF, 0xF1)
     box.line.color.rgb = GREY
-    box.text_frame.text = MAP_PLACEHOLDER
+    box.text_frame.text = capabilities.NO_MAP_PICTURES if capabilities.map_images_unavailable() else MAP_PLACEHOLDER
     box.text_frame.word_wrap = True
     box.text_frame.paragraphs[0].runs[0].font.size = Pt(18)
     box.text_frame.paragraphs[0].runs[0].font.color.rgb = RGBColor(0x45, 0x5A, 0x64)
@@ -197,26 +198,41 @@ def _rise_fall_slide(prs, data: DeckInput, towns: pl.DataFrame) -> None:
     _benchmark_line(slide, c2, rises["income_growth_pct"].fill_null(0).to_list(), bench)
 
 
+PLOT_BOX = (0.25, 0.13, 0.68, 0.80)  # the 一升 chart's inner plot area: x, y, width, height (fractions)
+
+
 def _benchmark_line(slide, chart, values: list[float], bench: float) -> None:
     """The 对照线 over the bar chart: a dashed vertical line at `bench` on the value axis, with its label.
 
-    python-pptx has no combo charts, so the line is a connector placed from the axis range the chart uses."""
-    top_value = max([*values, bench]) * 1.1 or 1.0
+    python-pptx has no combo charts, so the plot area is pinned (manualLayout) and the axis range fixed; the
+    line is then a connector at the exact place of `bench` on that axis."""
+    top_value = max([*values, bench]) * 1.15 or 1.0
     low_value = min(0.0, *values)
-    axis = chart.value_axis
-    axis.maximum_scale, axis.minimum_scale = top_value, low_value
+    chart.value_axis.maximum_scale, chart.value_axis.minimum_scale = top_value, low_value
+    x0, y0, w0, h0 = PLOT_BOX
+    plot_area = chart._chartSpace.chart.plotArea  # noqa: SLF001 (python-pptx exposes no plot-area layout)
+    layout = plot_area.find(qn("c:layout"))
+    if layout is None:
+        layout = plot_area.makeelement(qn("c:layout"), {})
+        plot_area.insert(0, layout)
+    for child in list(layout):
+        layout.remove(child)
+    manual = layout.makeelement(qn("c:manualLayout"), {})
+    for tag, value in (("c:layoutTarget", "inner"), ("c:xMode", "edge"), ("c:yMode", "edge"), ("c:x", x0),
+                       ("c:y", y0), ("c:w", w0), ("c:h", h0)):
+        element = manual.makeelement(qn(tag), {"val": str(value)})
+        manual.append(element)
+    layout.append(manual)
     shape = next(sh for sh in slide.shapes if sh.has_chart and sh.chart._chartSpace is chart._chartSpace)
-    # plot area ~ from 28% (category labels) to 96% of the width, 14%..92% of the height (title above)
-    left = shape.left + int(shape.width * 0.28)
-    right = shape.left + int(shape.width * 0.96)
-    x = left + int((right - left) * (bench - low_value) / (top_value - low_value))
-    y1, y2 = shape.top + int(shape.height * 0.12), shape.top + int(shape.height * 0.93)
+    x = shape.left + int(shape.width * (x0 + w0 * (bench - low_value) / (top_value - low_value)))
+    y1, y2 = shape.top + int(shape.height * y0), shape.top + int(shape.height * (y0 + h0))
     line = slide.shapes.add_connector(1, x, y1, x, y2)
     line.line.color.rgb = BAD
     line.line.width = Pt(2.25)
     line.line.dash_style = 4  # dash
     line.name = f"对照线 {bench:g}%"
-    label = slide.shapes.add_textbox(x - Inches(0.9), y1 - Inches(0.35), Inches(1.8), Inches(0.35)).text_frame
+    label = slide.shapes.add_textbox(x - Inches(0.9), y2, Inches(1.8), Inches(0.35)).text_frame  # under the bars
+    label.paragraphs[0].alignment = PP_ALIGN.CENTER
     _lines(label, [(f"对照线 {bench:g}%", BAD, False)], size=14)
 
 

@@ -40,6 +40,7 @@ class Validated:
     tables: dict[str, pl.DataFrame]  # by table name; typed columns plus ROW (null for kept rows)
     provided: list[str]  # tables that came from the export (the rest were kept from the served version)
     recomputed: set[str] = field(default_factory=set)  # sheets whose cross-sheet warnings were recomputed
+    changes: list = field(default_factory=list)  # ingest.merge.SheetChange per provided sheet (the preview)
 
 
 def _clean(name: str) -> pl.Expr:
@@ -384,13 +385,16 @@ def _check_references(tables: dict[str, pl.DataFrame], provided: list[str], prob
             label = SHEETS_BY_TABLE[parent_table].label
             if sheet.table in provided:
                 problems.add_rows(sheet.label, sheet.column(column).label,
-                                  orphans.select(pl.col(ROW).alias("row"), pl.col(column).alias("value")),
+                                  orphans.filter(pl.col(ROW).is_not_null()).select(
+                                      pl.col(ROW).alias("row"), pl.col(column).alias("value")),
                                   f"在「{label}」表中不存在")
-            else:  # a kept table now points at rows the new parent sheet no longer has
+                orphans = orphans.filter(pl.col(ROW).is_null())  # served rows merged with the file's
+            if orphans.height:  # served rows now point at rows the new parent sheet no longer has
                 examples = "、".join(orphans[column].unique(maintain_order=True).head(5).to_list())
                 problems.add(sheet.label, None, sheet.column(column).label, None,
                              f"当前数据中有 {orphans.height:,} 行引用了新「{label}」表中没有的"
-                             f"{sheet.column(column).label}（如 {examples}）：请同时导出「{sheet.label}」表")
+                             f"{sheet.column(column).label}（如 {examples}）：替换「{label}」表时请保留它们，"
+                             f"或同时替换「{sheet.label}」表")
 
 
 _SEQUENCE_RULES = {
@@ -425,6 +429,11 @@ def _check_event_sequences(events: pl.DataFrame, problems: Problems) -> None:
     bad = bad.with_columns(msg=pl.when(pl.col("prev_date").is_not_null())
                            .then(pl.format("{}（上一条：{} {}）", "msg", "prev_date", "prev"))
                            .otherwise(pl.col("msg")))
+    # A served row (merged with the file's) that the file's rows now contradict: name it, it has no Excel row.
+    bad = bad.with_columns(msg=pl.when(pl.col(ROW).is_null())
+                           .then(pl.format("当前数据中 户 {} 在 {} 的「{}」与本次导入的记录矛盾：{}", "household_id",
+                                           "date", "event", "msg"))
+                           .otherwise(pl.col("msg")))
     problems.add_rows("农户状态", "事件", bad.select(pl.col(ROW).alias("row"), pl.col("event").alias("value"),
                                                   "msg"), pl.col("msg"))
 
@@ -458,7 +467,7 @@ def _cross_sheet_warnings(tables: dict[str, pl.DataFrame], provided: list[str], 
             pl.col("m"), WARNING)
     if "project_progress" in provided:
         progress = tables["project_progress"]
-        done_early = progress.filter(pl.col("status").is_in(["已完工", "已验收"])
+        done_early = progress.filter(pl.col(ROW).is_not_null() & pl.col("status").is_in(["已完工", "已验收"])
                                      & (pl.col("progress_pct").cast(pl.Float64, strict=False) < 100))
         _warn_fraction_progress(progress, problems)
         problems.add_rows("项目进度", "形象进度", done_early.select(
@@ -497,9 +506,11 @@ def _warn_fraction_progress(progress: pl.DataFrame, problems: Problems) -> None:
 
 
 def validate(export: Export, problems: Problems, existing: dict[str, pl.DataFrame] | None = None, *,
-             release_raw: bool = False) -> Validated:
+             release_raw: bool = False, combine=None) -> Validated:
     """Type and check an export. `existing`: the served version's tables, for a partial update.
-    release_raw: empty each raw sheet once it is typed (saves memory; the export is not read again)."""
+    release_raw: empty each raw sheet once it is typed (saves memory; the export is not read again).
+    combine(sheet, typed) -> frame: the sheet as it will be published (ingest.merge: the file's rows merged
+    with the served ones), so that references and event sequences are checked on the result."""
     tables: dict[str, pl.DataFrame] = {}
     provided: list[str] = []
     damaged: set[tuple[str, str]] = set()
@@ -521,7 +532,7 @@ def validate(export: Export, problems: Problems, existing: dict[str, pl.DataFram
         if sheet.table == "household_events":
             typed = typed.with_columns(pl.col("event").replace_strict(EVENT_ORDER, default=None,
                                                                        return_dtype=pl.Int8).alias("event_order"))
-        tables[sheet.table] = typed
+        tables[sheet.table] = typed if combine is None else combine(sheet, typed)
         provided.append(sheet.table)
     if existing is not None and not provided and not problems.has_errors:
         problems.add("导入文件", None, None, None, "没有找到任何可识别的表")

@@ -14,7 +14,7 @@ from access import audit
 from components import presentation as pres
 from components import ranking_charts
 from components.filters import current
-from exports import assemble, files
+from exports import assemble, capabilities, files
 from exports.deck_pptx import build_deck, map_images
 from exports.pace import WINDOW_DAYS
 from rectification import app as rectify_app
@@ -133,8 +133,11 @@ deck_input = assemble.deck_input(quarter.label, as_of, start_as_of, now, start, 
                                  rectify=rectify_app.store().items(),
                                  pace_window=app_data.run("township_pace", as_of=as_of, window_days=WINDOW_DAYS),
                                  meeting_date=meeting_date)
+no_maps = capabilities.map_images_unavailable()
+if no_maps:
+    st.caption(no_maps + "PPT 中的挂图作战页暂以柱状图代替。")
 st.download_button("下载季度讲评 PPT", data=audit.on_download(files.deck_name(quarter.key), lambda: build_deck(
-                       deck_input, township_slides=picked, maps=map_images(now, app_data.run("map_boundaries")))),
+                       deck_input, township_slides=picked, maps={} if no_maps else map_images(now, app_data.run("map_boundaries")))),
                    file_name=files.deck_name(quarter.key), on_click="ignore", icon=":material/download:",
                    mime="application/vnd.openxmlformats-officedocument.presentationml.presentation", key="deck")
 

@@ -32,6 +32,10 @@ from ingest import publish
 
 QUERY_DIR = Path(__file__).parent
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+# What one result row is about, declared in every file's header as `-- level: <level>` (queries/scope.py holds
+# a township-bound user to their own township for the village and household levels).
+LEVELS = ("county", "township", "project", "village", "household")
+_LEVEL = re.compile(r"^--\s*level:\s*(\S+)\s*$", re.MULTILINE)
 
 
 class NoDatabase(LookupError):
@@ -68,6 +72,18 @@ def sql_text(name: str) -> tuple[str, frozenset[str]]:
         text = "\n".join(issues_union() if line.strip() == "{{checks}}" else line for line in text.splitlines())
     without_comments = re.sub(r"--[^\n]*", "", text)
     return text, frozenset(_PARAM.findall(without_comments))
+
+
+class MissingLevel(ValueError):
+    """A query file without a valid `-- level:` header: it is not run (its rows could escape the scope)."""
+
+
+def level_of(name: str, text: str) -> str:
+    """The `-- level:` a query's header declares; MissingLevel when there is none or it is unknown."""
+    found = _LEVEL.findall(text)
+    if len(found) != 1 or found[0] not in LEVELS:
+        raise MissingLevel(f"queries/{name}.sql must declare exactly one `-- level: {'|'.join(LEVELS)}` line")
+    return found[0]
 
 
 PREPARED_DIR = "prepared"  # queries/prepared/<name>.sql: the lookup of <name>'s rows prepared at publish
@@ -111,6 +127,7 @@ class Database:
 
     def run(self, name: str, **params) -> pl.DataFrame:
         text, wanted = sql_text(name)
+        level_of(name, text)
         missing = wanted - params.keys()
         if missing:
             raise TypeError(f"query {name} needs parameters: {', '.join(sorted(missing))}")
