@@ -336,13 +336,17 @@ def drop_footer(body: pl.DataFrame, columns: list[str], key: str | None, source:
     if body.height == 0 or not columns:
         return body
     words = vocabulary().footer_words
+    pattern = "^(?:" + "|".join(re.escape(w) for w in words) + ")"
+    # The first filled cell of each row, computed once; only rows whose first cell is text can be a footer.
     first = pl.coalesce([pl.when(pl.col(c).str.strip_chars() != "").then(pl.col(c)) for c in columns])
-    starts = first.str.normalize("NFKC").str.replace_all(r"\s+", "").str.starts_with(words[0])
-    for word in words[1:]:
-        starts = starts | first.str.normalize("NFKC").str.replace_all(r"\s+", "").str.starts_with(word)
-    flagged = body.select(ROW, first.alias("__first"), starts.fill_null(False).alias("__footer"),
+    # Rows that start with a number (序号, a code) are data: set aside before the wider look at each row.
+    body_numbered = pl.col(columns[0]).str.contains(r"^\s*[\d.\-]+\s*$").fill_null(False)
+    flagged = body.filter(~body_numbered).select(ROW, first.alias("__first"),
                           (pl.col(key).is_not_null() & (pl.col(key).str.strip_chars() != "")).alias("__key")
                           if key else pl.lit(False).alias("__key"))
+    candidate = pl.col("__first").str.contains(r"^[\d\s.\-+]*$").not_()  # a number (序号) is never a footer
+    flagged = flagged.with_columns(__footer=(candidate & pl.col("__first").str.normalize("NFKC")
+                                             .str.replace_all(r"\s+", "").str.contains(pattern)).fill_null(False))
     hits = flagged.filter("__footer")
     if hits.height == 0:
         return body

@@ -20,6 +20,9 @@ from ingest.sheets import GUARANTEE_COLUMNS, SHEETS, SHEETS_BY_TABLE, YES_NO, Co
 EVENT_ORDER = {"纳入": 1, "脱贫": 2, "返贫": 3, "清退": 4}
 _FULL_WIDTH = [chr(0xFF10 + i) for i in range(10)] + ["．", "－", "＋", "，"]
 _HALF_WIDTH = [str(i) for i in range(10)] + [".", "-", "+", ","]
+# What NFKC would change in a value cell, as the lists show it: full-width brackets, punctuation, spaces.
+_WIDE = ["（", "）", "，", "、", "；", "／", "：", "　", " ", "\t", "\u00a0"]
+_NARROW = ["(", ")", ",", "、", ";", "/", ":", "", "", "", ""]
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 # 2020-03-05, 2020/3/5, 2020.3.5, 2020年3月5日; a time of day after it (Excel datetime cells) is dropped.
@@ -37,6 +40,7 @@ class Validated:
     tables: dict[str, pl.DataFrame]  # by table name; typed columns plus ROW (null for kept rows)
     provided: list[str]  # tables that came from the export (the rest were kept from the served version)
     recomputed: set[str] = field(default_factory=set)  # sheets whose cross-sheet warnings were recomputed
+    changes: list = field(default_factory=list)  # ingest.merge.SheetChange per provided sheet (the preview)
 
 
 def _clean(name: str) -> pl.Expr:
@@ -50,7 +54,8 @@ def _number_text(name: str) -> pl.Expr:
 
 def _normalised(name: str) -> pl.Expr:
     """A cell as vocabulary.norm_value compares it (NFKC: （） = (), no spaces)."""
-    return pl.col(name).str.normalize("NFKC").str.replace_all(r"\s+", "")
+    # replace_many (one Aho-Corasick pass) rather than NFKC on every cell: a million-row list stays fast.
+    return pl.col(name).str.replace_many(_WIDE, _NARROW)
 
 
 def _enum(column: Column) -> tuple[pl.Expr, pl.Expr, str]:
@@ -63,16 +68,21 @@ def _enum(column: Column) -> tuple[pl.Expr, pl.Expr, str]:
         value = _normalised(column.name).replace_strict(aliases, default=None, return_dtype=pl.String)
         return value, value.is_not_null(), expected
     split = "[" + re.escape("".join(words.separators)) + "]"
-    parts = _normalised(column.name).str.replace_all(split, "\x1f").str.split("\x1f")
+    text = _normalised(column.name)
+    single = text.replace_strict(aliases, default=None, return_dtype=pl.String)
+    several = text.str.contains(split)  # only these cells take the (slower) list path
+    parts = pl.when(several).then(text).str.replace_all(split, "\x1f").str.split("\x1f")
     order = {v: i for i, v in enumerate(column.values)}
     mapped = parts.list.eval(pl.element().filter(pl.element() != "")
                              .replace_strict(aliases, default=None, return_dtype=pl.String))
-    ok = (mapped.list.len() > 0) & ~mapped.list.eval(pl.element().is_null()).list.any()
+    ok = pl.when(several).then((mapped.list.len() > 0) & ~mapped.list.eval(pl.element().is_null()).list.any()) \
+        .otherwise(single.is_not_null())
     ranked = mapped.list.eval(pl.element().sort_by(
         pl.element().replace_strict(order, default=99, return_dtype=pl.Int32))).list.unique(maintain_order=True)
     # 健康 beside an illness is a slip of the hand: the illness counts.
     cleaned = ranked.list.eval(pl.element().filter((pl.element() != "健康") | (pl.len() == 1)))
-    return pl.when(ok).then(cleaned.list.join("、")), ok, expected + "（可填多项，用逗号或顿号分隔）"
+    value = pl.when(several).then(cleaned.list.join("、")).otherwise(single)
+    return pl.when(ok).then(value), ok, expected + "（可填多项，用逗号或顿号分隔）"
 
 
 def _parse(column: Column, excel: bool) -> tuple[pl.Expr, pl.Expr, str]:
@@ -105,7 +115,7 @@ def _parse(column: Column, excel: bool) -> tuple[pl.Expr, pl.Expr, str]:
         unit = {"money": "万元", "yuan": "元", "pct": "%"}[column.kind]
         return pl.when(ok).then(text.str.replace(r"^\+", "")), ok, f"数字（单位：{unit}）"
     if column.kind == "date":
-        text = pl.col(c).str.normalize("NFKC").str.replace_all(r"\s+", " ")  # ２０２０－０３－０５ = 2020-03-05
+        text = pl.col(c).str.replace_many(_FULL_WIDTH[:12] + ["／", "　"], _HALF_WIDTH[:12] + ["/", " "])  # ２０２０－０３－０５
         parts = text.str.extract_groups(_DATE)
         iso = pl.concat_str(
             parts.struct.field("1"),
@@ -375,13 +385,16 @@ def _check_references(tables: dict[str, pl.DataFrame], provided: list[str], prob
             label = SHEETS_BY_TABLE[parent_table].label
             if sheet.table in provided:
                 problems.add_rows(sheet.label, sheet.column(column).label,
-                                  orphans.select(pl.col(ROW).alias("row"), pl.col(column).alias("value")),
+                                  orphans.filter(pl.col(ROW).is_not_null()).select(
+                                      pl.col(ROW).alias("row"), pl.col(column).alias("value")),
                                   f"在「{label}」表中不存在")
-            else:  # a kept table now points at rows the new parent sheet no longer has
+                orphans = orphans.filter(pl.col(ROW).is_null())  # served rows merged with the file's
+            if orphans.height:  # served rows now point at rows the new parent sheet no longer has
                 examples = "、".join(orphans[column].unique(maintain_order=True).head(5).to_list())
                 problems.add(sheet.label, None, sheet.column(column).label, None,
                              f"当前数据中有 {orphans.height:,} 行引用了新「{label}」表中没有的"
-                             f"{sheet.column(column).label}（如 {examples}）：请同时导出「{sheet.label}」表")
+                             f"{sheet.column(column).label}（如 {examples}）：替换「{label}」表时请保留它们，"
+                             f"或同时替换「{sheet.label}」表")
 
 
 _SEQUENCE_RULES = {
@@ -416,6 +429,11 @@ def _check_event_sequences(events: pl.DataFrame, problems: Problems) -> None:
     bad = bad.with_columns(msg=pl.when(pl.col("prev_date").is_not_null())
                            .then(pl.format("{}（上一条：{} {}）", "msg", "prev_date", "prev"))
                            .otherwise(pl.col("msg")))
+    # A served row (merged with the file's) that the file's rows now contradict: name it, it has no Excel row.
+    bad = bad.with_columns(msg=pl.when(pl.col(ROW).is_null())
+                           .then(pl.format("当前数据中 户 {} 在 {} 的「{}」与本次导入的记录矛盾：{}", "household_id",
+                                           "date", "event", "msg"))
+                           .otherwise(pl.col("msg")))
     problems.add_rows("农户状态", "事件", bad.select(pl.col(ROW).alias("row"), pl.col("event").alias("value"),
                                                   "msg"), pl.col("msg"))
 
@@ -449,7 +467,7 @@ def _cross_sheet_warnings(tables: dict[str, pl.DataFrame], provided: list[str], 
             pl.col("m"), WARNING)
     if "project_progress" in provided:
         progress = tables["project_progress"]
-        done_early = progress.filter(pl.col("status").is_in(["已完工", "已验收"])
+        done_early = progress.filter(pl.col(ROW).is_not_null() & pl.col("status").is_in(["已完工", "已验收"])
                                      & (pl.col("progress_pct").cast(pl.Float64, strict=False) < 100))
         _warn_fraction_progress(progress, problems)
         problems.add_rows("项目进度", "形象进度", done_early.select(
@@ -488,9 +506,11 @@ def _warn_fraction_progress(progress: pl.DataFrame, problems: Problems) -> None:
 
 
 def validate(export: Export, problems: Problems, existing: dict[str, pl.DataFrame] | None = None, *,
-             release_raw: bool = False) -> Validated:
+             release_raw: bool = False, combine=None) -> Validated:
     """Type and check an export. `existing`: the served version's tables, for a partial update.
-    release_raw: empty each raw sheet once it is typed (saves memory; the export is not read again)."""
+    release_raw: empty each raw sheet once it is typed (saves memory; the export is not read again).
+    combine(sheet, typed) -> frame: the sheet as it will be published (ingest.merge: the file's rows merged
+    with the served ones), so that references and event sequences are checked on the result."""
     tables: dict[str, pl.DataFrame] = {}
     provided: list[str] = []
     damaged: set[tuple[str, str]] = set()
@@ -512,7 +532,7 @@ def validate(export: Export, problems: Problems, existing: dict[str, pl.DataFram
         if sheet.table == "household_events":
             typed = typed.with_columns(pl.col("event").replace_strict(EVENT_ORDER, default=None,
                                                                        return_dtype=pl.Int8).alias("event_order"))
-        tables[sheet.table] = typed
+        tables[sheet.table] = typed if combine is None else combine(sheet, typed)
         provided.append(sheet.table)
     if existing is not None and not provided and not problems.has_errors:
         problems.add("导入文件", None, None, None, "没有找到任何可识别的表")

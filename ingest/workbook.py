@@ -65,7 +65,7 @@ class Workbook:
         cells carry the merged value on every row they cover."""
         kwargs = {"n_rows": n_rows} if n_rows else {}
         grid = self.reader.load_sheet(sheet, header_row=None, skip_rows=0, dtypes="string", **kwargs).to_polars()
-        offset, merges = self._layout(sheet)
+        offset, merges = self._layout(sheet, merges=n_rows is None)  # a peek at the header needs no merges
         width = offset + grid.width
         grid = grid.rename({c: f"c{i + offset}" for i, c in enumerate(grid.columns)})
         grid = grid.with_columns(pl.all().cast(pl.String))
@@ -112,10 +112,10 @@ class Workbook:
             self._xls = xlrd.open_workbook(file_contents=self.data, formatting_info=True, on_demand=True)
         return self._xls
 
-    def _layout(self, sheet: str) -> tuple[int, list[tuple[int, int, int]]]:
+    def _layout(self, sheet: str, merges: bool = True) -> tuple[int, list[tuple[int, int, int]]]:
         """(first column calamine returns, vertical merges as (first row, last row, column), 0-based)."""
         if self.is_xlsx:
-            return self._xlsx_layout(sheet)
+            return self._xlsx_layout(sheet, merges)
         try:
             book = self._xls_book()
             ws = book.sheet_by_name(sheet)
@@ -125,7 +125,7 @@ class Workbook:
         filled = [c for r in range(ws.nrows) for c in range(ws.row_len(r)) if ws.cell_type(r, c) not in (0, 6)]
         return (min(filled) if filled else 0), merges
 
-    def _xlsx_layout(self, sheet: str) -> tuple[int, list[tuple[int, int, int]]]:
+    def _xlsx_layout(self, sheet: str, want_merges: bool = True) -> tuple[int, list[tuple[int, int, int]]]:
         try:
             with zipfile.ZipFile(io.BytesIO(self.data)) as archive:
                 path = self._sheet_paths(archive).get(sheet)
@@ -140,6 +140,8 @@ class Workbook:
                             found = _DIMENSION.search(text)
                             offset = column_index(found.group(1)) if found else 0
                             head = False
+                            if not want_merges:
+                                return offset, []
                         cut = max(0, len(text) - 200)  # a tag that may be cut off is searched again next time
                         merges += [m for m in _MERGE.finditer(text) if m.start() < cut]
                         tail = text[cut:]

@@ -1,3 +1,4 @@
+-- level: household
 -- 防返贫监测：截止日期已脱贫、命中至少一个返贫风险因素的户，附风险分和原因，按风险分从高到低。
 -- 风险因素（权重见 data/checks.toml [risk.weights]，风险分 = 命中因素的权重之和）：
 --   low_income   最近一个收入年度（不晚于截止年度）人均纯收入低于监测线（当年扶贫标准 × 系数）；
@@ -9,7 +10,6 @@
 --   $w_guarantee_gap DOUBLE（权重）；$risk_high_score、$risk_medium_score DOUBLE（高、中风险的分数线）。
 --   $per_level INTEGER：每个风险等级只返回风险分最高的这么多户（百万户的县有几十万户，页面只列前面的）；
 --   level_households = 该等级的全部户数。
--- scope: township
 WITH exited AS (  -- 已脱贫 at D: the household_spans row covering D (ingest/derived.sql; same-day events in the
                  -- order 纳入, 脱贫, 返贫, 清退) is 脱贫, and its valid_from is the last 脱贫 on or before D
     SELECT s.household_id, s.valid_from AS last_exit

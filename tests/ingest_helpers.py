@@ -49,11 +49,11 @@ def append_row(folder: Path, sheet: str, values: dict[str, str]) -> int:
 
 
 def fingerprint(db: Path) -> dict[str, str]:
-    """Every file of the logical database's folder -> sha256 (symlinks -> their target), to compare; not the
-    sidecar SQLite files (accounts and audit trail), which record the attempt itself."""
+    """Every file of the logical database's folder -> sha256 (symlinks -> their target), to compare. The
+    access store beside it (accounts, audit trail) is not the served data: a refused import is audited."""
     out = {}
     for p in sorted(Path(db).parent.iterdir()):
-        if ".sqlite" in p.name:
+        if ".access.sqlite" in p.name:
             continue
         if p.is_symlink():
             out[p.name] = "-> " + os.readlink(p)

@@ -185,3 +185,30 @@ def test_merge_scan_finds_merges_across_block_boundaries(tmp_path, monkeypatch):
     monkeypatch.setattr(workbook, "_CHUNK", 37)  # every mergeCell tag straddles some block boundary
     grid = Workbook(path.read_bytes()).grid("s")
     assert grid["c0"].to_list() == [f"v{b}" for b in range(40) for _ in range(3)]
+
+
+def test_household_page_shows_an_unknown_guarantee_as_unknown(tmp_path, monkeypatch):
+    """户情 on a county whose 农户 had no 吃穿不愁 column: the table says 未知 and a note says why, no error."""
+    from streamlit.testing.v1 import AppTest
+
+    from conftest import ROOT, demo_user
+
+    folder = shutil.copytree(TINY, tmp_path / "export")
+    rows = read_sheet(folder, "农户")
+    drop = rows[0].index("吃穿不愁")
+    write_sheet(folder, "农户", [r[:drop] + r[drop + 1:] for r in rows])
+    db = tmp_path / "db" / "county.duckdb"
+    assert load(folder, db).published is not None
+    monkeypatch.setenv("WARROOM_DB", str(db))
+    monkeypatch.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    user = demo_user()
+    at.session_state["user"] = user
+    at.session_state["role"] = user.role
+    at.query_params["household"] = "H01"
+    at.run()
+    at.switch_page("pages/households.py").run()
+    assert not at.exception
+    flags = next(d.value for d in at.dataframe if "是否达标" in d.value.columns)
+    assert dict(zip(flags["项目"], flags["是否达标"]))["吃穿不愁"] == "未知"
+    assert any("未知" in i.value and "不算达标" in i.value for i in at.info)

@@ -1,3 +1,4 @@
+-- level: household
 -- 标题：已脱贫但"两不愁三保障"未全部达标
 -- 简称：三保障缺口
 -- 严重程度：高
@@ -7,7 +8,6 @@
 --   也列出待核实，不按"是"计。
 -- 参数：$as_of DATE（数据截止日期）；$township VARCHAR（乡镇代码，'ALL' = 全县）。
 -- 结果：每个问题户一行（统一列，见 digital_exit.sql），detail 列出未达标的项目。
--- scope: township
 WITH exited AS (  -- 已脱贫 at D: the household_spans row covering D is 脱贫; its valid_from is the last 脱贫 ≤ D
     SELECT s.household_id, s.valid_from AS last_exit
     FROM household_spans s
