@@ -23,7 +23,7 @@ import polars as pl
 import settings
 from access.files import restrict
 from ingest import boundaries as boundary_io
-from ingest import merge, person_export, publish, snapshots
+from ingest import county_name, merge, person_export, publish, snapshots
 from ingest.derived import build_derived
 from ingest.problems import ERROR, WARNING, Problems
 from ingest.readers import ROW, Export, read_export
@@ -118,6 +118,7 @@ def check(path: Path, db: Path | None = None, progress=None, *, release_raw: boo
     validated = validate(export, problems, None if replace_all else existing, release_raw=release_raw,
                          combine=combine)
     validated.changes = changes
+    validated.meta = county_name.from_sheets(export, problems, served)
     if export.boundaries is not None and "townships" in validated.tables:
         boundary_io.parse(export.boundaries, validated.tables["townships"], problems, source="boundaries.geojson")
     return export, problems, validated
@@ -137,7 +138,7 @@ def _replace_tables(names, export: Export, problems: Problems) -> set[str]:
 
 
 def load(path: Path, db: Path, *, user: str | None = None, mode: str | None = None,
-         meta: dict[str, str] | None = None, progress=None, replace=(), confirm_duplicates: bool = False,
+         meta: dict[str, str | None] | None = None, progress=None, replace=(), confirm_duplicates: bool = False,
          **snapshot_options) -> LoadResult:
     """Validate `path` and publish it as the new version of `db` if it has no error.
     mode "demo" (the demo build) replaces every sheet; otherwise see check()."""
@@ -167,6 +168,8 @@ def load(path: Path, db: Path, *, user: str | None = None, mode: str | None = No
     if mode != "demo":  # real data: the demo accounts end with the demo county (issue 15 §1)
         meta["is_demo"] = "false"
         ended_demo = served is not None and demo_version(served)
+        if county_name.META_KEY not in meta:  # the same county whatever this import replaces; not the demo's name
+            meta[county_name.META_KEY] = None if ended_demo else county_name.served_name(served)
     version = publish.new_version_path(db)
     building = version.with_name(f".{version.name}.building")
     try:
@@ -197,7 +200,7 @@ def demo_version(version: Path) -> bool:
 
 
 def _build(target: Path, export: Export, validated, problems: Problems, served: Path | None,
-           user: str | None, mode: str, meta: dict[str, str], source: str, keeps_served: bool) -> dict[str, int]:
+           user: str | None, mode: str, meta: dict[str, str | None], source: str, keeps_served: bool) -> dict[str, int]:
     # Bounded, so that the build (ART indexes of the keys included) stays within a county server's memory.
     con = duckdb.connect(str(target), config={"memory_limit": BUILD_MEMORY_LIMIT})
     restrict(target)  # full ID numbers: owner-only before the first row is written (access/files.py)
@@ -261,8 +264,11 @@ def _build(target: Path, export: Export, validated, problems: Problems, served: 
              json.dumps([{"name": f.name, "sha256": f.sha256} for f in export.files], ensure_ascii=False),
              json.dumps(counts, ensure_ascii=False), warnings.height],
         )
-        for key, value in meta.items():
-            con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
+        for key, value in meta.items():  # None: the key is not carried over
+            if value is None:
+                con.execute("DELETE FROM meta WHERE key = ?", [key])
+            else:
+                con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
         build_derived(con)
         con.execute("CHECKPOINT")
         return counts

@@ -61,7 +61,7 @@ class Field:
 FIELDS: tuple[Field, ...] = (
     Field("serial"),
     Field("as_of", "date"),
-    Field("county"),
+    Field("county"),  # kept for the 报头's county name (ingest/county_name.py), not stored per person
     Field("township", required=True, household=True),
     Field("village", required=True, household=True),
     Field("group"),
@@ -103,7 +103,7 @@ FIELDS: tuple[Field, ...] = (
 FIELDS_BY_NAME = {f.name: f for f in FIELDS}
 _BY_HEADER = {normalize_header(h): f.name for f in FIELDS for h in f.headers}
 # Known columns the contract has no place for: recognised (no warning) but not typed or kept.
-NOT_KEPT = frozenset({"serial", "county", "group", "person_id", "ethnicity", "education_level", "work_status",
+NOT_KEPT = frozenset({"serial", "group", "person_id", "ethnicity", "education_level", "work_status",
                       "work_months", "phone", "person_phone", "first_identified"})
 GUARANTEES = ("food_clothing", "education", "medical", "housing", "water")  # 两不愁三保障 in the contract
 

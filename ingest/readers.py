@@ -44,6 +44,7 @@ class RawSheet:
     excel: bool = False  # cells came from a workbook (date cells may arrive as serial numbers)
     missing: frozenset[str] = frozenset()  # contract columns (English ids) absent from the file
     header_row: int = 1
+    meta: pl.DataFrame | None = None  # the sheet's file-level columns present (Sheet.meta), as text, plus ROW
 
 
 @dataclass
@@ -259,7 +260,7 @@ def _add_grid(export: Export, sheet: Sheet, grid: pl.DataFrame, source: str, pro
         problems.file_error(source, f"表「{sheet.label}」出现了两次（另见 {export.sheets[sheet.label].source}）")
         return
     known: dict[str, str] = {}
-    for column in sheet.columns:
+    for column in sheet.columns + sheet.meta:
         known[normalize_header(column.label)] = column.name
         known[normalize_header(column.name)] = column.name
     for name, headers in vocabulary().sheet_headers.get(sheet.label, {}).items():  # the county's own spellings
@@ -306,6 +307,7 @@ def _add_grid(export: Export, sheet: Sheet, grid: pl.DataFrame, source: str, pro
             name += "'"
         extra[col] = name
 
+    contract = {c.name for c in sheet.columns}
     missing = [c for c in sheet.columns if c.required and c.name not in rename.values()]
     for column in missing:
         problems.add(sheet.label, header_row, column.label, None,
@@ -316,16 +318,17 @@ def _add_grid(export: Export, sheet: Sheet, grid: pl.DataFrame, source: str, pro
         body = body.filter(~blank)
     key = next((g for g, n in rename.items() if n == (sheet.key or (sheet.columns[0].name,))[0]), None)
     body = drop_footer(body, grid.columns, key, source if excel else sheet.label, problems)
-    pct = [g for g, n in rename.items() if sheet.column(n).kind == "pct"]
+    pct = [g for g, n in rename.items() if n in contract and sheet.column(n).kind == "pct"]
     if excel and percent_rows is not None and pct and body.height:
         body = _percent_cells_as_numbers(body, pct, percent_rows([int(g[1:]) for g in pct]))
     frame = body.select(ROW, *[pl.col(g).alias(n) for g, n in rename.items()])
+    meta = frame.select(ROW, *[n for n in rename.values() if n not in contract])
     absent = [c.name for c in sheet.columns if c.name not in frame.columns]
     frame = frame.with_columns(pl.lit(None, pl.String).alias(n) for n in absent)
     frame = frame.select(ROW, *[c.name for c in sheet.columns])
     extra_frame = body.select(ROW, *[pl.col(g).alias(n) for g, n in extra.items()])
     export.sheets[sheet.label] = RawSheet(sheet, frame, extra_frame, source, excel, frozenset(absent),
-                                          header_row)
+                                          header_row, meta)
 
 
 def drop_footer(body: pl.DataFrame, columns: list[str], key: str | None, source: str,

@@ -50,6 +50,9 @@ class Sheet:
     key: tuple[str, ...] = ()  # columns that must be unique together
     required: bool = True
     refs: tuple[tuple[str, str, str], ...] = field(default=())  # (column, parent table, parent column)
+    # Optional columns that hold one value for the whole file, not per row: read into RawSheet.meta and
+    # published as the version's meta (ingest/county_name.py), never stored in the table.
+    meta: tuple[Column, ...] = ()
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -65,6 +68,7 @@ SHEETS: tuple[Sheet, ...] = (
             Column("county_leader", "联系县领导", required=False),
         ),
         key=("township_code",),
+        meta=(Column("county_name", "县名称", required=False),),  # the 报头 of the meeting papers
     ),
     Sheet(
         "村",

@@ -28,7 +28,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from ingest import publish
+from ingest import county_name, publish
 from ingest.person_export import EXITED, POOR, PersonExport, as_of_in_file, read_person_export, to_contract
 from ingest.problems import WARNING, Problems
 from ingest.readers import ROW, Export, SourceFile
@@ -178,11 +178,10 @@ def derive(person: PersonExport, existing: dict[str, pl.DataFrame], as_of: dt.da
 
 @dataclass
 class SnapshotValidated(Validated):
-    """What the loader's _build needs, plus what a snapshot adds: the meta to record, whether the
+    """What the loader's _build needs, plus what a snapshot adds: the meta to record (Validated.meta), whether the
     snapshot was already loaded (nothing to publish), and its summary for the clerk (`entry`: as_of, persons,
     households, events by kind, removals_pending — as recorded in meta)."""
 
-    meta: dict[str, str] = field(default_factory=dict)
     unchanged: bool = False
     as_of: dt.date | None = None
     derivation: Derivation | None = None
@@ -260,6 +259,8 @@ def check(path: Path, db: Path | None, progress=None, *, as_of: dt.date | None =
     if person is None:
         return export, problems, SnapshotValidated(tables={}, provided=[])
     export.files.append(SourceFile(path.name, person.file_sha256))
+    county = county_name.from_column(person.frame, "county", person.source, person.column("county"), problems,
+                                     publish.current(db) if db is not None else None)
     day = _resolve_as_of(person, as_of, problems)
     _progress(progress, 0.2, "读取当前数据")
     existing, history = read_served(publish.current(db) if db is not None else None)
@@ -288,7 +289,7 @@ def check(path: Path, db: Path | None, progress=None, *, as_of: dt.date | None =
         entry["events"] = {**previous.get("events", {}), **derivation.events}
     tables = {**{t: f.with_columns(pl.lit(None, pl.Int64).alias(ROW)) for t, f in existing.items()},
               **derivation.tables}
-    meta = {META_KEY: json.dumps(history + [entry], ensure_ascii=False)}
+    meta = {META_KEY: json.dumps(history + [entry], ensure_ascii=False), **county}
     return export, problems, SnapshotValidated(tables=tables, provided=list(derivation.tables), meta=meta, as_of=day,
                                                derivation=derivation, entry=entry)
 

@@ -41,6 +41,7 @@ class Validated:
     provided: list[str]  # tables that came from the export (the rest were kept from the served version)
     recomputed: set[str] = field(default_factory=set)  # sheets whose cross-sheet warnings were recomputed
     changes: list = field(default_factory=list)  # ingest.merge.SheetChange per provided sheet (the preview)
+    meta: dict[str, str] = field(default_factory=dict)  # published as the version's meta (e.g. county_name)
 
 
 def _clean(name: str) -> pl.Expr:
