@@ -13,11 +13,13 @@ import app_data
 import settings
 from access import session
 from access.roles import User
+from components import theme
 from components.filters import sidebar_filters
 from queries.runner import QueryTimeout
 
 # A local icon: a Material icon or emoji favicon is fetched from a CDN, which the intranet does not have.
 st.set_page_config(page_title="脱贫攻坚作战室", page_icon="data/favicon.png", layout="wide")
+theme.apply()
 
 def _everyone(user: User | None) -> bool:
     return True
@@ -83,7 +85,7 @@ def main() -> None:
         st.navigation(pages_for(None), position="hidden")
         _login_screen(store, demo)
         return
-    st.session_state["_filters"] = sidebar_filters(app_data.data_as_of(), townships)
+    st.session_state["_filters"] = sidebar_filters(app_data.data_as_of(), townships, home=user.township_code)
     st.session_state["_settings"] = config
     with st.sidebar:
         scope = f" · {dict(zip(townships['township_code'], townships['township_name'])).get(user.township_code, '')}" \

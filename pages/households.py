@@ -77,7 +77,7 @@ with st.expander("农户查询", expanded=not household_id):
                    + "。点选一行打开该户台账。")
         shown = labelled(mask_frame(results, names=["head_name", "helper"], visible=visible), RESULT_COLUMNS)
         st.session_state["_household_result_ids"] = results["household_id"].to_list()
-        st.dataframe(shown, hide_index=True, width="stretch", height=320, key="household-results",
+        st.dataframe(shown, hide_index=True, width="stretch", height=320, key="household-results", placeholder="—",
                      on_select=_open_selected_household, selection_mode="single-row")
         excel_download(shown, f"农户查询_{filters.township_name}_{filters.as_of:%Y%m%d}.xlsx",
                        key="download-household-search", sheet="农户查询")
@@ -114,7 +114,7 @@ left, right = st.columns([1, 2])
 with left:
     st.subheader("两不愁三保障")
     flags = household_views.guarantee_flags(home)
-    st.dataframe(flags, hide_index=True, width="stretch")
+    st.dataframe(flags, hide_index=True, width="stretch", placeholder="—")
     if (flags["是否达标"] == "未达标").any():
         st.warning("有未达标项，需要在脱贫前补齐。", icon=":material/warning:")
 with right:

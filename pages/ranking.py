@@ -11,6 +11,7 @@ import app_data
 import ranking_weights
 import settings
 from components import ranking_charts
+from components.charts import highlight
 from components.filters import current
 from components.tables import labelled, table_with_download
 
@@ -82,16 +83,18 @@ if not filters.is_county and filters.township in ranked["township_code"].to_list
 st.subheader("红黑榜")
 red, black = ranking_charts.red_black(ranked, leaders)
 left, right = st.columns(2)
-for column, title, rows, colour in ((left, "红榜（前三名）", red, "green"), (right, "黑榜（后三名）", black, "red")):
+# Chinese convention: the 红榜 (honour list) in red, the 黑榜 in black — not the red-bad/green-good of the charts.
+for column, heading, rows in ((left, "**:red[红榜（前三名）]**", red), (right, "**黑榜（后三名）**", black)):
     with column.container(border=True):
-        st.markdown(f"**:{colour}[{title}]**")
+        st.markdown(heading)
         for row in rows.iter_rows(named=True):
             st.markdown(f"第 {row['rank']} 名　**{row['township_name']}**　{row['score']:.1f} 分"
                         f"（较上周 {ranking_charts.move_text(row['move_week'])}）　"
                         f"联系县领导：{row['county_leader'] or '未填'}")
 
-st.plotly_chart(ranking_charts.contribution_bars(contrib, ranked, highlight=None if filters.is_county
-                                                 else filters.township),
+marked = filters.marked
+st.plotly_chart(highlight(ranking_charts.contribution_bars(contrib, ranked, highlight=None if filters.is_county
+                                                           else filters.township), marked),
                 width="stretch", config={"displaylogo": False})
 
 points = (contrib.pivot(on="indicator", index="township_code", values="points")
@@ -103,7 +106,8 @@ table = labelled(
     ),
     TABLE_COLUMNS,
 )
-table_with_download(table, f"综合排名_{filters.as_of:%Y%m%d}", key="ranking-townships", column_config={
+table_with_download(table, f"综合排名_{filters.as_of:%Y%m%d}", key="ranking-townships", highlight=("乡镇", marked),
+                    column_config={
     col: st.column_config.NumberColumn(format="%.1f") for col in table.columns if col.endswith("（分）") or col == "综合得分"
 })
 
