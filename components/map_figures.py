@@ -39,9 +39,11 @@ VILLAGE_COLOURS = {"未出列贫困村": BAD, "已出列贫困村": "#1565c0", "
 MAP_HEIGHT = 620
 # The width the on-screen view is fitted to (Streamlit does not tell Python the column width): a laptop's
 # content column; wider screens show the same view with more white around it.
-MAP_WIDTH_HINT = 680
+MAP_WIDTH_HINT = 600
 A3_LANDSCAPE_PX = (1587, 1123)  # 420 x 297 mm at 96 px per inch (kaleido's PDF page = figure size)
 TOWNSHIP_CURVE = 0  # trace index of the township choropleth (clicks on it select a township)
+CLICK_TRACE = "乡镇点选"  # the marker trace under the township names that clicks and hovers land on
+CLICK_TARGET_PX = 44
 
 
 def short_label(key: str) -> str:
@@ -167,6 +169,17 @@ def township_map(indicators: pl.DataFrame, boundaries: pl.DataFrame, key: str, *
         lat=[label_at[r["township_code"]][1] for r in label_rows],
         mode="text", text=[_label(r, key) for r in label_rows],
         textfont=dict(size=label_size, color="#1a1a1a"), hoverinfo="skip", showlegend=False, name="乡镇名称",
+    ))
+    # What a click or hover lands on. The choropleth's own picking does nothing in the browser (plotly's
+    # Choroplethmap finds no polygon under the pointer in Streamlit's bundle, checked in headless Chromium),
+    # so a near-invisible marker under each name carries the 乡镇代码 and the hover text: clicking a name selects
+    # its township. customdata = 乡镇代码 (battle_map reads it).
+    fig.add_trace(go.Scattermap(
+        lon=[label_at[r["township_code"]][0] for r in label_rows],
+        lat=[label_at[r["township_code"]][1] for r in label_rows],
+        mode="markers", marker=dict(size=CLICK_TARGET_PX, color="#ffffff", opacity=0.01),
+        customdata=[r["township_code"] for r in label_rows], text=[_hover_text(r) for r in label_rows],
+        hovertemplate="%{text}<extra></extra>", showlegend=False, name=CLICK_TRACE,
     ))
 
     layers = []

@@ -30,7 +30,10 @@ CHART_CONFIG = {"displaylogo": False, "scrollZoom": True, "modeBarButtonsToRemov
 def _select_township() -> None:
     """Click on a township: make it the global 乡镇 filter (before the sidebar widget renders next run)."""
     points = st.session_state["battle_map"].selection.points
-    code = next((p.get("location") for p in points if p.get("curve_number") in (0, 1) and p.get("location")), None)
+    known = set(app_data.townships()["township_code"])
+    # A township polygon gives its location; the marker under its name (map_figures.CLICK_TRACE) its customdata.
+    code = next((c for p in points for c in (p.get("location"), p.get("customdata"))
+                 if isinstance(c, str) and c in known), None)
     if code:
         st.session_state["township"] = code
 
@@ -88,7 +91,7 @@ st.plotly_chart(figure, width="stretch", config=CHART_CONFIG, key="battle_map", 
 
 title = f"{filters.township_name}脱贫攻坚挂图作战图 · {mf.legend_title(key)}"
 note = "红色粗框：年度目标进度落后于时间进度的乡镇" if lagging.height else ""
-exports = st.columns([1, 1, 3])
+exports = [st.container(horizontal=True)] * 2  # side by side at their natural width (columns cut the labels)
 exports[0].download_button(
     "下载地图 PNG", lambda: map_export.map_png(figure, 1600, 1100), file_name=f"挂图作战_{metric.label}_{filters.as_of:%Y%m%d}.png",
     mime="image/png", icon=":material/image:", on_click="ignore", key="map-png")
