@@ -160,7 +160,13 @@ def run(name: str, **params) -> pl.DataFrame:
     Raises queries.scope.OutOfScope when a township-bound user asks for another township's households.
     """
     user = st.session_state.get("user")
-    params = scope.enforce(name, params, user.household_scope if user is not None else None)
+    try:
+        params = scope.enforce(name, params, user.household_scope if user is not None else None)
+    except scope.OutOfScope as exc:  # a refused attempt on another township's data is audited (issue 15 §6)
+        from access import audit
+
+        audit.record(user, audit.OUT_OF_SCOPE, f"{name}：{exc}", success=False)
+        raise
     try:
         return _cached(_version(), name, tuple(sorted(params.items())))
     except VersionGone:
@@ -208,10 +214,10 @@ class Fault:
 
     @property
     def relink_command(self) -> str | None:
-        """The shell command that points the logical name at the newest good version (any fault)."""
+        """The command that points the logical name at the newest good version (any fault)."""
         if not self.good_versions:
             return None
-        return f"ln -sfn {self.good_versions[0].name} {self.db}"
+        return f"python -m ingest use {self.good_versions[0].name} --db {self.db}"
 
 
 def probe(version: Path) -> str | None:
@@ -229,9 +235,10 @@ def fault(version: Path | None) -> Fault | None:
     db = db_path()
     versions = publish.versions(db)
     if version is None:
-        if not versions and not db.is_symlink():
+        target = publish.served_name(db)
+        if not versions and target is None:
             return None
-        target = os.readlink(db) if db.is_symlink() else db.name
+        target = target or db.name
         message = f"当前数据库文件 {target} 不存在（可能已被删除或移走），无法读取。"
     else:
         reason = probe(version)

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import polars as pl
 
+from ingest.zip_limits import zip_problem
+
 PROBLEM_COLUMNS = {"severity": "级别", "sheet": "表", "row": "行（Excel）", "column": "列", "value": "值",
                    "message": "说明"}
 HISTORY_COLUMNS = {"import_id": "序号", "imported_at": "导入时间", "imported_by": "导入人", "mode_label": "方式",
@@ -39,6 +41,10 @@ def upload_problem(name: str, data: bytes, max_mb: int) -> str | None:
     expected = {".xlsx": ZIP_MAGIC, ".zip": ZIP_MAGIC, ".xls": OLE2_MAGIC}.get(suffix)
     if expected is not None and not data.startswith(expected):
         return f"文件内容不是 {suffix} 格式（可能是改了扩展名的其他文件），请从系统重新导出"
+    if suffix in (".xlsx", ".zip"):  # a zip bomb: refused from its directory, before it is saved or read
+        bomb = zip_problem(data, name)
+        if bomb:
+            return bomb
     binary = b"\x00" in data[:4096] and not data.startswith(UTF16_BOMS)  # UTF-16 text has NULs too
     if suffix == ".csv" and (data.startswith((ZIP_MAGIC, OLE2_MAGIC)) or binary):
         return "文件内容不是文本 CSV（可能是改了扩展名的 Excel 文件）：请直接上传 .xlsx / .xls，或另存为 CSV（UTF-8）"

@@ -1,4 +1,4 @@
-"""Command line of the import: demo, load, check, rollback (DESIGN.md "Commands").
+"""Command line of the import: demo, load, check, rollback, use, backup, restore (DESIGN.md "Commands").
 
 Exit codes: 0 done (warnings allowed), 1 refused because of errors, 2 bad usage or nothing to roll back.
 """
@@ -16,12 +16,16 @@ from pathlib import Path
 
 import polars as pl
 
+from access import audit
+from access.files import owner_only_umask
 from ingest import publish
 from ingest.load import LoadResult, check, load
 from ingest.problems import ERROR, describe
 from ingest.snapshots import snapshot_summary
 
 MAX_PRINTED = 50
+DEMO_ENDED = ("原演示县数据已被真实数据取代：演示账户（secretary、township、clerk，密码 demo）已停用，登录页不再提供。"
+              "请用 python -m admin add-user 建立正式账户。")
 
 
 def _print_problems(problems: pl.DataFrame, out=sys.stdout, limit: int = MAX_PRINTED) -> None:
@@ -75,6 +79,8 @@ def _summarise(result: LoadResult) -> None:
             print(note)
     elif result.kept:
         print(f"部分更新：{'、'.join(result.kept)} 沿用上一版本")
+    if result.ended_demo:
+        print(DEMO_ENDED)
 
 
 def _disk_full(exc: BaseException) -> bool:
@@ -109,10 +115,29 @@ def cmd_load(args) -> int:
     _print_problems(result.problems)
     report = _write_report(result.problems, Path(args.path), args.report)
     _summarise(result)
+    _audit_load(args, result)
     if report:
         print(f"问题清单已写入 {report}")
     print(f"用时 {time.perf_counter() - started:.1f} 秒")
     return 1 if result.published is None else 0
+
+
+def _audit_load(args, result: LoadResult) -> None:
+    """The import in the audit trail (who, which file, what became of it), as the 数据导入 page records it."""
+    import getpass
+
+    try:
+        who = args.user or f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        who = "cli"
+    name = Path(args.path).name
+    if result.published is None and result.mode != "unchanged":
+        audit.record(who, audit.IMPORT_REFUSED, f"{name}：{result.errors.height} 个错误", success=False, db=args.db)
+        return
+    audit.record(who, audit.IMPORT, f"{name} → {result.published.name if result.published else '未更改'}"
+                 f"（{result.mode}）", db=args.db)
+    if result.ended_demo:
+        audit.record(who, audit.DEMO_ENDED, f"{name} 取代了演示县数据", db=args.db)
 
 
 def cmd_check(args) -> int:
@@ -165,6 +190,42 @@ def cmd_versions(args) -> int:
     return 0
 
 
+def cmd_use(args) -> int:
+    try:
+        version = publish.serve(Path(args.db), args.version)
+    except LookupError as exc:
+        print(f"{exc}。可用的版本见 python -m ingest versions --db {args.db}", file=sys.stderr)
+        return 2
+    print(f"已切换到 {version.name}")
+    return 0
+
+
+def cmd_backup(args) -> int:
+    from ingest.backup import BackupError, backup
+
+    try:
+        made = backup(Path(args.db), Path(args.to))
+    except BackupError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    print(f"已备份到 {made.folder}（数据版本 {made.version}"
+          + (f"，{'、'.join(made.sidecars)}" if made.sidecars else "") + "）")
+    return 0
+
+
+def cmd_restore(args) -> int:
+    from ingest.backup import BackupError, restore
+
+    try:
+        made = restore(Path(args.backup), Path(args.db), force=args.force)
+    except BackupError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    print(f"已从 {made.folder} 恢复：正在使用 {made.version}"
+          + (f"，并恢复 {'、'.join(made.sidecars)}" if made.sidecars else "") + "。正在运行的看板下一次操作即用恢复的数据。")
+    return 0
+
+
 def _snapshot_options(args) -> dict:
     """Options that apply when PATH is a 建档立卡 person-level export (a snapshot of history)."""
     return {"as_of": args.as_of, "confirm_removals": args.confirm_removals, "create_places": args.create_places}
@@ -180,6 +241,7 @@ def _add_snapshot_options(p: argparse.ArgumentParser) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    owner_only_umask()  # database versions and reports hold personal data (access/files.py)
     if argv[:1] == ["boundaries"]:  # its own parser: GeoJSON / Shapefile options
         from ingest import boundaries_cli
 
@@ -212,6 +274,19 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("versions", help="列出保留的版本")
     p.add_argument("--db", required=True)
     p.set_defaults(func=cmd_versions)
+    p = sub.add_parser("use", help="切换到一个保留的版本（文件名见 versions）")
+    p.add_argument("version")
+    p.add_argument("--db", required=True)
+    p.set_defaults(func=cmd_use)
+    p = sub.add_parser("backup", help="备份正在使用的数据版本与账户、整改清单（看板运行时也可执行）")
+    p.add_argument("--db", required=True)
+    p.add_argument("--to", required=True, help="备份存放目录（其下新建带时间的子目录）")
+    p.set_defaults(func=cmd_backup)
+    p = sub.add_parser("restore", help="从备份目录恢复")
+    p.add_argument("backup", help="backup 命令写出的目录")
+    p.add_argument("--db", required=True)
+    p.add_argument("--force", action="store_true", help="目标已有数据时仍然恢复（覆盖账户与整改清单）")
+    p.set_defaults(func=cmd_restore)
     args = parser.parse_args(argv)
     return args.func(args)
 

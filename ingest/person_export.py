@@ -25,6 +25,7 @@ import polars as pl
 from ingest import validate as contract_checks
 from ingest.problems import WARNING, Problems
 from ingest.readers import HEADER_SEARCH_ROWS, ROW, _column_letter, _csv_grid, normalize_header
+from ingest.zip_limits import zip_problem
 from ingest.sheets import ATTRIBUTES, HEALTH, LABOR_SKILLS, SCHOOLING, Column, Sheet
 
 HEAD_RELATIONS = ("户主", "本人")
@@ -152,6 +153,8 @@ def is_person_export(path: Path) -> bool:
         grid = _csv_grid(head.rsplit(b"\n", 1)[0] if b"\n" in head else head, path.name, Problems())
         return grid is not None and _header_at(grid) is not None
     if suffix in (".xlsx", ".xlsm", ".xls"):
+        if zip_problem(path):  # refused by the reader with the reason; never inflated here
+            return False
         try:
             reader = fastexcel.read_excel(path.read_bytes())
             return any(_header_at(_sheet_grid(reader, s, HEADER_SEARCH_ROWS)) is not None for s in reader.sheet_names)
@@ -173,6 +176,10 @@ def read_person_export(path: Path, problems: Problems) -> PersonExport | None:
     sha = hashlib.sha256(data).hexdigest()
     excel = path.suffix.lower() in (".xlsx", ".xlsm", ".xls")
     if excel:
+        refused = zip_problem(data, path.name)
+        if refused:
+            problems.file_error(path.name, refused)
+            return None
         try:
             reader = fastexcel.read_excel(data)
         except Exception as exc:  # noqa: BLE001

@@ -1,9 +1,16 @@
 """Versioned database files behind one logical name, switched atomically.
 
-`--db county.duckdb` names a symlink to the version being served (`county.20261122T030000123456.duckdb`).
-A new version is built, checkpointed and closed under its own name, then the link is replaced with
-os.replace (atomic on POSIX). Nothing ever writes to a file a reader may hold: DuckDB keeps one database
-instance per path per process, so a running dashboard sees new data only by opening the new name.
+`--db county.duckdb` names the logical database; the version being served
+(`county.20261122T030000123456.duckdb`) is named by a pointer file beside it, `county.duckdb.current`, which
+holds the version's file name. A new version is built, checkpointed and closed under its own name, then the
+pointer is replaced with os.replace: atomic on POSIX and on Windows, and needing no symlink rights (which
+Windows grants only to administrators and some network shares refuse). Nothing ever writes to a file a
+reader may hold: DuckDB keeps one database instance per path per process, so a running dashboard sees new
+data only by opening the new name.
+
+Where the system allows it, `county.duckdb` is also kept as a symlink to the served version, so that the
+DuckDB shell and other tools can still open the logical name. The pointer wins when the two disagree;
+folders from before the pointer (a symlink only, or a plain database file) are read as they are.
 """
 
 from __future__ import annotations
@@ -20,11 +27,35 @@ def _stem(db: Path) -> str:
     return db.name[: -len(".duckdb")] if db.name.endswith(".duckdb") else db.name
 
 
+POINTER_SUFFIX = ".current"
+
+
+def pointer_path(db: Path) -> Path:
+    """`data/county.duckdb` -> `data/county.duckdb.current`."""
+    db = Path(db)
+    return db.parent / f"{db.name}{POINTER_SUFFIX}"
+
+
+def served_name(db: Path) -> str | None:
+    """The file name the logical name points at (pointer first, then a symlink), whether or not it exists."""
+    db = Path(db)
+    try:
+        name = pointer_path(db).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        name = ""
+    if name:
+        return name
+    if db.is_symlink():
+        return os.readlink(db)
+    return None
+
+
 def current(db: Path) -> Path | None:
     """The version file being served under the logical name, or None when nothing is published."""
     db = Path(db)
-    if db.is_symlink():
-        target = db.resolve()
+    name = served_name(db)
+    if name is not None:
+        target = (db.parent / name).resolve()
         return target if target.exists() else None
     return db if db.exists() else None
 
@@ -52,24 +83,49 @@ def new_version_path(db: Path) -> Path:
 
 
 def switch(db: Path, version: Path) -> None:
-    """Point the logical name at `version` in one atomic step."""
+    """Point the logical name at `version` in one atomic step (the pointer), then refresh the symlink."""
     db = Path(db)
     if db.exists() and not db.is_symlink():
         # A plain file from before versioning: keep it as a version (rename only; its bytes are untouched).
         legacy = new_version_path(db)
         os.replace(db, legacy)
-    link = db.parent / f".{db.name}.{os.getpid()}.link"
-    if link.is_symlink() or link.exists():
-        link.unlink()
-    os.symlink(version.name, link)
-    os.replace(link, db)
+    _replace_pointer(db, version.name)
+    _refresh_symlink(db, version.name)
     _fsync_dir(db.parent)
 
 
+def _replace_pointer(db: Path, name: str) -> None:
+    pointer = pointer_path(db)
+    staging = pointer.parent / f".{pointer.name}.{os.getpid()}.tmp"
+    with open(staging, "w", encoding="utf-8") as f:
+        f.write(name + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(staging, pointer)
+
+
+def _refresh_symlink(db: Path, name: str) -> None:
+    """Best effort: a convenience for tools that open the logical name; the pointer is what counts."""
+    link = db.parent / f".{db.name}.{os.getpid()}.link"
+    try:
+        if link.is_symlink() or link.exists():
+            link.unlink()
+        os.symlink(name, link)
+        os.replace(link, db)
+    except OSError:
+        link.unlink(missing_ok=True)
+
+
 def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
+    """Make the rename durable (POSIX); Windows cannot open a folder and needs no such step."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
     try:
         os.fsync(fd)
+    except OSError:
+        pass
     finally:
         os.close(fd)
 
@@ -100,3 +156,12 @@ def rollback(db: Path) -> Path:
     previous = all_versions[all_versions.index(served) - 1]
     switch(db, previous)
     return previous
+
+
+def serve(db: Path, name: str) -> Path:
+    """Serve the kept version `name` (a file name from `versions`). Raises LookupError when it is not one."""
+    for version in versions(db):
+        if version.name == name:
+            switch(db, version)
+            return version
+    raise LookupError(f"没有名为 {name} 的版本")

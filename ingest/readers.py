@@ -25,10 +25,10 @@ import polars as pl
 
 from ingest.problems import WARNING, Problems
 from ingest.sheets import SHEET_ALIASES, Sheet
+from ingest.zip_limits import read_member, zip_problem
 
 ROW = "__row"  # Excel row number of each data row
 HEADER_SEARCH_ROWS = 10  # a title line or two above the header is common in county exports
-MAX_UNZIPPED_BYTES = 4 * 1024**3  # refuse zip bombs before reading them
 # "计划投资（万元）", "计划投资[万元]", "计划投资【万元】": NFKC turns full-width brackets into ASCII ones.
 _BRACKETED_SUFFIX = re.compile(r"\s*[\(\[【〔<].*?[\)\]】〕>]\s*$")
 _REQUIRED_MARK = re.compile(r"^[*＊★※]+|[*＊★※]+$")
@@ -117,12 +117,13 @@ def read_export(path: Path, problems: Problems) -> Export:
 
 
 def _read_zip(export: Export, path: Path, problems: Problems) -> None:
+    refused = zip_problem(path)  # a zip bomb is refused from its directory, before anything is inflated
+    if refused:
+        problems.file_error(path.name, refused)
+        return
     try:
         with zipfile.ZipFile(path) as archive:
             members = [i for i in archive.infolist() if not i.is_dir() and not i.filename.startswith("__MACOSX")]
-            if sum(i.file_size for i in members) > MAX_UNZIPPED_BYTES:
-                problems.file_error(path.name, "压缩包解压后超过 4 GB，请分批导入")
-                return
             for info in members:
                 # Zips made on Chinese Windows often store names in GBK without the UTF-8 flag.
                 name = info.filename
@@ -131,7 +132,7 @@ def _read_zip(export: Export, path: Path, problems: Problems) -> None:
                         name = info.filename.encode("cp437").decode("gb18030")
                     except (UnicodeEncodeError, UnicodeDecodeError):
                         pass
-                _add_file(export, Path(name).name, archive.read(info), problems)
+                _add_file(export, Path(name).name, read_member(archive, info), problems)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError) as exc:
         problems.file_error(path.name, f"不是有效的 .zip 压缩包（{exc}）")
         return
@@ -201,6 +202,10 @@ def _csv_grid_slow(text: str, name: str, problems: Problems) -> pl.DataFrame | N
 
 
 def _read_workbook(export: Export, name: str, data: bytes, problems: Problems) -> None:
+    refused = zip_problem(data, name)  # an .xlsx is a zip: same limits before calamine inflates it
+    if refused:
+        problems.file_error(name, refused)
+        return
     try:
         reader = fastexcel.read_excel(data)
         sheet_names = reader.sheet_names

@@ -10,10 +10,13 @@ import streamlit as st
 import app_data
 import ranking_weights
 import settings
+from access import audit
 from components import presentation as pres
 from components import ranking_charts
 from components.filters import current
-from exports.deck_pptx import DeckInput, build_deck, map_image
+from exports import assemble, files
+from exports.deck_pptx import build_deck, map_images
+from rectification import app as rectify_app
 from queries.metrics import METRICS
 
 filters = current()
@@ -105,11 +108,13 @@ st.caption(f"{quarter.label}：指标按 {as_of:%Y年%m月%d日} 计算"
 st.subheader("讲评 PowerPoint")
 picked = st.multiselect("为这些乡镇各加一页（可不选）", list(names), format_func=names.get, key="deck-townships",
                         placeholder="选择乡镇")
-deck_input = DeckInput(quarter.label, as_of, start_as_of, now, start, ranked, contrib,
-                       config.income_growth_benchmark_pct)
-st.download_button("下载季度讲评 PPT", data=lambda: build_deck(deck_input, township_slides=picked,
-                                                                 map_png=map_image(now, app_data.run("map_boundaries"))),
-                   file_name=f"季讲评_{quarter.key}.pptx", on_click="ignore", icon=":material/download:",
+deck_input = assemble.deck_input(quarter.label, as_of, start_as_of, now, start, leaders, weights,
+                                 config.income_growth_benchmark_pct,
+                                 county_name=app_data.run("county_name")["county_name"][0],
+                                 rectify=rectify_app.store().items())
+st.download_button("下载季度讲评 PPT", data=audit.on_download(files.deck_name(quarter.key), lambda: build_deck(
+                       deck_input, township_slides=picked, maps=map_images(now, app_data.run("map_boundaries")))),
+                   file_name=files.deck_name(quarter.key), on_click="ignore", icon=":material/download:",
                    mime="application/vnd.openxmlformats-officedocument.presentationml.presentation", key="deck")
 
 st.subheader("幻灯片预览")

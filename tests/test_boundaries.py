@@ -157,11 +157,11 @@ def test_zip_without_boundaries_is_refused(tmp_path):
         read_boundary_file(archive)
 
 
-def test_projected_shapefile_is_refused_by_its_prj(tmp_path):
+def test_projected_shapefile_with_an_unreadable_prj_is_refused_naming_it(tmp_path):
     shp = write_shapefile(tmp_path, "xzj")
     shp.with_suffix(".prj").write_text('PROJCS["CGCS2000_3_Degree_GK_CM_111E",GEOGCS["GCS_China_Geodetic"]]')
-    with pytest.raises(BoundaryFileError, match="投影坐标系"):
-        read_boundary_file(shp)
+    with pytest.raises(BoundaryFileError, match="「CGCS2000_3_Degree_GK_CM_111E」是投影坐标"):
+        match_features(read_boundary_file(shp).collection, TOWNSHIPS)
 
 
 # --- publishing --------------------------------------------------------------------------------------
@@ -189,26 +189,31 @@ def served_rows(db: Path, sql: str):
 def test_cli_publishes_a_new_version_with_the_new_boundaries_and_everything_else_kept(county, tmp_path):
     before = publish.current(county)
     households = served_rows(county, "SELECT count(*), sum(size) FROM households")
+    old_shapes = dict(served_rows(county, "SELECT township_code, geometry FROM township_boundaries"))
     path = tmp_path / "real.geojson"
     path.write_text(json.dumps(collection(({"乡镇代码": "431299101"}, square(0, 0)),
                                           ({"name": "外县某镇"}, square(1, 1))), ensure_ascii=False))
-    result = run_cli("ingest.boundaries_cli", str(path), "--db", str(county))
+    result = run_cli("ingest.boundaries_cli", str(path), "--db", str(county), "--partial")
     assert "未匹配到乡镇的要素" in result.stdout and "第2个要素「外县某镇」" in result.stdout
-    assert "没有边界的乡镇" in result.stdout and "青石镇（431299102）" in result.stdout
+    assert "文件中没有的乡镇" in result.stdout and "青石镇（431299102）" in result.stdout
+    assert "更新乡镇边界 1 个，沿用原有边界 15 个" in result.stdout
     assert publish.current(county) != before and before.exists()  # old version kept for rollback
-    assert served_rows(county, "SELECT township_code FROM township_boundaries") == [("431299101",)]
+    stored = dict(served_rows(county, "SELECT township_code, geometry FROM township_boundaries"))
+    assert shape(json.loads(stored.pop("431299101"))).equals(shape(square(0, 0)))
+    assert stored == {code: text for code, text in old_shapes.items() if code != "431299101"}  # the 15 others kept
     assert served_rows(county, "SELECT count(*), sum(size) FROM households") == households
     log = served_rows(county, "SELECT mode, source, row_counts FROM import_log ORDER BY import_id DESC LIMIT 1")
     assert log == [("boundaries", "real.geojson", '{"乡镇边界": 1}')]
     assert served_rows(county, "SELECT value FROM meta WHERE key = 'is_demo'") == [("true",)]
     # constraints survive the copy: a second boundaries import on top of this one works the same way
-    run_cli("ingest.boundaries_cli", str(path), "--db", str(county))
+    run_cli("ingest.boundaries_cli", str(path), "--db", str(county), "--partial")
     assert served_rows(county, "SELECT count(*) FROM import_log WHERE mode = 'boundaries'") == [(2,)]
 
 
 @pytest.mark.parametrize("content, message", [
     ("{broken", "边界文件有误"),
     (json.dumps(collection(({"name": "外县某镇"}, square(0, 0))), ensure_ascii=False), "没有一个要素能匹配"),
+    (json.dumps(collection(({"name": "白沙镇"}, square(0, 0))), ensure_ascii=False), "15 个乡镇在文件中没有边界"),
 ])
 def test_cli_bad_file_publishes_nothing(county, tmp_path, content, message):
     before = publish.current(county)
