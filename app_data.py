@@ -18,6 +18,7 @@ import os
 import sys
 import tempfile
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -171,6 +172,15 @@ def run(name: str, **params) -> pl.DataFrame:
         return _cached(_version(), name, tuple(sorted(params.items())))
     except VersionGone:
         _repin()
+
+
+def run_later(name: str, **params) -> Callable[[], pl.DataFrame]:
+    """run() for a download that is written only when clicked: scope and version are settled now, in the page's
+    run; the query itself runs later in Streamlit's download thread (which has no session to ask)."""
+    user = st.session_state.get("user")
+    params = scope.enforce(name, params, user.household_scope if user is not None else None)
+    version = _version()
+    return lambda: _cached(version, name, tuple(sorted(params.items())))
 
 
 def indicators(as_of: dt.date) -> pl.DataFrame:

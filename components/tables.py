@@ -7,7 +7,7 @@ highlighted in a county-wide table; years and row numbers stay plain digits in E
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import polars as pl
@@ -58,11 +58,15 @@ def table_with_download(frame: pl.DataFrame, file_stem: str, *, key: str, column
     excel_download(frame, f"{file_stem}.xlsx", key=f"download-{key}")
 
 
-def excel_download(frame: pl.DataFrame, file_name: str, *, key: str, sheet: str | None = None,
-                   label: str = "下载 Excel") -> None:
+def excel_download(frame: pl.DataFrame | Callable[[], pl.DataFrame], file_name: str, *, key: str,
+                   sheet: str | None = None, label: str = "下载 Excel") -> None:
     """A download button whose workbook is written only when clicked (on every run it would cost a page up to
-    half its time, for a file few download), and whose click goes into the audit trail."""
-    st.download_button(label, lambda: to_excel(frame, sheet or Path(file_name).stem), file_name=file_name,
+    half its time, for a file few download), and whose click goes into the audit trail. `frame` may be a
+    function, so a download of every match (户情) is queried only when asked for."""
+    def workbook() -> bytes:
+        return to_excel(frame() if callable(frame) else frame, sheet or Path(file_name).stem)
+
+    st.download_button(label, workbook, file_name=file_name,
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                        key=key, icon=":material/download:", on_click=_audit_export, args=(file_name,))
 

@@ -136,7 +136,7 @@ table_with_download(labelled(villages, VILLAGE_COLUMNS), f"一升一降_各村_{
 village_names = dict(zip(villages["village_code"], villages["village_name"]))
 village = st.selectbox("选择村，查看农户名单", list(village_names), format_func=village_names.get, key="poverty-village")
 households = app_data.run("household_search", as_of=filters.as_of, township=filters.township, village=village,
-                          status="ALL", cause="ALL", gap="ALL", search="", limit=2000)
+                          status="ALL", cause="ALL", gap="ALL", search="", limit=2000, offset=0)
 if households.height == 0:
     st.info(f"{village_names[village]} 没有建档立卡户。")
 else:

@@ -31,7 +31,8 @@ INSPECT = """() => {
               "[data-testid=stMetricDeltaDescription], [data-testid=stWidgetLabel], button, [data-testid=stTab]";
   for (const el of document.querySelectorAll(sel)) {
     if (!el.offsetParent) continue;  // hidden (a closed expander, another tab)
-    if (el.closest("[data-testid=stSidebar][aria-expanded=false]")) continue;  // the phone's folded sidebar
+    const box = el.getBoundingClientRect();
+    if (box.right <= 0 || box.left >= innerWidth) continue;  // off screen: the phone's folded sidebar
     for (const e of [el, ...el.querySelectorAll("*")]) {
       if (e.clientWidth > 0 && e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX !== "auto") {
         cut.push((el.getAttribute("data-testid") || el.tagName) + ": " + el.innerText.trim().slice(0, 40)); break;
