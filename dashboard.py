@@ -88,7 +88,8 @@ def main() -> None:
         st.navigation(pages_for(None), position="hidden")
         _login_screen(store, demo)
         return
-    st.session_state["_filters"] = sidebar_filters(app_data.data_as_of(), townships, home=user.township_code)
+    st.session_state["_filters"] = sidebar_filters(app_data.data_as_of(), townships, home=user.township_code,
+                                                    earliest=app_data.run("data_as_of")["data_from"][0])
     st.session_state["_settings"] = config
     with st.sidebar:
         scope = f" · {dict(zip(townships['township_code'], townships['township_name'])).get(user.township_code, '')}" \

@@ -41,6 +41,12 @@ def chinese_axes(fig: go.Figure) -> go.Figure:
             if values is not None and len(values) and _is_date(values[0]):
                 ref = getattr(trace, f"{letter}axis", None) or letter
                 date_axes.add(ref[0] + "axis" + ref[1:])
+    # An axis whose every value is 0 (a date before the data) would autorange to −1…1: show 0…1 instead.
+    for letter, update in (("y", fig.update_yaxes), ("x", fig.update_xaxes)):
+        values = [v for t in fig.data if t.type == "bar" and getattr(t, letter) is not None
+                  for v in getattr(t, letter) if isinstance(v, (int, float))]
+        if values and all(v == 0 for v in values):
+            update(range=[0, 1])
     stops = [dict(dtickrange=list(r), value=f) for r, f in DATE_TICKS]
     for name in date_axes:
         axis = fig.layout[name]

@@ -29,7 +29,8 @@ class Filters:
         return self.township == ALL
 
 
-def sidebar_filters(latest: dt.date, townships: pl.DataFrame, home: str | None = None) -> Filters:
+def sidebar_filters(latest: dt.date, townships: pl.DataFrame, home: str | None = None,
+                    earliest: dt.date | None = None) -> Filters:
     """home: the signed-in user's own 乡镇代码 (a township head's), where the session opens unless a link
     names another township; the user can still pick 全县 or any other township."""
     names = dict(zip(townships["township_code"], townships["township_name"]))
@@ -57,6 +58,9 @@ def sidebar_filters(latest: dt.date, townships: pl.DataFrame, home: str | None =
             format_func=lambda code: "全县" if code == ALL else f"{names.get(code, code)}",
         )
     as_of = as_of if isinstance(as_of, dt.date) else latest
+    if earliest is not None and as_of < earliest:
+        st.sidebar.warning(f"所选日期早于数据中最早的记录（{earliest:%Y年%-m月%-d日}），各项指标都是 0。",
+                           icon=":material/event_busy:")
     township = township if township in names or township == ALL else ALL
     return Filters(as_of, township, "全县" if township == ALL else names[township], names.get(home))
 

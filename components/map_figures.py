@@ -164,10 +164,18 @@ def township_map(indicators: pl.DataFrame, boundaries: pl.DataFrame, key: str, *
     labels = geo.label_points(rows.select("township_code", "geometry"))
     label_at = {c: (x, y) for c, x, y in labels.iter_rows()}
     label_rows = [r for r in records if r["township_code"] != selected or villages is None]
+
+    if selected and villages is not None and selected in shape_by_code and villages.height:
+        view = geo.fit_view(shape_by_code[selected].bounds, width_hint, height - 90, padding=0.08)
+    else:
+        view = geo.fit_view(geo.total_bounds(shape_by_code.values()), width_hint, height - 90)
+    # Every name stays on the map: placed so that no two collide at this view (MapLibre would drop one).
+    texts = {r["township_code"]: _label(r, key).split("<br>") for r in label_rows}
+    placed = geo.place_labels([(c, *label_at[c], texts[c]) for c in texts], shape_by_code, view.zoom, label_size)
     fig.add_trace(go.Scattermap(
-        lon=[label_at[r["township_code"]][0] for r in label_rows],
-        lat=[label_at[r["township_code"]][1] for r in label_rows],
-        mode="text", text=[_label(r, key) for r in label_rows],
+        lon=[placed[r["township_code"]][0] for r in label_rows],
+        lat=[placed[r["township_code"]][1] for r in label_rows],
+        mode="text", text=["<br>".join(texts[r["township_code"]][:placed[r["township_code"]][2]]) for r in label_rows],
         textfont=dict(size=label_size, color="#1a1a1a"), hoverinfo="skip", showlegend=False, name="乡镇名称",
     ))
     # What a click or hover lands on. The choropleth's own picking does nothing in the browser (plotly's
@@ -175,8 +183,8 @@ def township_map(indicators: pl.DataFrame, boundaries: pl.DataFrame, key: str, *
     # so a near-invisible marker under each name carries the 乡镇代码 and the hover text: clicking a name selects
     # its township. customdata = 乡镇代码 (battle_map reads it).
     fig.add_trace(go.Scattermap(
-        lon=[label_at[r["township_code"]][0] for r in label_rows],
-        lat=[label_at[r["township_code"]][1] for r in label_rows],
+        lon=[placed[r["township_code"]][0] for r in label_rows],
+        lat=[placed[r["township_code"]][1] for r in label_rows],
         mode="markers", marker=dict(size=CLICK_TARGET_PX, color="#ffffff", opacity=0.01),
         customdata=[r["township_code"] for r in label_rows], text=[_hover_text(r) for r in label_rows],
         hovertemplate="%{text}<extra></extra>", showlegend=False, name=CLICK_TRACE,
@@ -191,9 +199,6 @@ def township_map(indicators: pl.DataFrame, boundaries: pl.DataFrame, key: str, *
 
     if selected and villages is not None and selected in shape_by_code and villages.height:
         _add_villages(fig, villages, shape_by_code[selected], label_at.get(selected))
-        view = geo.fit_view(shape_by_code[selected].bounds, width_hint, height - 90, padding=0.08)
-    else:
-        view = geo.fit_view(geo.total_bounds(shape_by_code.values()), width_hint, height - 90)
 
     fig.update_layout(
         map=dict(style=BLANK_STYLE, center=dict(lon=view.lon, lat=view.lat), zoom=view.zoom, layers=layers),

@@ -38,9 +38,9 @@ _CSS = """
 [data-testid=stMetricValue] *, [data-testid=stMetricLabel] *, [data-testid=stMetricDelta] *,
 [data-testid=stMetricDeltaDescription], [data-testid=stMetricDeltaDescription] * {
   white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
-  overflow-wrap: anywhere;
+  word-break: keep-all; overflow-wrap: break-word;  /* "19,264.7 万元" breaks at the space, never inside 万元 */
 }
-[data-testid=stMetricValue] { font-size: clamp(1.45rem, 2.5vw, 2.25rem); line-height: 1.25; }
+[data-testid=stMetricValue] { font-size: clamp(1.3rem, 2.1vw, 2.25rem); line-height: 1.25; }
 div:has(> [data-testid=stMetricDelta]) { flex-wrap: wrap; row-gap: 0.25rem; }
 /* Buttons (download, presentation mode) wrap their label rather than cut it. */
 button[data-testid^=stBaseButton] p, button[data-testid^=stBaseButton] div {

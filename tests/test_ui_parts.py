@@ -102,3 +102,22 @@ def test_modebar_and_table_toolbar_tooltips_are_translated():
     assert '.modebar-btn[data-title="Download plot as a png"]::after { content: "下载图片（PNG）"' in rules
     assert all(zh in rules for zh in MODEBAR.values())
     assert 'aria-label="Fullscreen"]:hover::after { content: "全屏"; }' in rules
+
+
+def test_quadrant_names_do_not_overlap_when_points_crowd():
+    """Two townships almost on the same spot: the second name goes below (or beside), not on top."""
+    xs, ys = [0.50, 0.51, 0.9], [10.0, 10.1, 5.0]
+    positions = poverty_charts.label_positions(xs, ys, ["东山镇", "西河乡", "南岭乡"])
+    assert positions[0] != positions[1]
+    assert positions[2] == "top center"  # a lone point keeps the default
+    fig = poverty_charts.quadrant(pl.DataFrame({
+        "township_code": ["ALL", "T1", "T2", "T3"], "township_name": ["全县", "东山镇", "西河乡", "南岭乡"],
+        "incidence_drop_pp": [0.6, 0.50, 0.51, 0.9], "income_growth_pct": [9.0, 10.0, 10.1, 5.0]}), 9.0)
+    assert len(set(fig.data[0].textposition[:2])) == 2
+
+
+def test_a_chart_of_zeros_has_no_negative_axis():
+    """A date before the data: every bar is 0; the axis shows 0…1, not Plotly's −1…1."""
+    fig = charts.base_layout(go.Figure(go.Bar(x=["东山镇", "西河乡"], y=[0, 0])), "t")
+    assert tuple(fig.layout.yaxis.range) == (0, 1)
+    assert charts.base_layout(go.Figure(go.Bar(x=["东山镇"], y=[3])), "t").layout.yaxis.range is None
