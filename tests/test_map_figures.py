@@ -226,7 +226,7 @@ def test_crowded_townships_keep_every_name_with_no_two_labels_overlapping():
     for lon, lat, text in zip(labels.lon, labels.lat, labels.text):
         x, y = geo.to_px(lon, lat, zoom)
         w, h = geo.text_box(text.split("<br>"), 12)
-        boxes.append(box(x - w / 2 + 3, y - h / 2 + 3, x + w / 2 - 3, y + h / 2 - 3))  # without the padding
+        boxes.append(box(x - w / 2 + 2, y - h / 2 + 2, x + w / 2 - 2, y + h / 2 - 2))  # without the padding
     overlaps = [(names[i], names[j]) for i in range(5) for j in range(i + 1, 5) if boxes[i].intersects(boxes[j])]
     assert not overlaps
     # the click targets follow the labels they sit under
