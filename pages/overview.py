@@ -16,11 +16,12 @@ from components.kpi import kpi_card
 from components.sections import section
 from components.tables import labelled, table_with_download
 
+# What the 周调度 reads first comes first: rank, score, whether behind, task progress; then the indicators.
 TABLE_COLUMNS = {
-    "rank": "排名", "township_name": "乡镇", "poor_persons": "贫困人口（人）", "incidence_pct": "贫困发生率（%）",
+    "rank": "排名", "township_name": "乡镇", "score": "综合得分", "lagging_text": "是否滞后",
+    "target_progress_pct": "年度目标进度（%）", "poor_persons": "贫困人口（人）", "incidence_pct": "贫困发生率（%）",
     "incidence_drop_pp": "一降（个百分点）", "income_growth_pct": "一升：收入增幅（%）",
     "balance_rate_pct": "资金结余率（%）", "completion_pct": "项目完工率（%）", "overdue_projects": "逾期项目（个）",
-    "target_progress_pct": "年度目标进度（%）", "lagging_text": "是否滞后", "score": "综合得分",
 }
 
 filters = current()

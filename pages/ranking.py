@@ -28,10 +28,10 @@ def may_edit_weights() -> bool:
         return bool(user.can_edit_weights)
     return st.session_state.get("role") in AUTHORISED_ROLES
 
-TABLE_COLUMNS = {
-    "rank": "排名", "township_name": "乡镇", "score": "综合得分", "move_week_text": "较上周",
+TABLE_COLUMNS = {  # the answer first (rank, move, what costs most), then the points behind it
+    "rank": "排名", "township_name": "乡镇", "score": "综合得分", "move_week_text": "较上周", "weakest": "最拉分项",
     "move_month_text": "较上月", **{f"pts_{k}": f"{label}（分）" for k, label in ranking_weights.LABELS.items()},
-    "weakest": "最拉分项", "county_leader": "联系县领导",
+    "county_leader": "联系县领导",
 }
 VILLAGE_COLUMNS = {
     "rank": "排名", "village_name": "村", "score": "村级得分", "incidence_pct": "贫困发生率（%）",
