@@ -12,6 +12,7 @@ from pathlib import Path
 
 import polars as pl
 import streamlit as st
+import xlsxwriter
 
 
 BLANK = "—"
@@ -25,10 +26,15 @@ def plain_number_columns(frame: pl.DataFrame) -> list[str]:
 
 
 def to_excel(frame: pl.DataFrame, sheet: str = "数据") -> bytes:
-    """The frame as an .xlsx workbook (headers as shown on the page; 年度 as 2020, not 2,020)."""
+    """The frame as an .xlsx workbook (headers as shown on the page; 年度 as 2020, not 2,020).
+
+    Every text cell stays text: never a formula (=HYPERLINK(...) from a name), a live hyperlink (a URL-looking
+    value) or a number."""
     buffer = io.BytesIO()
-    frame.write_excel(buffer, worksheet=sheet[:31], autofit=True,
-                      column_formats={c: "0" for c in plain_number_columns(frame)} or None)
+    with xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+                                      "strings_to_numbers": False}) as book:
+        frame.write_excel(book, worksheet=sheet[:31], autofit=True,
+                          column_formats={c: "0" for c in plain_number_columns(frame)} or None)
     return buffer.getvalue()
 
 

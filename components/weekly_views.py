@@ -110,8 +110,11 @@ def area_row(indicators: pl.DataFrame, code: str, idle: pl.DataFrame, as_of) -> 
     return {**row, "idle_wan": float(scoped["idle_wan"].sum()) if scoped.height else 0.0, "_year": as_of.year}
 
 
-def township_week_table(now: pl.DataFrame, before: pl.DataFrame) -> pl.DataFrame:
-    """Per township: what moved this week (persons exited, incidence, spend, completed, overdue, rank)."""
+def township_week_table(now: pl.DataFrame, before: pl.DataFrame, *, same_year: bool = True) -> pl.DataFrame:
+    """Per township: what moved this week (persons exited, incidence, spend, completed, overdue, rank).
+
+    same_year=False (D−7 in the year before D): the year-scoped moves (exits, spend, completed, overdue)
+    compare different years' projects and are left blank."""
     keys = ["exited_persons_ytd", "incidence_pct", "spent_wan", "projects_completed", "overdue_projects", "rank"]
     prev = before.filter(pl.col("township_code") != "ALL").select(
         "township_code", *[pl.col(k).alias(f"{k}_prev") for k in keys])
@@ -127,7 +130,10 @@ def township_week_table(now: pl.DataFrame, before: pl.DataFrame) -> pl.DataFrame
                 overdue_projects="overdue_projects",
                 overdue_change=pl.col("overdue_projects") - pl.col("overdue_projects_prev"),
                 rank_move=pl.col("rank_prev") - pl.col("rank"),
-            ).sort("rank"))
+            )
+            .with_columns([] if same_year else [pl.lit(None, pl.Float64).alias(c) for c in (
+                "exited_week", "spent_week_wan", "completed_week", "overdue_change")])
+            .sort("rank"))
 
 
 def lagging_townships(now: pl.DataFrame, leaders: pl.DataFrame) -> pl.DataFrame:

@@ -21,6 +21,8 @@ if [ -n "$DB" ]; then
   case "$DB" in /*) ;; *) DB="$PWD/$DB" ;; esac
   export WARROOM_DB="$DB"
 fi
+# Edited ranking weights live with the data, not in a release folder that the next upgrade replaces.
+export WARROOM_WEIGHTS=${WARROOM_WEIGHTS:-$HERE/data/weights.toml}
 umask 077  # databases, stores and uploads hold personal data: owner-only
 cd "$HERE/current/app"
 exec "$HERE/current/venv/bin/python" -m streamlit run dashboard.py \

@@ -9,26 +9,11 @@ from __future__ import annotations
 
 import asyncio
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+from local_cluster import wait_healthy  # noqa: E402  (this folder)
 from protocol_client import ProtocolTab  # noqa: E402  (the load test's client; shipped with the app)
-
-
-def wait_healthy(base: str, seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=5) as r:
-                if r.read().strip() == b"ok":
-                    return
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            raise SystemExit(f"看板在 {seconds:.0f} 秒内没有启动：{base}/_stcore/health 无响应")
-        time.sleep(1)
 
 
 async def check(base: str, account: tuple[str, str] | None) -> str:
@@ -49,7 +34,10 @@ async def check(base: str, account: tuple[str, str] | None) -> str:
 def main(argv: list[str]) -> int:
     base = argv[0].rstrip("/")
     account = (argv[1], argv[2]) if len(argv) >= 3 else None
-    wait_healthy(base, 180)
+    try:
+        wait_healthy(base, 180)
+    except TimeoutError:
+        raise SystemExit(f"看板在 180 秒内没有启动：{base}/_stcore/health 无响应") from None
     text = asyncio.run(check(base, account))
     print(text)
     return 0

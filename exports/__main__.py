@@ -19,7 +19,8 @@ import polars as pl
 
 import ranking_weights
 import settings as settings_module
-from exports import assemble, files
+from exports import assemble, brief_pdf, capabilities, files
+from exports.pace import WINDOW_DAYS
 from queries.indicators import township_indicators
 from queries.runner import Database, NoDatabase
 
@@ -71,12 +72,18 @@ def cmd_brief(args) -> int:
     brief = assemble.weekly_brief(week, county, rectify_items(Path(args.db)))
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    failed = 0
     for fmt in formats:
         path = out / files.brief_name(as_of, fmt)
-        path.write_bytes(files.render_brief(brief, fmt))
+        try:
+            data = files.render_brief(brief, fmt)
+        except brief_pdf.FontMissing as exc:
+            failed = _fail(f"未写出 {path.name}：{exc}")
+            continue
+        path.write_bytes(data)
         _audit(args.db, path.name)
         print(f"已写入 {path}")
-    return 0
+    return failed
 
 
 def cmd_deck(args) -> int:
@@ -100,12 +107,17 @@ def cmd_deck(args) -> int:
         data = assemble.deck_input(quarter.label, as_of, start_as_of, now, start, db.run("townships"), weights,
                                    config.income_growth_benchmark_pct,
                                    county_name=db.run("county_name")["county_name"][0],
-                                   rectify=rectify_items(Path(args.db)))
+                                   rectify=rectify_items(Path(args.db)),
+                                   pace_window=db.run("township_pace", as_of=as_of, window_days=WINDOW_DAYS),
+                                   meeting_date=args.meeting_date)
         boundaries = db.run("map_boundaries")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     path = out / files.deck_name(quarter.key)
-    path.write_bytes(build_deck(data, maps=map_images(now, boundaries)))
+    no_maps = capabilities.map_images_unavailable()
+    if no_maps:
+        print(no_maps + "PPT 中的挂图作战页以柱状图代替。", file=sys.stderr)
+    path.write_bytes(build_deck(data, maps={} if no_maps else map_images(now, boundaries)))
     _audit(args.db, path.name)
     print(f"已写入 {path}")
     return 0
@@ -130,6 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("deck", help="季讲评 PowerPoint")
     p.add_argument("--db", required=True, help="数据库（逻辑名，如 data/county.duckdb）")
     p.add_argument("--quarter", required=True, help="季度，如 2020Q3")
+    p.add_argument("--meeting-date", type=_date, help="讲评会日期 YYYY-MM-DD（写在封面，可不填）")
     p.add_argument("--out", required=True, help="输出文件夹")
     p.set_defaults(func=cmd_deck)
     args = parser.parse_args(argv)

@@ -24,16 +24,18 @@ from exports.supervision import supervision_items
 def deck_input(quarter_label: str, as_of: dt.date, start_as_of: dt.date, now: pl.DataFrame, start: pl.DataFrame,
                leaders: pl.DataFrame, weights: Mapping[str, float], income_benchmark_pct: float,
                meeting_date: dt.date | None = None, county_name: str = "",
-               rectify: pl.DataFrame | None = None) -> DeckInput:
+               rectify: pl.DataFrame | None = None, pace_window: pl.DataFrame | None = None) -> DeckInput:
     """now/start: township_indicators at the quarter's D and at the previous quarter's end;
-    rectify: the 整改销号 list (its open items make the 问题清单 and 下季度安排 slides)."""
+    rectify: the 整改销号 list (its open items make the 问题清单 and 下季度安排 slides);
+    pace_window: township_pace at the quarter's D (the 年底进度 slide)."""
     scored, scored_start = ranking_weights.rescore(now, weights), ranking_weights.rescore(start, weights)
     contrib = ranking_weights.contributions(now, weights)
     ranked = (ranking_charts.rank_changes(scored, scored_start, scored_start)
               .join(leaders.select("township_code", "county_leader"), on="township_code", how="left")
               .join(ranking_weights.weakest_indicator(contrib), on="township_code", how="left"))
     return DeckInput(quarter_label, as_of, start_as_of, now, start, ranked, contrib, income_benchmark_pct,
-                     county_name=county_name or "本县", meeting_date=meeting_date, rectify=rectify)
+                     county_name=county_name or "本县", meeting_date=meeting_date, rectify=rectify,
+                     pace=None if pace_window is None else year_end_pace(now, pace_window, as_of))
 
 
 # --- 周调度 ----------------------------------------------------------------------------------------------

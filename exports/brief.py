@@ -110,8 +110,14 @@ def overview(county: dict, comparison: pl.DataFrame, pace_all: dict | None, as_o
     third = ("本周" + "，".join(m.removeprefix("本周") for m in moved) + "。") if moved else \
         "本周为新年度第一周，年度累计指标从零起算，不与上年度比较。"
     if pace_all and pace_all.get("target_exit_persons"):
-        third += (f"全县还需脱贫 {pace_all['remaining']:,} 人，每周需脱贫 {pace_all['needed_per_week']:.1f} 人，"
-                  f"近四周每周 {pace_all['pace_per_week']:.1f} 人，{pace_all['verdict']}。")
+        if not pace_all["remaining"]:
+            third += "全县已完成年度减贫计划。"
+        elif pace_all["reliable"]:
+            third += (f"全县还需脱贫 {pace_all['remaining']:,} 人，每周需脱贫 {pace_all['needed_per_week']:.1f} 人，"
+                      f"近四周每周 {pace_all['pace_per_week']:.1f} 人，{pace_all['verdict']}。")
+        else:
+            third += (f"全县还需脱贫 {pace_all['remaining']:,} 人，每周需脱贫 {pace_all['needed_per_week']:.1f} 人"
+                      "（本年度记录不足两周，暂不测算完成时间）。")
     return [first, second, third]
 
 
@@ -133,7 +139,7 @@ def build_brief(*, county_name: str, as_of: dt.date, week_ago: dt.date, county: 
         problems=problem_groups(items),
         pace=[(r["township_name"], f"{r['target_exit_persons']:,}", f"{r['exited_persons_ytd']:,}",
                f"{r['remaining']:,}", "—" if r["needed_per_week"] is None else f"{r['needed_per_week']:.1f}",
-               f"{r['pace_per_week']:.1f}", r["verdict"] + ("" if r["reliable"] else "（近期记录不足两周，仅供参考）"))
+               f"{r['pace_per_week']:.1f}", r["verdict"] if r["reliable"] else "本年度记录不足两周，暂不研判")
               for r in pace.filter((pl.col("township_code") != "ALL") & (pl.col("remaining") > 0))
               .sort(["short_by", "remaining"], descending=True).iter_rows(named=True)],
         **followup(last_items, items, rectify),

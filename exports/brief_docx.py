@@ -55,7 +55,7 @@ def render(brief: WeeklyBrief) -> bytes:
     for paragraph in brief.overview:
         _body(doc, paragraph.replace(" ", ""))
     _caption(doc, "全县主要指标周对比")
-    _table(doc, KPI_HEADER, brief.kpis, (4.2, 3.4, 3.6, 4.4))
+    _table(doc, KPI_HEADER, brief.kpis, (3.8, 4.4, 3.2, 4.2))
 
     _heading(doc, "二、存在问题")
     _body(doc, f"本周共梳理督办事项 {brief.item_count} 项，分类通报如下：" if brief.problems

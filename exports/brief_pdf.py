@@ -8,10 +8,10 @@ it moves to the next page with the lines that follow it.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from fpdf import FPDF
-from fpdf.enums import WrapMode
 from fpdf.fonts import FontFace
 
 from exports.brief import FOLLOWUP_HEADER, KPI_HEADER, NEXT_HEADER, PACE_HEADER, RANKING_HEADER, WeeklyBrief
@@ -61,7 +61,7 @@ def render(brief: WeeklyBrief) -> bytes:
     _heading(pdf, "一、总体情况")
     for paragraph in brief.overview:
         _paragraph(pdf, paragraph)
-    _table(pdf, KPI_HEADER, brief.kpis, widths=(44, 36, 44, 42), caption="全县主要指标周对比")
+    _table(pdf, KPI_HEADER, brief.kpis, widths=(40, 48, 36, 42), caption="全县主要指标周对比")
 
     _heading(pdf, "二、存在问题")
     if not brief.problems:
@@ -149,9 +149,34 @@ def _paragraph(pdf: FPDF, text: str, *, size: float = BODY, indent: bool = True)
     pdf.set_font("serif", "", size)
     line = LINE * size / BODY
     lead = "\u3000\u3000" if indent else ""
-    # Chinese wraps at any character; the spaces around numbers are dropped as a printed 通报 has none
-    pdf.multi_cell(0, line, lead + text.replace(" ", ""), align="L", wrapmode=WrapMode.CHAR,
-                   new_x="LMARGIN", new_y="NEXT")
+    # the spaces around numbers are dropped, as a printed 通报 has none
+    for row in wrap_lines(lead + text.replace(" ", ""), pdf.w - pdf.l_margin - pdf.r_margin, pdf.get_string_width):
+        pdf.cell(0, line, row, new_x="LMARGIN", new_y="NEXT")
+
+
+# A token is one Chinese character or a run of Latin letters, digits and number punctuation (never split);
+# closing punctuation may not begin a line and opening punctuation may not end one (避头尾).
+_TOKEN = re.compile(r"[0-9A-Za-z.,:%+\-/×~]+|.", re.S)
+_NO_LINE_START = set("，。、；：？！）》」』”’%…—")
+_NO_LINE_END = set("（《「『“‘")
+
+
+def wrap_lines(text: str, width: float, measure) -> list[str]:
+    """Lines of `text` no wider than `width` (a token that is wider on its own gets a line of its own)."""
+    lines, current = [], ""
+    for token in _TOKEN.findall(text):
+        if current and measure(current + token) > width and token[0] not in _NO_LINE_START:
+            if current[-1] in _NO_LINE_END:  # carry an opening bracket to the next line
+                lines.append(current[:-1])
+                current = current[-1] + token
+                continue
+            lines.append(current)
+            current = token
+        else:
+            current += token
+    if current:
+        lines.append(current)
+    return lines
 
 
 def _table(pdf: FPDF, header, rows, *, widths, align=None, size: float = 10, caption: str | None = None) -> None:

@@ -27,6 +27,10 @@ def missing_fonts() -> list[Path]:
     return [font for font in brief_pdf.REQUIRED_FONTS if not font.exists()]
 
 
+# For a slide shown at the meeting: what is missing, without the installation advice.
+NO_MAP_PICTURES = "本服务器暂不能生成地图图片（未安装 Chromium 浏览器），此处暂以柱状图代替地图"
+
+
 def map_images_unavailable() -> str | None:
     """None when map pictures can be made; else the reason, in Chinese, naming the package to install."""
     if chromium_path() is None:

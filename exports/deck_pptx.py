@@ -20,7 +20,8 @@ from pptx.enum.text import PP_ALIGN
 from pptx.oxml.ns import qn
 from pptx.util import Emu, Inches, Pt
 
-from components.presentation import KPI_KEYS
+from components.presentation import KPI_KEYS, quarter_change
+from exports import capabilities
 from queries.metrics import METRICS
 
 FONT = "微软雅黑"
@@ -43,6 +44,7 @@ class DeckInput:
     county_name: str = "本县"
     meeting_date: dt.date | None = None  # None: the title slide names no meeting date
     rectify: pl.DataFrame | None = None  # the 整改销号 list (rectification.store items)
+    pace: pl.DataFrame | None = None     # exports.pace.year_end_pace at as_of
 
 
 # The 挂图作战 slides: indicator key -> slide title. The title names the indicator the map is coloured by;
@@ -85,6 +87,7 @@ def build_deck(data: DeckInput, *, township_slides: list[str] | None = None,
     _ranking_slide(prs, data)
     for code in township_slides or []:
         _township_slide(prs, data, code)
+    _pace_slide(prs, data)
     _issues_slide(prs, data)
     _plan_slide(prs, data)
     _slide_numbers(prs)
@@ -152,7 +155,7 @@ def _map_slide(prs, key: str, title: str, towns: pl.DataFrame, map_png: bytes | 
     box.fill.solid()
     box.fill.fore_color.rgb = RGBColor(0xEC, 0xEF, 0xF1)
     box.line.color.rgb = GREY
-    box.text_frame.text = MAP_PLACEHOLDER
+    box.text_frame.text = capabilities.NO_MAP_PICTURES if capabilities.map_images_unavailable() else MAP_PLACEHOLDER
     box.text_frame.word_wrap = True
     box.text_frame.paragraphs[0].runs[0].font.size = Pt(18)
     box.text_frame.paragraphs[0].runs[0].font.color.rgb = RGBColor(0x45, 0x5A, 0x64)
@@ -195,26 +198,41 @@ def _rise_fall_slide(prs, data: DeckInput, towns: pl.DataFrame) -> None:
     _benchmark_line(slide, c2, rises["income_growth_pct"].fill_null(0).to_list(), bench)
 
 
+PLOT_BOX = (0.25, 0.13, 0.68, 0.80)  # the 一升 chart's inner plot area: x, y, width, height (fractions)
+
+
 def _benchmark_line(slide, chart, values: list[float], bench: float) -> None:
     """The 对照线 over the bar chart: a dashed vertical line at `bench` on the value axis, with its label.
 
-    python-pptx has no combo charts, so the line is a connector placed from the axis range the chart uses."""
-    top_value = max([*values, bench]) * 1.1 or 1.0
+    python-pptx has no combo charts, so the plot area is pinned (manualLayout) and the axis range fixed; the
+    line is then a connector at the exact place of `bench` on that axis."""
+    top_value = max([*values, bench]) * 1.15 or 1.0
     low_value = min(0.0, *values)
-    axis = chart.value_axis
-    axis.maximum_scale, axis.minimum_scale = top_value, low_value
+    chart.value_axis.maximum_scale, chart.value_axis.minimum_scale = top_value, low_value
+    x0, y0, w0, h0 = PLOT_BOX
+    plot_area = chart._chartSpace.chart.plotArea  # noqa: SLF001 (python-pptx exposes no plot-area layout)
+    layout = plot_area.find(qn("c:layout"))
+    if layout is None:
+        layout = plot_area.makeelement(qn("c:layout"), {})
+        plot_area.insert(0, layout)
+    for child in list(layout):
+        layout.remove(child)
+    manual = layout.makeelement(qn("c:manualLayout"), {})
+    for tag, value in (("c:layoutTarget", "inner"), ("c:xMode", "edge"), ("c:yMode", "edge"), ("c:x", x0),
+                       ("c:y", y0), ("c:w", w0), ("c:h", h0)):
+        element = manual.makeelement(qn(tag), {"val": str(value)})
+        manual.append(element)
+    layout.append(manual)
     shape = next(sh for sh in slide.shapes if sh.has_chart and sh.chart._chartSpace is chart._chartSpace)
-    # plot area ~ from 28% (category labels) to 96% of the width, 14%..92% of the height (title above)
-    left = shape.left + int(shape.width * 0.28)
-    right = shape.left + int(shape.width * 0.96)
-    x = left + int((right - left) * (bench - low_value) / (top_value - low_value))
-    y1, y2 = shape.top + int(shape.height * 0.12), shape.top + int(shape.height * 0.93)
+    x = shape.left + int(shape.width * (x0 + w0 * (bench - low_value) / (top_value - low_value)))
+    y1, y2 = shape.top + int(shape.height * y0), shape.top + int(shape.height * (y0 + h0))
     line = slide.shapes.add_connector(1, x, y1, x, y2)
     line.line.color.rgb = BAD
     line.line.width = Pt(2.25)
     line.line.dash_style = 4  # dash
     line.name = f"对照线 {bench:g}%"
-    label = slide.shapes.add_textbox(x - Inches(0.9), y1 - Inches(0.35), Inches(1.8), Inches(0.35)).text_frame
+    label = slide.shapes.add_textbox(x - Inches(0.9), y2, Inches(1.8), Inches(0.35)).text_frame  # under the bars
+    label.paragraphs[0].alignment = PP_ALIGN.CENTER
     _lines(label, [(f"对照线 {bench:g}%", BAD, False)], size=14)
 
 
@@ -316,20 +334,6 @@ def _township_slide(prs, data: DeckInput, code: str) -> None:
         series.format.fill.fore_color.rgb = colour
 
 
-def quarter_change(key: str, a: dict, b: dict) -> str:
-    """本季变化 of a KPI; 收入增幅 is an annual figure: unchanged within a year it is not a change of +0.0."""
-    m = METRICS[key]
-    if a[key] is None or b[key] is None:
-        return "—"
-    if key == "income_growth_pct" and a.get("income_year") == b.get("income_year"):
-        return f"年度指标（{a.get('income_year')}年）"
-    change = round(a[key], m.precision) - round(b[key], m.precision)
-    if round(change, m.precision) == 0:
-        return "持平"
-    unit = "个百分点" if m.unit == "%" else m.unit
-    return f"{change:+,.{m.precision}f} {unit}"
-
-
 def move_word(move) -> str:
     """进位 / 退位 since the quarter began."""
     if move is None:
@@ -345,6 +349,31 @@ def _black_details(box, black: pl.DataFrame) -> None:
         run.font.size = Pt(16)
         run.font.color.rgb = BAD
     _ea(box)
+
+
+def _pace_slide(prs, data: DeckInput) -> None:
+    """年底进度: per township, weekly exits needed to meet the target by 12-31 against the last four weeks."""
+    if data.pace is None or not data.pace.height:
+        return
+    towns = data.pace.filter((pl.col("township_code") != "ALL") & (pl.col("remaining") > 0)) \
+        .sort(["short_by", "remaining"], descending=True)
+    county = data.pace.filter(pl.col("township_code") == "ALL")
+    c = county.row(0, named=True) if county.height else None
+    behind = towns.filter(pl.col("short_by") > 0)["township_name"].to_list()
+    slide = _slide(prs, "年底进度：按近四周速度能否完成年度减贫计划",
+                   (f"全县还需脱贫 {c['remaining']:,} 人，{c['verdict']}。" if c else "")
+                   + (f"按当前速度年底完不成的乡镇：{'、'.join(behind)}，请说明加快措施。" if behind else
+                      "各乡镇按当前速度均能在年底前完成年度计划。"))
+    if not towns.height:
+        box = slide.shapes.add_textbox(Inches(0.8), Inches(1.6), WIDTH - Inches(1.6), Inches(1.0)).text_frame
+        _lines(box, [("各乡镇已完成年度减贫计划。", GOOD, False)], size=24)
+        return
+    shown = towns.head(10)
+    rows = [("乡镇", "还需脱贫（人）", "每周需（人）", "近四周每周（人）", "研判")] + [
+        (r["township_name"], f"{r['remaining']:,}", "—" if r["needed_per_week"] is None else f"{r['needed_per_week']:.1f}",
+         f"{r['pace_per_week']:.1f}", r["verdict"]) for r in shown.iter_rows(named=True)]
+    _table(slide, rows, Inches(0.4), Inches(1.3), WIDTH - Inches(0.8), Inches(0.5) * len(rows), size=16,
+           widths=(Inches(1.8), Inches(2.0), Inches(1.9), Inches(2.3), Inches(4.53)))
 
 
 def _open_items(data: DeckInput) -> pl.DataFrame:

@@ -51,7 +51,9 @@ def year_end_pace(indicators: pl.DataFrame, pace: pl.DataFrame, as_of: dt.date) 
             "target_exit_persons": target, "exited_persons_ytd": done, "remaining": remaining,
             "weeks_left": weeks_left, "needed_per_week": remaining / weeks_left if weeks_left > 0 else None,
             "pace_per_week": per_week, "window_days": days, "finish": finish, "short_by": short,
-            "reliable": days >= MIN_WINDOW_DAYS, "verdict": verdict(target, remaining, finish, short),
+            "reliable": days >= MIN_WINDOW_DAYS,
+            "verdict": verdict(target, remaining, finish, short) if days >= MIN_WINDOW_DAYS or not remaining
+            else "本年度记录不足两周，暂不研判",
         })
     return pl.DataFrame(rows, schema=COLUMNS)
 

@@ -14,7 +14,8 @@ import settings
 from components import charts, weekly_views
 from components.filters import current
 from components.tables import labelled, table_with_download
-from exports import assemble, files
+from components.text import md
+from exports import assemble, capabilities, files
 from rectification import app as rectify_app
 
 app_data.require_shell()
@@ -64,7 +65,7 @@ if not filters.is_county:
     lagging = lagging.filter(pl.col("township_code") == scope)
     pace = pace.filter(pl.col("township_code") == scope)
 
-st.title(f"周调度 · {filters.township_name}")
+st.title(f"周调度 · {md(filters.township_name)}")
 st.caption(f"本周：数据截止 {as_of:%Y年%m月%d日}；上周：{week_ago:%Y年%m月%d日}。"
            "所有指标按同一口径分别在两个日期计算后对比"
            + ("；上周为上一年度，本年度项目、资金和脱贫人数不与上年度比较。" if week_ago.year != as_of.year else "。"))
@@ -77,13 +78,18 @@ def _brief():
 
 
 brief_row = st.container(horizontal=True, vertical_alignment="center")
+pdf_unavailable = capabilities.brief_pdf_unavailable()
 for fmt, label, icon, kind in (("pdf", "周调度通报 PDF", ":material/picture_as_pdf:", "primary"),
                                ("docx", "周调度通报 Word", ":material/description:", "secondary")):
+    if fmt == "pdf" and pdf_unavailable:
+        continue
     name = files.brief_name(as_of, fmt)
     brief_row.download_button(label, data=audit.on_download(name, lambda fmt=fmt: files.render_brief(_brief(), fmt)),
                               file_name=name, mime=files.MIME[fmt], icon=icon, on_click="ignore",
                               key=f"brief-{fmt}", type=kind)
 brief_row.caption("通报为全县口径：总体情况、存在问题（全部督办事项）、上期督办落实、下步工作与乡镇排名，A4，可直接印发。")
+if pdf_unavailable:
+    st.info(pdf_unavailable, icon=":material/info:")
 
 # --- D and D−7 side by side -----------------------------------------------------------------------------
 st.subheader("本周与上周")
@@ -110,8 +116,8 @@ if not items.height:
 else:
     with st.container(border=True):
         for i, item in enumerate(items.iter_rows(named=True), start=1):
-            st.markdown(f"{i}. **【{item['kind']}】** {item['text']}　—　责任乡镇：{item['township_name']}，"
-                        f"联系县领导：{item['county_leader'] or '未填'}")
+            st.markdown(f"{i}. **【{md(item['kind'])}】** {md(item['text'])}　—　责任乡镇：{md(item['township_name'])}，"
+                        f"联系县领导：{md(item['county_leader'] or '未填')}")
     table_with_download(labelled(items, ITEM_COLUMNS), f"督办事项_{as_of:%Y%m%d}", key="weekly-items")
     user = st.session_state.get("user")
     if user is not None and user.can_rectify and st.button(
@@ -153,7 +159,7 @@ table_with_download(labelled(pace_rows.sort(["short_by", "remaining"], descendin
 
 # --- what moved, by township ----------------------------------------------------------------------------
 st.subheader("各乡镇本周变化")
-moves = weekly_views.township_week_table(now, before)
+moves = weekly_views.township_week_table(now, before, same_year=week_ago.year == as_of.year)
 st.plotly_chart(weekly_views.exited_this_week(moves), width="stretch", config={"displaylogo": False})
 table_with_download(labelled(moves, TOWNSHIP_COLUMNS), f"乡镇周变化_{as_of:%Y%m%d}", key="weekly-townships",
                     column_config={"贫困发生率（%）": st.column_config.NumberColumn(format="%.2f"),

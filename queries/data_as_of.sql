@@ -1,3 +1,4 @@
+-- level: county
 -- 默认数据截止日期: the latest date among household events, progress reports, allocations and payments
 -- (planned dates do not count); data_from: the earliest of those dates (before it every indicator is 0).
 -- No parameters.

@@ -1,3 +1,4 @@
+-- level: township
 -- 年底进度: per township (and 'ALL'), the persons who exited in the last $window_days days up to D and are
 -- still 已脱贫 at D — the recent pace behind "按当前进度预计 X 月 X 日完成 / 年底差 N 人".
 -- Parameters: $as_of DATE (数据截止日期 D), $window_days INTEGER (28 = four weeks).

@@ -1,3 +1,4 @@
+-- level: township
 -- 周调度·资金记录数: per township, how many allocation and payment records of projects of year Y are dated
 -- on or before D. A funds ratio (结余率, 产业资金占比) resting on one or two early records is not yet a
 -- 督办事项 (a single early allocation shows 0% industry share or 100% balance).

@@ -153,6 +153,7 @@ def test_pace_to_year_end_worked_by_hand():
     # a window of 3 days (early January) is not reliable: no item from it
     short = year_end_pace(towns, window.with_columns(window_days=pl.lit(3)), dt.date(2020, 1, 3))
     assert not short["reliable"].any() and behind(short).height == 0
+    assert short["verdict"].to_list()[:2] == ["本年度记录不足两周，暂不研判"] * 2
 
 
 def test_pdf_pages_render(papers, tmp_path):
@@ -169,3 +170,44 @@ def test_command_exports_go_into_the_audit_trail(papers, demo_db):
     rows = AccessStore(store_path(demo_db)).audit_rows()
     exported = {detail for _, user, action, detail, _ in rows if action == "导出" and user.startswith("命令行:")}
     assert {"周调度通报_20201116.pdf", "周调度通报_20201116.docx"} <= exported
+
+
+HEADING = re.compile(r"^(一、总体情况|二、存在问题|三、上期督办落实情况|四、下步工作|附表：乡镇综合排名|"
+                     r"（[一二三四五六七八九十]）.+（\d+项）|年底减贫进度测算.*|全县主要指标周对比)$")
+
+
+@pytest.mark.parametrize("day", ["20201116", "20200103"])
+def test_no_heading_is_left_at_a_page_foot(papers, day):
+    from docx import Document
+    from pypdf import PdfReader
+
+    out, _ = papers
+    for page in PdfReader(out / f"周调度通报_{day}.pdf").pages:
+        lines = [squeeze(line) for line in page.extract_text().split("\n")]
+        body = [line for line in lines if line and not re.fullmatch(r"—\d+/\d+—", line)]
+        assert body and not HEADING.match(body[-1]), body[-1]
+    doc = Document(out / f"周调度通报_{day}.docx")
+    headings = [p for p in doc.paragraphs if HEADING.match(squeeze(p.text))]
+    assert len(headings) >= 5 and all(p.paragraph_format.keep_with_next for p in headings)
+
+
+def test_last_weeks_items_are_followed_up_from_the_rectification_list():
+    from exports.brief import followup, next_steps
+
+    def items(rows):
+        return pl.DataFrame(rows, schema={"kind": pl.String, "township_code": pl.String, "township_name": pl.String,
+                                          "text": pl.String}, orient="row")
+
+    last = items([("逾期项目", "A", "甲乡", "甲乡 2 个项目逾期"), ("资金结余", "B", "乙镇", "乙镇 资金结余率 80%"),
+                  ("产业资金", "C", "丙乡", "丙乡 产业资金占比 40%")])
+    now = items([("资金结余", "B", "乙镇", "乙镇 资金结余率 75%")])  # B still has the problem, worded anew
+    rectify = pl.DataFrame({
+        "id": [1, 2, 3], "township_code": ["A", "B", "B"], "township_name": ["甲乡", "乙镇", "乙镇"],
+        "text": ["甲乡 2 个项目逾期", "乙镇 资金结余率 80%", "乙镇 旧事项"], "status": ["已销号", "未销号", "未销号"],
+        "deadline": [dt.date(2020, 11, 20), dt.date(2020, 11, 10), dt.date(2020, 12, 1)]})
+    out = followup(last, now, rectify)
+    assert out["followup_summary"] == "上期通报督办事项 3 项：已销号 1 项，未销号 1 项，未列入整改清单 1 项。"
+    assert [r[3] for r in out["followup"]] == ["已销号；本周已消除", "未销号；本周仍存在", "未列入整改清单；本周已消除"]
+    steps = next_steps(rectify, {"B": "王县长"}, dt.date(2020, 11, 16))
+    assert steps == [("1", "乙镇 资金结余率 80%", "乙镇", "王县长", "2020年11月10日（已超期）"),
+                     ("2", "乙镇 旧事项", "乙镇", "王县长", "2020年12月1日")]

@@ -145,6 +145,10 @@ def test_township_week_table_moves():
     assert out["spent_week_wan"].to_list() == pytest.approx([6.0, 0.0])
     assert out["overdue_change"].to_list() == [0, 2]
     assert out["rank_move"].to_list() == [1, -1]
+    across = weekly_views.township_week_table(now, before, same_year=False)  # first week of January
+    for column in ("exited_week", "spent_week_wan", "completed_week", "overdue_change"):
+        assert across[column].null_count() == 2, column
+    assert across["incidence_change_pp"].to_list() == pytest.approx([-0.2, 0.0])  # a stock: still compared
 
 
 def test_weekly_sql_new_overdue_and_idle_funds_agree_with_indicators(demo_db):
