@@ -1,5 +1,6 @@
 """户情 page (AppTest through the shell, demo county): search, the household ledger, masking by role."""
 
+import re
 
 import pytest
 
