@@ -109,8 +109,6 @@ def test_every_page_whole_and_chinese_at_1024(server, browser, role):
     assert not tab.foreign
 
 
-@pytest.mark.xfail(strict=False, reason="一升一降、户情、数据核查 raise queries.scope.OutOfScope for another township "
-                                        "until issue 15 §2 / 17 §1 (branch i15-scope) lands; then this passes")
 def test_township_head_with_another_township_in_the_url(server, browser):
     """乡镇 user arriving on a link to another township: every page still whole, Chinese and free of error
     boxes (the scope notes of issue 15/17 §1 say what is withheld)."""
