@@ -89,12 +89,6 @@ def visit_every_page(tab: OfflinePage, pages=PAGES) -> dict[str, list[str]]:
     return report
 
 
-def nav_is_chinese(page) -> list[str]:
-    labels = page.locator("[data-testid=stSidebarNav] a").all_inner_texts()
-    return [label for label in labels if re.search(r"[A-Za-z]{3,}", re.sub(r"^\w+\n", "", label)) and
-            not re.search(r"[\u4e00-\u9fff]", label)]
-
-
 @pytest.mark.parametrize("role", ["secretary", "township", "clerk"])
 def test_every_page_whole_and_chinese_at_1024(server, browser, role):
     tab = OfflinePage(browser, width=1024, height=768)
