@@ -34,6 +34,7 @@ from ingest.boundary_crs import CRSError, Placer, declared, geojson_crs_text
 from ingest.boundary_names import (COUNTY_KEYS, NameHit, TownshipNames, bare, how_normalised, last_part, normalise,
                                    splits)
 from ingest.problems import WARNING, Problems
+from ingest.zip_limits import zip_problem
 
 CODE_KEYS = ("乡镇代码", "township_code", "adcode", "code", "ADCODE", "CODE", "XZQDM", "xzqdm")
 NAME_KEYS = ("乡镇名称", "township_name", "name", "NAME", "名称", "XZQMC", "xzqmc", "Name")
@@ -125,6 +126,9 @@ def geojson_collection(data: bytes, name: str = "boundaries.geojson") -> dict:
 
 
 def _from_zip(data: bytes, name: str) -> dict:
+    refused = zip_problem(data, name)  # a zip bomb is refused from its directory, before anything is inflated
+    if refused:
+        raise BoundaryFileError(refused)
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as exc:

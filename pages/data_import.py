@@ -26,6 +26,7 @@ import polars as pl
 import streamlit as st
 
 import app_data
+from components.boundary_upload import boundary_upload
 from components.import_views import (NOT_A_PERSON_CSV, UPLOAD_TYPES, history_table, pending_removals_text,
                                      problems_table, upload_problem, warnings_table)
 from components.tables import table_with_download
@@ -278,6 +279,8 @@ else:
         if box is not None:
             _confirm_box(box, staged, checked)
         _show(checked, may_publish)
+
+boundary_upload(app_data.db_path(), role, _who())
 
 st.subheader("导入历史")
 history = app_data.run("import_history")
