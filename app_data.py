@@ -160,7 +160,13 @@ def run(name: str, **params) -> pl.DataFrame:
     Raises queries.scope.OutOfScope when a township-bound user asks for another township's households.
     """
     user = st.session_state.get("user")
-    params = scope.enforce(name, params, user.household_scope if user is not None else None)
+    try:
+        params = scope.enforce(name, params, user.household_scope if user is not None else None)
+    except scope.OutOfScope as exc:  # a refused attempt on another township's data is audited (issue 15 §6)
+        from access import audit
+
+        audit.record(user, audit.OUT_OF_SCOPE, f"{name}：{exc}", success=False)
+        raise
     try:
         return _cached(_version(), name, tuple(sorted(params.items())))
     except VersionGone:

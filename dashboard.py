@@ -10,6 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 import app_data
+from access.files import owner_only_umask
 import settings
 from access import session
 from access.roles import User
@@ -18,6 +19,8 @@ from queries.runner import QueryTimeout
 
 # A local icon: a Material icon or emoji favicon is fetched from a CDN, which the intranet does not have.
 st.set_page_config(page_title="脱贫攻坚作战室", page_icon="data/favicon.png", layout="wide")
+# The server writes the access store, database versions and uploads: owner-only (access/files.py).
+owner_only_umask()
 
 def _everyone(user: User | None) -> bool:
     return True
@@ -77,7 +80,7 @@ def main() -> None:
     store = app_data.access_store()
     townships = app_data.townships()
     demo = session.demo_accounts(townships["township_code"][0]) if app_data.is_demo() else []
-    user = session.current_user()
+    user = session.enforce(store, demo)  # every run: idle time-out, revoked or changed account, demo ended
     if user is None:
         # Every page stays routable (hidden) so a deep link survives the login; none runs until then.
         st.navigation(pages_for(None), position="hidden")

@@ -115,6 +115,12 @@ def metadata(file: Path | None = None) -> dict[str, str]:
     return {k: str(raw[k]) for k in ("updated_by", "updated_at") if k in raw}
 
 
+def describe_change(before: Mapping[str, float], after: Mapping[str, float]) -> str:
+    """'一降（发生率下降） 25→30；…' for the weights that changed (the audit trail's history of weights)."""
+    changed = [f"{LABELS[k]} {before.get(k, 0):g}→{after[k]:g}" for k in PARTS if before.get(k) != after.get(k)]
+    return "；".join(changed) or "未改变（重新保存）"
+
+
 def _toml_string(text: str) -> str:
     return text.replace("\\", "\\\\").replace('"', '\\"')
 

@@ -2,13 +2,19 @@
 
 The served DuckDB versions are read-only and replaced on each import, so the accounts and audit trail
 (access/store.py) and the rectification list (rectification/store.py) live in `<db stem>.<name>.sqlite` next
-to the logical database name. SQLite serialises the few writes from concurrent sessions.
+to the logical database name. SQLite serialises the few writes from concurrent sessions. They hold password
+hashes, the cookie-signing secret and names, so they are owner-only (0600; SQLite gives its -wal and -shm
+files the database file's mode).
 """
 
 from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+
+from access.files import private_file, restrict
+
+_RESTRICTED: set[str] = set()  # files made owner-only by this process already (one stat per file, not per query)
 
 
 def sidecar_path(db: Path, name: str) -> Path:
@@ -20,6 +26,11 @@ def sidecar_path(db: Path, name: str) -> Path:
 
 def connect(path: Path) -> sqlite3.Connection:
     """WAL, so that readers (page runs) never wait for a writer; a writer waits up to 10 s for another."""
+    if str(path) not in _RESTRICTED:
+        private_file(path)
+        for journal in ("-wal", "-shm", "-journal"):
+            restrict(f"{path}{journal}")
+        _RESTRICTED.add(str(path))
     con = sqlite3.connect(path, timeout=10)
     con.execute("PRAGMA journal_mode=WAL")
     return con

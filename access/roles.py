@@ -13,6 +13,15 @@ LEADER, TOWNSHIP, CLERK, VIEWER = "县领导", "乡镇", "数据管理员", "只
 ROLES = (LEADER, TOWNSHIP, CLERK, VIEWER)
 
 
+def normalise_username(name: str | None) -> str:
+    """The one spelling of a user name: stripped and lower-case, as streamlit-authenticator matches it.
+
+    Every store lookup, lock-out counter and audit row uses this form, so that `Wang` and `wang` are one
+    account (never two lock-out counters, never a way to tell a locked account from a wrong password).
+    """
+    return (name or "").strip().lower()
+
+
 @dataclass(frozen=True)
 class User:
     username: str

@@ -11,7 +11,9 @@ import getpass
 import sys
 from pathlib import Path
 
-from access.roles import ROLES
+from access import audit
+from access.files import owner_only_umask
+from access.roles import ROLES, TOWNSHIP
 from access.store import AccessError, AccessStore, store_path
 
 
@@ -22,6 +24,43 @@ def _password() -> str:
             raise AccessError("两次输入的密码不一致")
         return first
     return sys.stdin.readline().rstrip("\n")
+
+
+def _actor() -> str:
+    """Who ran the command, for the audit trail: the server account that has the store in hand."""
+    try:
+        return f"admin:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "admin"
+
+
+def _township(db: Path, role: str, code: str | None) -> str | None:
+    """The township code a 乡镇 account is bound to, checked against the served data (None for other roles).
+
+    An unknown code (or ALL) would leave the account without a scope the query layer can enforce."""
+    if role != TOWNSHIP:
+        if code:
+            raise AccessError(f"只有乡镇角色绑定乡镇，{role}角色不需要 --township")
+        return None
+    if not code or code.strip().upper() == "ALL":
+        raise AccessError("乡镇角色必须用 --township 绑定一个乡镇代码（不能是 ALL；全县请用县领导角色）")
+    import duckdb
+
+    from ingest import publish
+
+    code = code.strip()
+    version = publish.current(db)
+    if version is None:
+        raise AccessError(f"{db} 还没有数据，无法核对乡镇代码：请先导入数据，再新增乡镇账户")
+    con = duckdb.connect(str(version), read_only=True)
+    try:
+        rows = con.sql("SELECT township_code, township_name FROM townships ORDER BY 1").fetchall()
+    finally:
+        con.close()
+    if code not in {c for c, _ in rows}:
+        known = "、".join(f"{c}（{n}）" for c, n in rows[:20]) + ("……" if len(rows) > 20 else "")
+        raise AccessError(f"没有乡镇代码 {code}。当前数据中的乡镇：{known}")
+    return code
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,22 +85,32 @@ def main(argv: list[str] | None = None) -> int:
     for p in sub.choices.values():
         p.add_argument("--db", required=True, help="数据库逻辑名（如 data/county.duckdb）")
     args = parser.parse_args(argv)
-    store = AccessStore(store_path(Path(args.db)))
+    owner_only_umask()
+    db = Path(args.db)
+    store = AccessStore(store_path(db))
+    actor = _actor()
     try:
         if args.command == "add-user":
-            store.add_user(args.username, args.name, args.role, _password(), args.township)
-            print(f"已新增用户 {args.username}（{args.role}）")
+            township = _township(db, args.role, args.township)
+            store.add_user(args.username, args.name, args.role, _password(), township)
+            username = args.username.strip().lower()
+            audit.record(actor, audit.ADD_USER, f"{username}（{args.name}，{args.role}{'，' + township if township else ''}）",
+                         db=db)
+            print(f"已新增用户 {username}（{args.role}{'，乡镇 ' + township if township else ''}）")
         elif args.command == "reset-password":
             store.set_password(args.username, _password())
-            store.audit("admin", "重置密码", args.username)
-            print(f"已重置 {args.username} 的密码")
+            audit.record(actor, audit.RESET_PASSWORD, f"{args.username.strip().lower()}（已登录的会话与登录凭证全部失效）",
+                         db=db)
+            print(f"已重置 {args.username} 的密码；该用户已登录的会话与 12 小时登录凭证全部失效")
         elif args.command == "set-role":
-            store.set_role(args.username, args.role, args.township)
-            store.audit("admin", "修改角色", f"{args.username} → {args.role}")
-            print(f"{args.username} 的角色已改为 {args.role}")
+            township = _township(db, args.role, args.township)
+            old = store.set_role(args.username, args.role, township)
+            audit.record(actor, audit.SET_ROLE, f"{old.username}：{old.role}{'（' + old.township_code + '）' if old.township_code else ''}"
+                         f" → {args.role}{'（' + township + '）' if township else ''}", db=db)
+            print(f"{old.username} 的角色已改为 {args.role}；该用户需重新登录")
         elif args.command == "remove-user":
             store.remove_user(args.username)
-            store.audit("admin", "删除用户", args.username)
+            audit.record(actor, audit.REMOVE_USER, args.username.strip().lower(), db=db)
             print(f"已删除用户 {args.username}")
         elif args.command == "list":
             for user, _ in store.users():
@@ -70,6 +119,10 @@ def main(argv: list[str] | None = None) -> int:
             for at, user, action, detail, ok in store.audit_rows(args.limit):
                 print(f"{at}\t{user or '-'}\t{action}\t{detail or ''}\t{'' if ok else '失败'}")
     except AccessError as exc:
+        if args.command in ("add-user", "set-role", "reset-password", "remove-user"):
+            audit.record(actor, {"add-user": audit.ADD_USER, "set-role": audit.SET_ROLE,
+                                 "reset-password": audit.RESET_PASSWORD, "remove-user": audit.REMOVE_USER}[args.command],
+                         f"{args.username}：{exc}", success=False, db=db)
         print(str(exc), file=sys.stderr)
         return 2
     return 0

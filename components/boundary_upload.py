@@ -27,6 +27,8 @@ import polars as pl
 import streamlit as st
 from shapely.geometry import shape
 
+from access import audit
+from access.files import private_dir
 from ingest.boundaries import MATCHED, OTHER_COUNTY, UNMATCHED, BoundaryFileError, BoundaryMatch
 from ingest.boundaries_cli import Plan, plan, publish_boundaries
 from ingest.boundary_names import SKIP_WORDS, mapping_path, save_mapping
@@ -150,12 +152,11 @@ def _stage(uploads: list) -> tuple[Path, str, str] | str:
     for u in sorted(uploads, key=lambda u: u.name):
         digest.update(u.name.encode("utf-8") + b"\0" + u.getvalue())
     sha = digest.hexdigest()
-    UPLOAD_DIR.mkdir(parents=True, exist_ok=True)
+    private_dir(UPLOAD_DIR)
     for old in UPLOAD_DIR.iterdir():
         if old.is_dir() and time.time() - old.stat().st_mtime > KEEP_UPLOADS_SECONDS:
             shutil.rmtree(old, ignore_errors=True)
-    folder = UPLOAD_DIR / sha
-    folder.mkdir(exist_ok=True)
+    folder = private_dir(UPLOAD_DIR / sha)
     for u in uploads:
         (folder / Path(u.name).name).write_bytes(u.getvalue())
     suffixes = {Path(u.name).suffix.lower(): u for u in uploads}
@@ -218,8 +219,10 @@ def _publish(path: Path, db: Path, county: str, shown: Plan, display_name: str, 
         with st.spinner("正在发布新版本……"):
             version = publish_boundaries(db, fresh.served, fresh.result, display_name, fresh.file.sha256, user)
     except BoundaryFileError as exc:
+        audit.record_session(audit.IMPORT_REFUSED, f"乡镇边界 {display_name}：{str(exc)[:120]}", success=False)
         st.error(f"未发布：{exc}", icon=":material/block:")
         return
+    audit.record_session(audit.IMPORT, f"乡镇边界 {display_name} → {version.name}（{summary_text(fresh)}）")
     shutil.rmtree(path.parent, ignore_errors=True)
     st.session_state.pop(_PLAN, None)
     st.session_state[_UPLOADER] = st.session_state.get(_UPLOADER, 0) + 1

@@ -16,12 +16,16 @@ from pathlib import Path
 
 import polars as pl
 
+from access import audit
+from access.files import owner_only_umask
 from ingest import publish
 from ingest.load import LoadResult, check, load
 from ingest.problems import ERROR, describe
 from ingest.snapshots import snapshot_summary
 
 MAX_PRINTED = 50
+DEMO_ENDED = ("原演示县数据已被真实数据取代：演示账户（secretary、township、clerk，密码 demo）已停用，登录页不再提供。"
+              "请用 python -m admin add-user 建立正式账户。")
 
 
 def _print_problems(problems: pl.DataFrame, out=sys.stdout, limit: int = MAX_PRINTED) -> None:
@@ -75,6 +79,8 @@ def _summarise(result: LoadResult) -> None:
             print(note)
     elif result.kept:
         print(f"部分更新：{'、'.join(result.kept)} 沿用上一版本")
+    if result.ended_demo:
+        print(DEMO_ENDED)
 
 
 def _disk_full(exc: BaseException) -> bool:
@@ -109,10 +115,29 @@ def cmd_load(args) -> int:
     _print_problems(result.problems)
     report = _write_report(result.problems, Path(args.path), args.report)
     _summarise(result)
+    _audit_load(args, result)
     if report:
         print(f"问题清单已写入 {report}")
     print(f"用时 {time.perf_counter() - started:.1f} 秒")
     return 1 if result.published is None else 0
+
+
+def _audit_load(args, result: LoadResult) -> None:
+    """The import in the audit trail (who, which file, what became of it), as the 数据导入 page records it."""
+    import getpass
+
+    try:
+        who = args.user or f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        who = "cli"
+    name = Path(args.path).name
+    if result.published is None and result.mode != "unchanged":
+        audit.record(who, audit.IMPORT_REFUSED, f"{name}：{result.errors.height} 个错误", success=False, db=args.db)
+        return
+    audit.record(who, audit.IMPORT, f"{name} → {result.published.name if result.published else '未更改'}"
+                 f"（{result.mode}）", db=args.db)
+    if result.ended_demo:
+        audit.record(who, audit.DEMO_ENDED, f"{name} 取代了演示县数据", db=args.db)
 
 
 def cmd_check(args) -> int:
@@ -216,6 +241,7 @@ def _add_snapshot_options(p: argparse.ArgumentParser) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    owner_only_umask()  # database versions and reports hold personal data (access/files.py)
     if argv[:1] == ["boundaries"]:  # its own parser: GeoJSON / Shapefile options
         from ingest import boundaries_cli
 

@@ -12,4 +12,8 @@ DERIVED_TABLES = ("household_spans", "income_pairs", "income_years", "project_sp
 
 
 def build_derived(con: duckdb.DuckDBPyConnection) -> None:
+    """The derived tables, then the answers prepared from them (ingest/prepared.py)."""
+    from ingest.prepared import build_prepared
+
     con.execute(DERIVED_SQL.read_text(encoding="utf-8"))
+    build_prepared(con)

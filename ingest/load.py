@@ -18,6 +18,7 @@ import duckdb
 import polars as pl
 
 import settings
+from access.files import restrict
 from ingest import boundaries as boundary_io
 from ingest import person_export, publish, snapshots
 from ingest.derived import build_derived
@@ -43,6 +44,8 @@ class LoadResult:
     kept: list[str] = field(default_factory=list)  # sheets kept from the served version (partial update)
     # A person-level snapshot: what it derived (as_of, persons, households, events by kind, removals_pending).
     snapshot: dict | None = None
+    # This import replaced the generated demo county: its demo accounts are over (access/session.py).
+    ended_demo: bool = False
 
     @property
     def errors(self) -> pl.DataFrame:
@@ -104,6 +107,10 @@ def load(path: Path, db: Path, *, user: str | None = None, mode: str | None = No
         return LoadResult(problems.frame(), None, mode, kept=kept, snapshot=snapshot)
     _progress(progress, 0.55, "写入新版本")
     served = publish.current(db)
+    ended_demo = False
+    if mode != "demo":  # real data: the demo accounts end with the demo county (issue 15 §1)
+        meta["is_demo"] = "false"
+        ended_demo = served is not None and demo_version(served)
     version = publish.new_version_path(db)
     building = version.with_name(f".{version.name}.building")
     try:
@@ -117,13 +124,23 @@ def load(path: Path, db: Path, *, user: str | None = None, mode: str | None = No
         raise
     publish.prune(db, settings.load().keep_versions)
     _progress(progress, 1.0, "完成")
-    return LoadResult(problems.frame(), version, mode, counts, kept, snapshot)
+    return LoadResult(problems.frame(), version, mode, counts, kept, snapshot, ended_demo)
+
+
+def demo_version(version: Path) -> bool:
+    """Whether a published version is the generated demo county (meta is_demo = true)."""
+    con = duckdb.connect(str(version), read_only=True)
+    try:
+        return bool(con.sql("SELECT count(*) FROM meta WHERE key = 'is_demo' AND value = 'true'").fetchall()[0][0])
+    finally:
+        con.close()
 
 
 def _build(target: Path, export: Export, validated, problems: Problems, served: Path | None,
            user: str | None, mode: str, meta: dict[str, str], source: str) -> dict[str, int]:
     # Bounded, so that the build (ART indexes of the keys included) stays within a county server's memory.
     con = duckdb.connect(str(target), config={"memory_limit": BUILD_MEMORY_LIMIT})
+    restrict(target)  # full ID numbers: owner-only before the first row is written (access/files.py)
     try:
         con.execute(SCHEMA_SQL.read_text(encoding="utf-8"))
         counts = {}

@@ -10,6 +10,7 @@ import polars as pl
 import streamlit as st
 
 import app_data
+from access import audit
 from components import map_export
 from components import map_figures as mf
 from components.filters import ALL, current
@@ -90,10 +91,13 @@ title = f"{filters.township_name}脱贫攻坚挂图作战图 · {mf.legend_title
 note = "红色粗框：年度目标进度落后于时间进度的乡镇" if lagging.height else ""
 exports = st.columns([1, 1, 3])
 exports[0].download_button(
-    "下载地图 PNG", lambda: map_export.map_png(figure, 1600, 1100), file_name=f"挂图作战_{metric.label}_{filters.as_of:%Y%m%d}.png",
+    "下载地图 PNG", audit.on_download(f"挂图作战_{metric.label}_{filters.as_of:%Y%m%d}.png",
+                                      lambda: map_export.map_png(figure, 1600, 1100)),
+    file_name=f"挂图作战_{metric.label}_{filters.as_of:%Y%m%d}.png",
     mime="image/png", icon=":material/image:", on_click="ignore", key="map-png")
 exports[1].download_button(
-    "下载 A3 打印版 PDF", lambda: map_export.sheet_pdf(mf.print_sheet(figure, title, filters.as_of, note)),
+    "下载 A3 打印版 PDF", audit.on_download(f"挂图作战_A3_{metric.label}_{filters.as_of:%Y%m%d}.pdf",
+                                         lambda: map_export.sheet_pdf(mf.print_sheet(figure, title, filters.as_of, note))),
     file_name=f"挂图作战_A3_{metric.label}_{filters.as_of:%Y%m%d}.pdf", mime="application/pdf",
     icon=":material/print:", on_click="ignore", key="map-a3")
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import shutil
 import tempfile
 import time
@@ -26,6 +27,8 @@ import polars as pl
 import streamlit as st
 
 import app_data
+from access import audit
+from access.files import private_dir
 from components.boundary_upload import boundary_upload
 from components.import_views import (NOT_A_PERSON_CSV, UPLOAD_TYPES, history_table, pending_removals_text,
                                      problems_table, upload_problem, warnings_table)
@@ -41,8 +44,11 @@ app_data.require_shell()
 MAX_UPLOAD_MB = 200  # also server.maxUploadSize in .streamlit/config.toml
 # Roles that may publish (access.roles: 数据管理员 imports; 县领导 may too). None: no login in this setup.
 PUBLISH_ROLES = (None, "数据管理员", "县领导")
-UPLOAD_DIR = Path(tempfile.gettempdir()) / "warroom-uploads"
-KEEP_UPLOADS_SECONDS = 24 * 3600
+# Owner-only, per server account (access/files.py); an upload (a person list) stays only while its session
+# works on it: deleted on publish, when removed or replaced in the uploader, and by the next upload after the
+# 30-minute idle time-out of a session that left without either.
+UPLOAD_DIR = Path(tempfile.gettempdir()) / f"warroom-uploads-{os.getuid()}"
+KEEP_UPLOADS_SECONDS = 30 * 60
 KEEP_CHECKS = 4  # checks kept per upload (one per option set tried), each with its report
 _STAGED = "_import_staged"
 _CHECKS = "_import_checks"
@@ -59,12 +65,11 @@ def _who() -> str:
 
 def _save_upload(name: str, data: bytes, digest: str) -> Path:
     """Keep the upload on disk under its own name (the import log records it) until it is published."""
-    UPLOAD_DIR.mkdir(parents=True, exist_ok=True)
+    private_dir(UPLOAD_DIR)
     for old in UPLOAD_DIR.iterdir():  # uploads nobody published
         if old.is_dir() and time.time() - old.stat().st_mtime > KEEP_UPLOADS_SECONDS:
             shutil.rmtree(old, ignore_errors=True)
-    folder = UPLOAD_DIR / digest
-    folder.mkdir(exist_ok=True)
+    folder = private_dir(UPLOAD_DIR / digest)
     path = folder / Path(name).name
     path.write_bytes(data)
     return path
@@ -77,6 +82,7 @@ def _stage(upload) -> dict | None:
     staged = st.session_state.get(_STAGED)
     if staged and staged["sha256"] == digest and staged["name"] == upload.name:
         return staged
+    _discard_staged()  # another file replaces it
     st.session_state.pop(_CHECKS, None)
     problem = upload_problem(upload.name, data, MAX_UPLOAD_MB)
     if problem is None:
@@ -87,11 +93,19 @@ def _stage(upload) -> dict | None:
             problem = NOT_A_PERSON_CSV
     if problem:
         st.session_state.pop(_STAGED, None)
+        audit.record_once(f"upload-refused:{digest}", audit.IMPORT_REFUSED, f"{upload.name}：{problem}", success=False)
         st.error(problem, icon=":material/block:")
         return None
     staged = {"sha256": digest, "name": upload.name, "path": str(path), "person": person}
     st.session_state[_STAGED] = staged
     return staged
+
+
+def _discard_staged() -> None:
+    """Delete this session's staged upload from disk (the person list must not outlive its use)."""
+    staged = st.session_state.pop(_STAGED, None)
+    if staged:
+        shutil.rmtree(Path(staged["path"]).parent, ignore_errors=True)
 
 
 def _confirm_key(staged: dict) -> str:
@@ -140,6 +154,8 @@ def _validate(staged: dict, options: dict) -> dict:
         errors = int((frame["severity"] == ERROR).sum())
         bar.progress(1.0, text="校验完成")
         status.update(label=f"校验完成：{staged['name']}", state="error" if errors else "complete", expanded=False)
+    audit.record_session(audit.CHECK, f"{staged['name']}：错误 {errors} 条、警告 {frame.height - errors} 条",
+                         success=not errors)
     rows = {label: raw.frame.height for label, raw in export.sheets.items()}
     kept = [t for t in validated.tables if t not in validated.provided]
     checked = {**staged, "options": options, "problems": frame, "report": report, "rows": rows,
@@ -161,11 +177,15 @@ def _publish(checked: dict) -> None:
             checked["unchanged"] = True
             return
         if result.published is None:  # the served data changed since the check, or the file did
+            audit.record_session(audit.IMPORT_REFUSED, f"{checked['name']}：{result.errors.height} 个错误", success=False)
             status.update(label="发布被拒绝：发现错误，当前数据保持不变", state="error")
             checked["problems"] = result.problems
             checked["errors"] = result.errors.height
             return
         status.update(label="发布完成", state="complete")
+    audit.record_session(audit.IMPORT, f"{checked['name']} → {result.published.name}（{result.mode}）")
+    if result.ended_demo:
+        audit.record_session(audit.DEMO_ENDED, f"{checked['name']} 取代了演示县数据")
     shutil.rmtree(Path(checked["path"]).parent, ignore_errors=True)
     for key in (_STAGED, _CHECKS):
         st.session_state.pop(key, None)
@@ -183,7 +203,9 @@ def _published_text(result) -> str:
         what = "，".join(f"{k} {v:,} 行" for k, v in result.row_counts.items())
         what += f"；其余 {len(result.kept)} 张表沿用上一版本" if result.kept else ""
         note = ""
-    return f"已发布新版本 {result.published.name}（{what}）{note}。所有页面将在下一次操作时使用新数据。"
+    ended = ("原演示县数据已被真实数据取代，演示账户（secretary、township、clerk）已停用，下一次操作时退出登录；"
+             "请用 `python -m admin add-user` 建立正式账户。" if result.ended_demo else "")
+    return f"已发布新版本 {result.published.name}（{what}）{note}。所有页面将在下一次操作时使用新数据。{ended}"
 
 
 def _metrics(checked: dict) -> None:
@@ -269,8 +291,8 @@ if flash:
 upload = st.file_uploader(f"选择导出文件（.xlsx、.xls、.csv 或 .zip，不超过 {MAX_UPLOAD_MB} MB）",
                           type=list(UPLOAD_TYPES), key=f"import-upload-{st.session_state.get(_UPLOADER, 0)}")
 if upload is None:
-    for key in (_STAGED, _CHECKS):
-        st.session_state.pop(key, None)
+    _discard_staged()
+    st.session_state.pop(_CHECKS, None)
 else:
     staged = _stage(upload)
     if staged is not None:

@@ -12,6 +12,7 @@ import streamlit as st
 
 import app_data
 import settings
+from access import audit
 from components import household_views
 from components.filters import ALL, current
 from components.privacy import (DEFAULT_ROLE, can_see_id_numbers, can_see_personal, mask_frame, mask_id_number,
@@ -91,8 +92,11 @@ profile = app_data.run("household_profile", household_id=household_id, township=
 if profile.height == 0:
     scoped = st.session_state.get("user") is not None and st.session_state["user"].household_scope
     st.warning(f"没有户编号为 {household_id} 的农户" + ("（或该户不属于本乡镇，无权查看）。" if scoped else "。"))
+    audit.record_once(f"household-miss:{household_id}", audit.VIEW_HOUSEHOLD, f"{household_id}（未找到或无权查看）",
+                      success=False)
     st.stop()
 home = profile.row(0, named=True)
+audit.record_once(f"household:{household_id}", audit.VIEW_HOUSEHOLD, household_id)  # README: 查看户情 is audited
 name = home["head_name"] if visible else mask_name(home["head_name"])
 id_number = home["head_id_number"] if can_see_id_numbers(role) else mask_id_number(home["head_id_number"])
 helper = home["helper"] if visible else mask_name(home["helper"])

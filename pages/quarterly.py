@@ -10,6 +10,7 @@ import streamlit as st
 import app_data
 import ranking_weights
 import settings
+from access import audit
 from components import presentation as pres
 from components import ranking_charts
 from components.filters import current
@@ -107,8 +108,8 @@ picked = st.multiselect("为这些乡镇各加一页（可不选）", list(names
                         placeholder="选择乡镇")
 deck_input = DeckInput(quarter.label, as_of, start_as_of, now, start, ranked, contrib,
                        config.income_growth_benchmark_pct)
-st.download_button("下载季度讲评 PPT", data=lambda: build_deck(deck_input, township_slides=picked,
-                                                                 maps=map_images(now, app_data.run("map_boundaries"))),
+st.download_button("下载季度讲评 PPT", data=audit.on_download(f"季讲评_{quarter.key}.pptx", lambda: build_deck(
+                       deck_input, township_slides=picked, maps=map_images(now, app_data.run("map_boundaries")))),
                    file_name=f"季讲评_{quarter.key}.pptx", on_click="ignore", icon=":material/download:",
                    mime="application/vnd.openxmlformats-officedocument.presentationml.presentation", key="deck")
 

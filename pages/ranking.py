@@ -10,6 +10,7 @@ import streamlit as st
 import app_data
 import ranking_weights
 import settings
+from access import audit
 from components import ranking_charts
 from components.filters import current
 from components.tables import labelled, table_with_download
@@ -151,7 +152,10 @@ with st.expander("权重设置", icon=":material/tune:"):
             try:
                 ranking_weights.save(edited, user=getattr(user, "name", None) or str(role))
             except ranking_weights.WeightsError as exc:
+                audit.record_session(audit.WEIGHTS, f"未保存：{exc}", success=False)
                 st.warning(f"未保存：{exc}")
             else:
+                # The audit trail is the history of every change (the file keeps only the last editor).
+                audit.record_session(audit.WEIGHTS, ranking_weights.describe_change(weights, edited))
                 st.toast("权重已保存，排名已按新权重重算。")
                 st.rerun()

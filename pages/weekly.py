@@ -10,6 +10,7 @@ import streamlit as st
 import app_data
 import ranking_weights
 import settings
+from access import audit
 from components import charts, ranking_charts, weekly_views
 from components.filters import current
 from components.tables import labelled, table_with_download
@@ -89,10 +90,12 @@ brief = build_brief(as_of, week_ago, "全县", county_comparison, ranked,
                                       industry_share_min_pct=config.industry_share_min_pct,
                                       idle_days=config.idle_funds_days, idle_ratio=config.idle_funds_spend_ratio))
 brief_row = st.container(horizontal=True, vertical_alignment="center")
-brief_row.download_button("周报 PDF", data=lambda: brief_pdf.render(brief), file_name=f"周调度简报_{as_of:%Y%m%d}.pdf",
+brief_row.download_button("周报 PDF", data=audit.on_download(f"周调度简报_{as_of:%Y%m%d}.pdf", lambda: brief_pdf.render(brief)),
+                        file_name=f"周调度简报_{as_of:%Y%m%d}.pdf",
                         mime="application/pdf", icon=":material/picture_as_pdf:", on_click="ignore",
                         key="brief-pdf", type="primary")
-brief_row.download_button("周报 Word", data=lambda: brief_docx.render(brief), file_name=f"周调度简报_{as_of:%Y%m%d}.docx",
+brief_row.download_button("周报 Word", data=audit.on_download(f"周调度简报_{as_of:%Y%m%d}.docx", lambda: brief_docx.render(brief)),
+                        file_name=f"周调度简报_{as_of:%Y%m%d}.docx",
                         mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
                         icon=":material/description:", on_click="ignore", key="brief-docx")
 brief_row.caption("周报为全县口径：主要指标、督办事项、滞后乡镇与综合排名，A4 一至两页，可直接打印或转发。")

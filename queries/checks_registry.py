@@ -3,7 +3,7 @@
 A rule is one file queries/checks/<id>.sql; its header comment carries the Chinese title (标题), a short label
 (简称), the severity (严重程度: 高/中/低), what it flags (对象: 户/成员/村/项目) and the explanation (说明) the page
 shows. Nothing else describes a rule: add a file and the page, the heat table, the trend and the quality
-indicator pick it up (after `python -m queries.checks_registry` regenerates the two combined queries).
+indicator pick it up (the combined queries compose every rule file when they run: `issues_union`).
 
 Config comes from data/checks.toml (thresholds, risk weights) and settings.py (poverty lines, exit standards),
 so a policy number lives in one place. This module never opens a database; pages run rules via app_data.
@@ -30,7 +30,6 @@ TARGETS = ("户", "成员", "村", "项目")
 # Rule rows all have these columns (the drill-down table and its Excel download rely on it).
 ROW_COLUMNS = ("township_code", "township_name", "village_code", "village_name", "record_id", "record_name",
                "person_name", "id_number", "helper", "detail")
-GENERATED = ("checks_counts_by_township", "checks_quality_by_township")
 
 _HEADER_KEYS = {"标题": "title", "简称": "short", "严重程度": "severity", "对象": "target", "说明": "explanation",
                 "参数": "parameters"}
@@ -260,91 +259,21 @@ def weigh_data_quality(indicators: pl.DataFrame, quality: pl.DataFrame, weights:
 
 
 # ----------------------------------------------------------------------------------------------------------
-# The two combined queries, generated from the rule files (SQL cannot include another file)
+# Every rule at once: composed from the rule files when a query asks for it (SQL cannot include a file)
 
-_GENERATED_NOTE = ("-- 本文件由 queries/checks_registry.py 根据 queries/checks/*.sql 生成，请勿手改；\n"
-                   "-- 修改或增加规则后运行 `python -m queries.checks_registry` 重新生成（测试会检查是否最新）。\n")
+UNION_MARKER = "{{checks}}"  # in queries/checks_*_by_township.sql: the flagged records of every rule
 
 
 def _rule_body(rule: Rule) -> str:
     """The rule's query without its header comment, for the whole county ($township fixed to 'ALL')."""
-    text = (QUERY_DIR / f"{rule.sql_stem}.sql").read_text(encoding="utf-8").strip().rstrip(";")
-    text = "\n".join(text.splitlines()[next(i for i, line in enumerate(text.splitlines())
-                                            if not line.startswith("--")):])
+    lines = (QUERY_DIR / f"{rule.sql_stem}.sql").read_text(encoding="utf-8").strip().rstrip(";").splitlines()
+    text = "\n".join(lines[next(i for i, line in enumerate(lines) if not line.startswith("--")):])
     text = text.replace("$township", "'ALL'")
     body = "\n".join("        " + line if line else "" for line in text.splitlines())
     return f"    SELECT '{rule.id}' AS rule_id, township_code FROM (\n{body}\n    )"
 
 
-def _all_parameters(rules) -> str:
-    names = {"as_of"}
-    for rule in rules:
-        text = (QUERY_DIR / f"{rule.sql_stem}.sql").read_text(encoding="utf-8")
-        names |= set(re.findall(r"\$([A-Za-z_][A-Za-z0-9_]*)", re.sub(r"--[^\n]*", "", text)))
-    names.discard("township")
-    return ", ".join(f"${n}" for n in sorted(names))
-
-
-def _issues_cte(rules) -> str:
-    return "issues AS (  -- one row per flagged record of every rule\n" + \
-        "\n    UNION ALL\n".join(_rule_body(r) for r in rules) + "\n)"
-
-
-def counts_sql(rules=RULES) -> str:
-    return (
-        "-- 数据核查：每条规则在每个乡镇的问题数（截止日期 D）。只列有问题的（规则, 乡镇）。\n"
-        + _GENERATED_NOTE
-        + f"-- 参数：{_all_parameters(rules)}（见 queries/checks_registry.rule_params）。\n"
-        + "-- 结果：rule_id, township_code, township_name, issues。\n"
-        + "WITH " + _issues_cte(rules) + "\n"
-        + "SELECT i.rule_id, i.township_code, t.township_name, count(*) AS issues\n"
-        + "FROM issues i JOIN townships t USING (township_code)\n"
-        + "GROUP BY ALL\n"
-        + "ORDER BY i.rule_id, i.township_code\n"
-    )
-
-
-def quality_sql(rules=RULES) -> str:
-    return (
-        "-- 数据质量：每个乡镇在截止日期 D 的核查问题数（全部规则）与每百户问题数，末行为全县（ALL）。\n"
-        "-- 每百户问题数 = 100 × 问题数 ÷ 在册户数（未脱贫或已脱贫的户）；越低越好。综合排名可按\n"
-        "-- data/checks.toml [quality].ranking_weight 计入（默认 0，见 checks_registry.weigh_data_quality）。\n"
-        + _GENERATED_NOTE
-        + f"-- 参数：{_all_parameters(rules)}（见 queries/checks_registry.rule_params）。\n"
-        + "-- 结果：township_code, township_name, households, issues, issues_per_100_households。\n"
-        + "WITH " + _issues_cte(rules) + ",\n"
-        + "registered_households AS (  -- 在册 at D: the status span covering D is 纳入, 脱贫 or 返贫\n"
-        + "    SELECT township_code, count(*) AS households\n"
-        + "    FROM household_spans\n"
-        + "    WHERE valid_from <= CAST($as_of AS DATE) AND CAST($as_of AS DATE) < valid_to\n"
-        + "      AND event IN ('纳入', '脱贫', '返贫')\n"
-        + "    GROUP BY township_code\n"
-        + "),\n"
-        + "issue_counts AS (\n"
-        + "    SELECT township_code, count(*) AS issues FROM issues GROUP BY township_code\n"
-        + "),\n"
-        + "by_area AS (\n"
-        + "    SELECT coalesce(t.township_code, 'ALL') AS township_code,\n"
-        + "           CAST(sum(coalesce(rh.households, 0)) AS BIGINT) AS households,\n"
-        + "           CAST(sum(coalesce(ic.issues, 0)) AS BIGINT) AS issues\n"
-        + "    FROM townships t\n"
-        + "    LEFT JOIN registered_households rh USING (township_code)\n"
-        + "    LEFT JOIN issue_counts ic USING (township_code)\n"
-        + "    GROUP BY ROLLUP (t.township_code)\n"
-        + ")\n"
-        + "SELECT b.township_code, coalesce(t.township_name, '全县') AS township_name, b.households, b.issues,\n"
-        + "       100.0 * b.issues / nullif(b.households, 0) AS issues_per_100_households\n"
-        + "FROM by_area b LEFT JOIN townships t USING (township_code)\n"
-        + "ORDER BY b.township_code = 'ALL', b.township_code\n"
-    )
-
-
-def generated_files(rules=RULES) -> dict[Path, str]:
-    return {QUERY_DIR / "checks_counts_by_township.sql": counts_sql(rules),
-            QUERY_DIR / "checks_quality_by_township.sql": quality_sql(rules)}
-
-
-if __name__ == "__main__":  # python -m queries.checks_registry: regenerate the combined queries
-    for target, text in generated_files().items():
-        target.write_text(text, encoding="utf-8")
-        print(f"wrote {target.relative_to(QUERY_DIR.parent)}")
+def issues_union(rules=RULES) -> str:
+    """SELECT rule_id, township_code: one row per record flagged by any rule, for the county, in SQL text
+    composed from queries/checks/*.sql (so a rule lives in its own file only)."""
+    return "\n    UNION ALL\n".join(_rule_body(r) for r in rules).strip()

@@ -7,11 +7,17 @@ each query takes its own cursor, since a DuckDB connection is not for sharing ac
 DuckDB has no per-query timeout: a timer interrupts the cursor after `timeout` seconds (default 10,
 WARROOM_QUERY_TIMEOUT; None = no limit) and the query raises QueryTimeout, so one slow section cannot
 hold a page (or a server thread) indefinitely.
+
+Two compositions, never from user input: a line `{{checks}}` in a query file is replaced by the union of the rule
+files queries/checks/*.sql (checks_registry.issues_union), so a rule lives in its own file only; and a query
+listed in the version's `prepared_answers` (built at publish, ingest/prepared.py) for this date and these
+parameters is answered by its lookup file queries/prepared/<name>.sql instead of being run over the households.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import re
 import threading
@@ -53,10 +59,22 @@ def default_timeout() -> float | None:
 
 @lru_cache(maxsize=None)
 def sql_text(name: str) -> tuple[str, frozenset[str]]:
-    """The query text of queries/<name>.sql and the named parameters it uses."""
+    """The query text of queries/<name>.sql (a `{{checks}}` line composed) and the named parameters it uses."""
     text = (QUERY_DIR / f"{name}.sql").read_text(encoding="utf-8")
+    if any(line.strip() == "{{checks}}" for line in text.splitlines()):
+        from queries.checks_registry import issues_union
+
+        text = "\n".join(issues_union() if line.strip() == "{{checks}}" else line for line in text.splitlines())
     without_comments = re.sub(r"--[^\n]*", "", text)
     return text, frozenset(_PARAM.findall(without_comments))
+
+
+PREPARED_DIR = "prepared"  # queries/prepared/<name>.sql: the lookup of <name>'s rows prepared at publish
+
+
+def params_key(params: dict) -> str:
+    """The parameters a prepared answer was computed with, as stored in prepared_answers.params (without as_of)."""
+    return json.dumps({k: v for k, v in params.items() if k != "as_of"}, sort_keys=True, default=str)
 
 
 class Database:
@@ -67,8 +85,9 @@ class Database:
     connection, and raises VersionGone if the file has been pruned meanwhile.
     """
 
-    def __init__(self, version: Path, timeout: float | None = ...):
+    def __init__(self, version: Path, timeout: float | None = ..., use_prepared: bool = True):
         self.version = Path(version)
+        self.use_prepared = use_prepared  # False: always run the query itself (the equality tests compare both)
         self.timeout = default_timeout() if timeout is ... else timeout
         if not self.version.exists():
             raise VersionGone(f"数据库版本 {self.version.name} 已不存在")
@@ -76,6 +95,7 @@ class Database:
         self._lock = threading.Lock()
         self._active = 0
         self._released = False
+        self._prepared: dict[tuple[str, dt.date], str] | None = None
 
     @classmethod
     def open(cls, db: Path) -> "Database":
@@ -90,12 +110,16 @@ class Database:
         if missing:
             raise TypeError(f"query {name} needs parameters: {', '.join(sorted(missing))}")
         bound = {k: v for k, v in params.items() if k in wanted}
+        if self.is_prepared(name, bound):
+            name = f"{PREPARED_DIR}/{name}"
+            text, _ = sql_text(name)
+            bound = {"as_of": bound["as_of"]}
         with self._lock:
             released = self._released
             if not released:
                 self._active += 1
         if released:  # taken from a cache just before it let this version go: a connection of its own
-            with Database(self.version, self.timeout) as own:
+            with Database(self.version, self.timeout, self.use_prepared) as own:
                 return own.run(name, **params)
         try:
             return self._run(self._con, name, text, bound)
@@ -128,6 +152,23 @@ class Database:
             if timer is not None:
                 timer.cancel()
             cursor.close()
+
+    def is_prepared(self, name: str, bound: dict) -> bool:
+        """True when this version holds `name`'s answer for exactly these parameters (ingest/prepared.py)."""
+        if not self.use_prepared or "as_of" not in bound:
+            return False
+        if self._prepared is None:
+            self._prepared = self._prepared_index()
+        as_of = bound["as_of"]
+        as_of = as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(str(as_of))
+        return self._prepared.get((name, as_of)) == params_key(bound)
+
+    def _prepared_index(self) -> dict[tuple[str, dt.date], str]:
+        try:  # a version published before issue 18 has no prepared answers
+            rows = self.run("prepared_answers")
+        except duckdb.CatalogException:
+            return {}
+        return {(q, d): p for q, d, p in rows.iter_rows()}
 
     def data_as_of(self) -> dt.date | None:
         return self.run("data_as_of")["as_of"][0]

@@ -44,6 +44,14 @@ def demo_db(tmp_path_factory) -> Path:
     return db
 
 
+@pytest.fixture
+def tiny_db(tmp_path) -> Path:
+    """A real (not demo) database of the tiny fixture county (townships T01–T03), in this test's folder."""
+    db = tmp_path / "county.duckdb"
+    run_cli("ingest", "load", str(ROOT / "tests" / "fixtures" / "tiny"), "--db", str(db))
+    return db
+
+
 def demo_user(role: str = "县领导", township_code: str | None = None):
     """A signed-in user as the login would leave it in the session (role names from access.roles)."""
     from access.roles import User

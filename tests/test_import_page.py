@@ -143,6 +143,11 @@ def own_server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("import-server")
     db = tmp / "db" / "county.duckdb"
     run_cli("ingest", "demo", "--db", str(db), "--households", "600")
+    from access.store import AccessStore, store_path
+
+    # A real account: the first real import here ends the demo accounts (issue 15 §1).
+    username, password = CLERK_LOGIN
+    AccessStore(store_path(db)).add_user(username, "测试数据管理员", CLERK, password)
     with _serving(db, tmp) as url:
         yield url, db, tmp
 
@@ -170,7 +175,7 @@ def _zip(folder: Path, names: list[str], target: Path, edit=None) -> Path:
     return target
 
 
-def _open_import(tab, url, login=("clerk", "demo")):
+def _open_import(tab, url, login=CLERK_LOGIN):
     page = tab.open(url, login=login)
     page.get_by_role("link", name="数据导入").click()
     tab.wait_idle(2000)

@@ -237,12 +237,13 @@ def test_import_log_records_snapshots_and_history_labels_them(three_snapshots):
     assert _query(three_snapshots, "SELECT count(*) FROM villages").rows() == [(2,)]
 
 
-def test_snapshot_keeps_the_served_meta(tmp_path):
+def test_snapshot_keeps_the_served_meta_but_ends_the_demo(tmp_path):
     db = tmp_path / "county.duckdb"
-    assert load(FIXTURES / "base", db, meta={"is_demo": "true"}).published is not None
-    _loaded(load(S1, db))
+    assert load(FIXTURES / "base", db, mode="demo", meta={"is_demo": "true", "demo_seed": "7"}).published is not None
+    result = _loaded(load(S1, db))
     meta = dict(_query(db, "SELECT key, value FROM meta").rows())
-    assert meta["is_demo"] == "true"
+    assert meta["demo_seed"] == "7"
+    assert meta["is_demo"] == "false" and result.ended_demo, "a real snapshot ends the demo county (issue 15 §1)"
     assert [h["as_of"] for h in json.loads(meta[META_KEY])] == ["2019-12-31"]
 
 
