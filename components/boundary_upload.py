@@ -242,6 +242,9 @@ def boundary_upload(db: Path, role: str | None, user: str) -> None:
     st.caption("上传国土、民政等部门提供的乡镇界线：GeoJSON（.geojson）、Shapefile（同时选择 .shp、.dbf，最好连同 .prj）"
                "或它们的 .zip。名称可带省市县前缀、可为繁体；全市、全省的文件也可以，其他县的要素会自动略去。"
                "只更新文件中已匹配的乡镇，其余乡镇保留原有边界。")
+    if not st.toggle("导入乡镇边界文件", key="boundary-open"):  # rare work: the uploader only when asked for
+        st.session_state.pop(_PLAN, None)
+        return
     uploads = st.file_uploader("选择边界文件", type=list(UPLOAD_TYPES), accept_multiple_files=True,
                                key=f"boundary-upload-{st.session_state.get(_UPLOADER, 0)}")
     if not uploads:

@@ -150,6 +150,9 @@ def test_city_wide_upload_fix_a_name_publish_part_and_the_map_draws_it(tmp_path,
             page = tab.open(url, login=("clerk", "demo"))
             page.get_by_role("link", name="数据导入").click()
             tab.wait_idle(2000)
+            assert page.locator("[data-testid=stFileUploaderDropzoneInput]").count() == 1  # the sheets' only
+            page.locator("[data-testid=stCheckbox]").filter(has_text="导入乡镇边界文件").click()
+            tab.wait_idle(1500)
             page.locator("[data-testid=stFileUploaderDropzoneInput]").nth(1).set_input_files(str(upload))
             tab.wait_idle(2500)
             page.get_by_text("已略去其他县的要素 1 个（乙县 1 个）").wait_for(timeout=30_000)
