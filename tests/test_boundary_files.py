@@ -334,3 +334,23 @@ def test_cli_dry_run_shows_the_table_and_publishes_nothing(county, tmp_path):
     result = run_cli("ingest", "boundaries", str(path), "--db", str(county), "--dry-run")
     assert "（试运行，未发布）发布后将更新乡镇边界 16 个" in result.stdout
     assert publish.versions(county) == [before]
+
+
+def test_load_with_a_boundaries_file_beside_the_sheets_keeps_the_townships_it_does_not_cover(county, tmp_path):
+    """`ingest load` of a folder with 乡镇.csv and a boundaries.geojson naming one township (by its
+    prefixed Traditional name): that township's shape changes, the other 15 keep theirs."""
+    import shutil
+
+    from ingest.demo import write_demo
+
+    old = stored(county)
+    sheets = write_demo(tmp_path / "demo", households=200, flaws=False)
+    folder = tmp_path / "partial"
+    folder.mkdir()
+    shutil.copy(sheets / "乡镇.csv", folder / "乡镇.csv")
+    (folder / "boundaries.geojson").write_text(json.dumps(collection(
+        ({"name": "湖南省演示县白沙鎮"}, square(0.3, 0.3))), ensure_ascii=False), encoding="utf-8")
+    run_cli("ingest", "load", str(folder), "--db", str(county))
+    new = stored(county)
+    assert same(shape(json.loads(new.pop("431299103"))), square(0.3, 0.3))
+    assert new == {c: t for c, t in old.items() if c != "431299103"}
