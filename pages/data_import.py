@@ -302,8 +302,6 @@ else:
             _confirm_box(box, staged, checked)
         _show(checked, may_publish)
 
-boundary_upload(app_data.db_path(), role, _who())
-
 st.subheader("导入历史")
 history = app_data.run("import_history")
 if history.height:
@@ -321,3 +319,5 @@ if stored.height:
     table_with_download(warnings_table(shown), "导入警告", key="import-warnings")
 else:
     st.caption("当前版本没有导入警告。")
+
+boundary_upload(app_data.db_path(), role, _who())  # 乡镇边界 (components/boundary_upload.py), clerk only
