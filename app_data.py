@@ -28,7 +28,9 @@ import streamlit as st
 import settings as settings_module
 from ingest import publish
 from queries.indicators import township_indicators
+from access.roles import VIEWER
 from access.store import AccessStore, store_path
+from components.privacy import mask_result
 from queries import scope
 from queries.runner import Database, VersionGone
 
@@ -155,22 +157,55 @@ def leave_pages_directory_mode() -> None:
 
 
 def run(name: str, **params) -> pl.DataFrame:
-    """Result of queries/<name>.sql with these named parameters, on the version pinned for this run.
+    """Result of queries/<name>.sql with these named parameters, on the version pinned for this run, with
+    names and 身份证号 masked as the signed-in role requires (components.privacy.mask_result).
 
-    Raises queries.scope.OutOfScope when a township-bound user asks for another township's households.
+    Raises queries.scope.Withheld (OutOfScope: a township-bound user asks for another township's villages or
+    households; SummaryOnly: 只读演示 asks for household rows) — pages use `detail` to show a note instead.
     """
     user = st.session_state.get("user")
+    role = user.role if user is not None else st.session_state.get("role", VIEWER)
     try:
-        params = scope.enforce(name, params, user.household_scope if user is not None else None)
-    except scope.OutOfScope as exc:  # a refused attempt on another township's data is audited (issue 15 §6)
-        from access import audit
-
-        audit.record(user, audit.OUT_OF_SCOPE, f"{name}：{exc}", success=False)
+        params = scope.enforce(name, params, user.household_scope if user is not None else None,
+                               summary_only=role == VIEWER)
+    except scope.OutOfScope as exc:
+        _audit_refusal(exc)
         raise
     try:
-        return _cached(_version(), name, tuple(sorted(params.items())))
+        return mask_result(_cached(_version(), name, tuple(sorted(params.items()))), role)
     except VersionGone:
         _repin()
+
+
+def detail(name: str, **params) -> pl.DataFrame | None:
+    """`run`, for village- and household-level detail: where the user may not see it, a short note on the page
+    (the township's own figures stay on it) and None instead of an error."""
+    try:
+        return run(name, **params)
+    except scope.Withheld as exc:
+        withheld_note(exc)
+        return None
+
+
+def withheld_note(exc: scope.Withheld) -> None:
+    from components.text import md  # late: components import app_data
+
+    if isinstance(exc, scope.OutOfScope):
+        names = dict(zip(*townships().select("township_code", "township_name").to_dict(as_series=False).values()))
+        text = (f"{md(names.get(exc.township, exc.township))}的村级和农户明细只对该乡镇和县级账户开放"
+                "（乡镇汇总数字照常显示）。在侧栏选回本乡镇即可查看本乡镇的明细。")
+    else:
+        text = exc.message
+    st.info(text, icon=":material/lock:")
+
+
+def _audit_refusal(exc: scope.OutOfScope) -> None:
+    """A refused attempt on another township's detail (issue 15 §6): one row per session, query and township
+    asked, not one per rerun of the page."""
+    from access import audit as audit_trail
+
+    audit_trail.record_once(f"out-of-scope:{exc.name}:{exc.township}", audit_trail.OUT_OF_SCOPE,
+                            f"{exc.name}：{exc}", success=False)
 
 
 def indicators(as_of: dt.date) -> pl.DataFrame:

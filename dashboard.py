@@ -7,6 +7,9 @@ from app_data; nothing here or in a page opens the database.
 
 from __future__ import annotations
 
+import logging
+import secrets
+
 import streamlit as st
 
 import app_data
@@ -15,7 +18,16 @@ import settings
 from access import session
 from access.roles import User
 from components.filters import sidebar_filters
+from components.text import md
 from queries.runner import QueryTimeout
+from queries.scope import Withheld
+
+log = logging.getLogger("warroom")
+if not log.handlers:  # the server's log (stderr: journald under the service); this script reruns every time
+    _handler = logging.StreamHandler()
+    _handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    log.addHandler(_handler)
+    log.setLevel(logging.INFO)
 
 # A local icon: a Material icon or emoji favicon is fetched from a CDN, which the intranet does not have.
 st.set_page_config(page_title="脱贫攻坚作战室", page_icon="data/favicon.png", layout="wide")
@@ -91,7 +103,7 @@ def main() -> None:
     with st.sidebar:
         scope = f" · {dict(zip(townships['township_code'], townships['township_name'])).get(user.township_code, '')}" \
             if user.township_code else ""
-        st.caption(f"{user.name}（{user.role}{scope}）")
+        st.caption(md(f"{user.name}（{user.role}{scope}）"))
         # A callback, not `if st.button(): ... st.rerun()`: the cookie deletion must reach the browser.
         st.button("退出登录", icon=":material/logout:", key="sign_out", on_click=session.logout, args=(store,))
         st.caption(f"数据版本：{version.name}" + ("（演示县）" if app_data.is_demo() else ""))
@@ -101,11 +113,32 @@ def main() -> None:
     # Every page in view: collapsed, the sidebar hides what comes after the tenth link (数据导入 among them)
     # behind a "查看更多" button.
     page = st.navigation(pages_for(user), expanded=True)
+    run_page(page)
+
+
+def run_page(page) -> None:
+    """Run the chosen page; nothing it raises reaches the user as a traceback (st.stop/st.rerun pass through:
+    they are not Exceptions)."""
     try:
         page.run()
     except QueryTimeout as exc:  # a page section that does not handle it itself (components.sections)
         st.warning(f"数据查询超时（超过 {exc.seconds:g} 秒），本页其余内容暂不能显示。服务器可能正忙，"
                    "请稍后刷新重试，或选择单个乡镇缩小范围。", icon=":material/hourglass_empty:")
+    except Withheld as exc:  # detail a page asked for without app_data.detail: the note, not an error
+        app_data.withheld_note(exc)
+    except Exception:
+        unexpected_error(getattr(page, "url_path", "?"))
+
+
+def unexpected_error(where: str) -> str:
+    """Log the exception being handled with a reference number and show the user that number in Chinese
+    (never the traceback: file paths and internals are for the server log)."""
+    reference = secrets.token_hex(4).upper()
+    user = st.session_state.get("user")
+    log.exception("unexpected error ref=%s page=%s user=%s", reference, where, getattr(user, "username", "-"))
+    st.error(f"页面出错，已记录在服务器日志中。请把参考编号 {reference} 告诉数据管理员，并刷新页面或稍后再试。",
+             icon=":material/error:")
+    return reference
 
 
 def _login_screen(store, demo) -> None:
@@ -151,4 +184,7 @@ def _no_data() -> None:
                f"{app_data.db_path()}` 导入县里的数据。")
 
 
-main()
+try:
+    main()
+except Exception:  # the shell itself (login, navigation): same as a page
+    unexpected_error("shell")

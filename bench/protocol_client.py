@@ -52,6 +52,8 @@ class Rendered:
             if element.alert.format == Alert.ERROR:
                 self.errors.append(f"error box: {element.alert.body[:300]}")
             self.texts.append(element.alert.body)
+        elif kind == "metric":
+            self.texts.append(f"{element.metric.label}：{element.metric.body}")
         elif kind == "text_input":
             self.inputs[element.text_input.label] = element.text_input.id
         elif kind == "button":

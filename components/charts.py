@@ -8,6 +8,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
+from components.text import inert_links
 from queries.metrics import BAD, GOOD, METRICS, NEUTRAL
 
 FONT = dict(family="Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif", size=14)
@@ -24,7 +25,7 @@ def base_layout(fig: go.Figure, title: str, *, height: int = 420) -> go.Figure:
     )
     fig.update_xaxes(showgrid=False, automargin=True)
     fig.update_yaxes(gridcolor="#eceff1", zeroline=False, automargin=True)
-    return fig
+    return inert_links(fig)  # names in ticks and hovers are data: a <a href> in one stays text
 
 
 def target_vs_time(frame: pl.DataFrame, lag_threshold: float) -> go.Figure:

@@ -19,10 +19,14 @@ GUARANTEES = (("food_clothing", "吃穿不愁"), ("education", "义务教育有�
 
 
 def guarantee_flags(profile: Mapping) -> pl.DataFrame:
-    """两不愁三保障 as a two-column table: 项目, 是否达标 (达标 / 未达标; plain text, intranet PCs lack emoji fonts)."""
+    """两不愁三保障 as a two-column table: 项目, 是否达标 (达标 / 未达标 / 未知; plain text, intranet PCs lack emoji
+    fonts). 未知: the imported file had no such column (NULL), which is never shown as met."""
+    def shown(value) -> str:
+        return "未知" if value is None else "达标" if value else "未达标"
+
     return pl.DataFrame({
         "项目": [label for _, label in GUARANTEES],
-        "是否达标": ["达标" if profile[key] else "未达标" for key, _ in GUARANTEES],
+        "是否达标": [shown(profile[key]) for key, _ in GUARANTEES],
     })
 
 

@@ -20,6 +20,7 @@ from shapely.geometry import Point, shape
 
 from components import map_geometry as geo
 from components.charts import FONT
+from components.text import inert_links
 from queries.metrics import BAD, GOOD, METRICS, NEUTRAL, Metric
 
 # The indicators the map can be coloured by (columns of township_indicators), in menu order.
@@ -194,7 +195,7 @@ def township_map(indicators: pl.DataFrame, boundaries: pl.DataFrame, key: str, *
         fig.add_trace(go.Scattermap(lon=[None], lat=[None], mode="lines", line=dict(color=LAG_LINE, width=3.5),
                                     name="红色粗框：滞后乡镇", showlegend=True, hoverinfo="skip"))
         fig.update_layout(legend_title_text="图例")
-    return fig
+    return inert_links(fig)  # township and village names are data: a <a href> in one stays text
 
 
 def _tick_suffix(metric: Metric) -> str:
@@ -299,7 +300,7 @@ def monthly_map(monthly: pl.DataFrame, boundaries: pl.DataFrame, key: str, *, he
                                   args=[[m], dict(frame=dict(duration=0, redraw=True), mode="immediate",
                                                   transition=dict(duration=0))]) for m in months])],
     )
-    return fig
+    return inert_links(fig)  # township and village names are data: a <a href> in one stays text
 
 
 def _month_label(month: str) -> str:

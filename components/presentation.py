@@ -19,18 +19,21 @@ from queries.metrics import BAD, GOOD, METRICS, NEUTRAL
 
 BIG_FONT = {**FONT, "size": 22}
 SLIDE_HEIGHT = 620
+# Presentation mode at 1920×1080: every number at least 28 px (readable from the back of the room, ~8 m).
+PRESENT_HEIGHT = 800
+PRESENT_NUMBER_PX = 28
 ALLOCATED, SPENT = "#90a4ae", "#1565c0"
 
 # Large slide type and the KPI tiles (also used by the preview on the normal page).
 TILE_CSS = """
 <style>
-.slide-title { font-size: 2.6rem; font-weight: 700; margin: 0 0 .4rem 0; color: #263238; }
-.slide-sub { font-size: 1.3rem; color: #546e7a; margin-bottom: 1rem; }
+.slide-title { font-size: 2.8rem; font-weight: 700; margin: 0 0 .4rem 0; color: #263238; }
+.slide-sub { font-size: 1.75rem; color: #546e7a; margin-bottom: 1rem; }
 .kpi-grid { display: grid; grid-template-columns: repeat(3, minmax(0, 1fr)); gap: 1.2rem; }
 .kpi-tile { border: 1px solid #cfd8dc; border-radius: .8rem; padding: 1.2rem 1.4rem; background: #fff; }
-.kpi-label { font-size: 1.4rem; color: #546e7a; }
-.kpi-value { font-size: 3.2rem; font-weight: 700; color: #263238; line-height: 1.2; }
-.kpi-delta { font-size: 1.25rem; }
+.kpi-label { font-size: 1.75rem; color: #546e7a; }
+.kpi-value { font-size: 3.6rem; font-weight: 700; color: #263238; line-height: 1.2; }
+.kpi-delta { font-size: 1.75rem; }
 </style>
 """
 # Hides the app chrome so the slide fills the screen (the presenter exits with the button or Esc), and the
@@ -40,7 +43,12 @@ FULL_SCREEN_CSS = TILE_CSS + """
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"],
 [data-testid="stToolbar"], [data-testid="stDecoration"], header { display: none !important; }
 [data-testid="stMainBlockContainer"], .block-container { padding-top: 1.2rem !important; max-width: 100% !important; }
-.st-key-slide-pgdn, .st-key-slide-pgup { display: none !important; }
+.st-key-slide-pgdn, .st-key-slide-pgup, .st-key-slide-space, .st-key-slide-home, .st-key-slide-end {
+  display: none !important; }
+/* the control bar stays out of the picture: it shows only while the mouse is over the bottom of the screen */
+.st-key-slide-controls { position: fixed; left: 0; right: 0; bottom: 0; z-index: 1000; padding: .6rem 1.2rem;
+  background: rgba(255, 255, 255, .96); border-top: 1px solid #cfd8dc; opacity: 0; transition: opacity .2s; }
+.st-key-slide-controls:hover, .st-key-slide-controls:focus-within { opacity: 1; }
 </style>
 """
 
@@ -90,6 +98,20 @@ KPI_KEYS = ("poor_persons", "incidence_pct", "income_growth_pct", "target_progre
             "completion_pct")
 
 
+def quarter_change(key: str, a: dict, b: dict) -> str:
+    """本季变化 of a KPI; 收入增幅 is an annual figure: unchanged within a year it is not a change of +0.0."""
+    m = METRICS[key]
+    if a[key] is None or b[key] is None:
+        return "—"
+    if key == "income_growth_pct" and a.get("income_year") == b.get("income_year"):
+        return f"年度指标（{a.get('income_year')}年）"
+    change = round(a[key], m.precision) - round(b[key], m.precision)
+    if round(change, m.precision) == 0:
+        return "持平"
+    unit = "个百分点" if m.unit == "%" else m.unit
+    return f"{change:+,.{m.precision}f} {unit}"
+
+
 def county_kpis(now: pl.DataFrame, start: pl.DataFrame) -> list[dict]:
     """The county's headline figures at D and their change since the quarter began (previous quarter end)."""
     a = now.filter(pl.col("township_code") == "ALL").row(0, named=True)
@@ -98,11 +120,12 @@ def county_kpis(now: pl.DataFrame, start: pl.DataFrame) -> list[dict]:
     for key in KPI_KEYS:
         metric = METRICS[key]
         change = None if a[key] is None or b[key] is None else a[key] - b[key]
-        unit = "个百分点" if metric.unit == "%" else metric.unit
+        text = quarter_change(key, a, b)
+        annual = text.startswith("年度指标")
         tiles.append({
             "key": key, "label": metric.label, "value": metric.format(a[key]),
-            "delta": "—" if change is None else f"本季 {change:+,.{metric.precision}f} {unit}",
-            "colour": metric.colour(change),
+            "delta": text if annual or text == "—" else f"本季 {text}",
+            "colour": metric.colour(None if annual else change),
         })
     return tiles
 
@@ -114,6 +137,43 @@ def kpi_tiles_html(tiles: list[dict]) -> str:
         f'<div class="kpi-delta" style="color:{t["colour"]}">{html.escape(t["delta"])}</div></div>'
         for t in tiles)
     return f'<div class="kpi-grid">{cells}</div>'
+
+
+def step_slide(index: int, step: int, count: int) -> int:
+    """The slide after `step` presses: clamped to the first and last (no wrap-around)."""
+    return min(max(index + step, 0), count - 1)
+
+
+def presenting(fig: go.Figure) -> go.Figure:
+    """A slide figure sized for the projector: taller, and numbers (bar labels, value ticks) ≥ 28 px."""
+    fig.update_layout(title_text="", height=PRESENT_HEIGHT, margin=dict(l=20, r=110, t=60, b=20),
+                      font_size=24, legend_font_size=26, uniformtext_minsize=PRESENT_NUMBER_PX,
+                      uniformtext_mode="show")  # plotly would otherwise shrink labels that do not fit
+    fig.update_traces(textfont_size=PRESENT_NUMBER_PX, selector=dict(type="bar"))
+    fig.update_xaxes(tickfont_size=PRESENT_NUMBER_PX if _numeric(fig, "x") else 24)
+    fig.update_yaxes(tickfont_size=PRESENT_NUMBER_PX if _numeric(fig, "y") else 24)
+    fig.update_annotations(font_size=PRESENT_NUMBER_PX)
+    return fig
+
+
+def _numeric(fig: go.Figure, axis: str) -> bool:
+    """Whether the figure's `axis` carries values (not township names)."""
+    for trace in fig.data:
+        if trace.type == "bar":
+            horizontal = trace.orientation == "h"
+            return (axis == "x") == horizontal
+    return True
+
+
+def slide_map(now: pl.DataFrame, boundaries: pl.DataFrame, key: str = "incidence_pct") -> go.Figure:
+    """挂图作战 slide: the township map coloured by `key` (贫困发生率 by default), labels ≥ 28 px."""
+    from components.map_figures import township_map
+
+    fig = township_map(now, boundaries, key, height=PRESENT_HEIGHT, width_hint=1400, label_size=PRESENT_NUMBER_PX)
+    fig.update_layout(title_text="", margin=dict(l=0, r=0, t=10, b=0))
+    fig.update_coloraxes(colorbar_tickfont_size=PRESENT_NUMBER_PX, colorbar_title_font_size=24)
+    fig.update_traces(colorbar_tickfont_size=PRESENT_NUMBER_PX, selector=dict(type="choroplethmap"))
+    return fig
 
 
 def _towns(frame: pl.DataFrame) -> pl.DataFrame:
@@ -145,7 +205,7 @@ def rise_and_fall(now: pl.DataFrame, benchmark_pct: float) -> go.Figure:
     rows = _towns(now).sort("township_code")
     names = rows["township_name"].to_list()
     fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.14, subplot_titles=("一降：贫困发生率较上年末下降（个百分点）",
-                                                        "一升：建档立卡户人均纯收入增幅（%）"))
+                                                        f"一升：人均纯收入增幅（%，红色虚线为对照线 {benchmark_pct:g}%）"))
     drop = rows["incidence_drop_pp"].fill_null(0).to_list()
     growth = rows["income_growth_pct"].to_list()
     fig.add_trace(go.Bar(y=names, x=drop, orientation="h", marker_color=[GOOD if v > 0 else BAD for v in drop],
@@ -154,12 +214,17 @@ def rise_and_fall(now: pl.DataFrame, benchmark_pct: float) -> go.Figure:
                          marker_color=[NEUTRAL if g is None else (GOOD if g >= benchmark_pct else BAD) for g in growth],
                          text=["—" if g is None else f"{g:.1f}%" for g in growth], textposition="outside",
                          name="一升"), 1, 2)
-    fig.add_vline(x=benchmark_pct, line=dict(color=NEUTRAL, dash="dash"), row=1, col=2)
+    fig.add_vline(x=benchmark_pct, line=dict(color=BAD, dash="dash", width=3), row=1, col=2)
     # room for the value labels, so they do not run into the other panel's names
     fig.update_xaxes(range=[min(0, min(drop, default=0)) * 1.25, max(drop, default=0) * 1.25 or 1], row=1, col=1)
     fig.update_xaxes(range=[min(0, min((g or 0 for g in growth), default=0)) * 1.25,
                             max(max((g or 0 for g in growth), default=0), benchmark_pct) * 1.25], row=1, col=2)
-    fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(names)))
+    # each panel sorted by its own value, the best on top
+    by_drop = [n for _, n in sorted(zip(drop, names), key=lambda p: p[0])]
+    by_growth = [n for _, n in sorted(zip([g if g is not None else float("-inf") for g in growth], names),
+                                      key=lambda p: p[0])]
+    fig.update_yaxes(categoryorder="array", categoryarray=by_drop, row=1, col=1)
+    fig.update_yaxes(categoryorder="array", categoryarray=by_growth, row=1, col=2)
     fig.update_layout(showlegend=False)
     fig = _big(fig, "一升一降")
     fig.update_annotations(font_size=20)
@@ -167,18 +232,18 @@ def rise_and_fall(now: pl.DataFrame, benchmark_pct: float) -> go.Figure:
 
 
 def funds_bars(now: pl.DataFrame) -> go.Figure:
-    """资金下达 vs 支出 by township (万元), balance rate in the hover."""
-    rows = _towns(now).sort("allocated_wan", descending=True)
-    names = rows["township_name"].to_list()
-    fig = go.Figure([
-        go.Bar(x=names, y=rows["allocated_wan"].to_list(), name="下达", marker_color=ALLOCATED),
-        go.Bar(x=names, y=rows["spent_wan"].to_list(), name="支出", marker_color=SPENT,
-               text=[("—" if b is None else f"结余{b:.0f}%") for b in rows["balance_rate_pct"]],
-               textposition="outside"),
-    ])
-    fig.update_layout(barmode="group")
-    fig.update_yaxes(title_text="万元", rangemode="tozero")
-    return _big(fig, "资金下达与支出（本年度项目）")
+    """资金结余率 by township (本年度项目), highest first: the number the presenter names."""
+    rows = _towns(now).sort("balance_rate_pct", descending=False, nulls_last=False)
+    rates = rows["balance_rate_pct"].to_list()
+    fig = go.Figure(go.Bar(
+        y=rows["township_name"].to_list(), x=[r or 0 for r in rates], orientation="h",
+        marker_color=[NEUTRAL if r is None else (BAD if r >= 50 else SPENT) for r in rates],
+        text=["—" if r is None else f"{r:.1f}%" for r in rates], textposition="outside",
+        customdata=list(zip(rows["allocated_wan"].to_list(), rows["spent_wan"].to_list())),
+        hovertemplate="%{y}<br>结余率 %{x:.1f}%<br>下达 %{customdata[0]:,.1f} 万元，支出 %{customdata[1]:,.1f} 万元"
+                      "<extra></extra>"))
+    fig.update_xaxes(title_text="资金结余率（%，越低越好）", range=[0, max([r or 0 for r in rates] + [10]) * 1.2])
+    return _big(fig, "各乡镇资金结余率（本年度项目）")
 
 
 def project_bars(now: pl.DataFrame) -> go.Figure:
@@ -193,7 +258,7 @@ def project_bars(now: pl.DataFrame) -> go.Figure:
     ])
     fig.update_layout(barmode="stack")
     fig.update_yaxes(title_text="项目（个）")
-    return _big(fig, "本年度项目进展")
+    return _big(fig, "本年度项目进展（按项目数排序）")
 
 
 def ranking_bars(ranked: pl.DataFrame) -> go.Figure:

@@ -2,11 +2,16 @@
 
 The login sets st.session_state["role"] (access/roles.py); without one, pages mask (只读演示). Pure
 functions, no Streamlit import: pages pass the role in. The masks themselves live in access/roles.py.
+
+`mask_result` is applied by app_data.run to every query result before a page sees it, so a page or download
+that forgets to mask still cannot show more than the role may see (page-level masking is idempotent).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+
+import re
 
 import polars as pl
 
@@ -16,6 +21,15 @@ NAME_ROLES = frozenset({LEADER, TOWNSHIP, CLERK})
 ID_NUMBER_ROLES = frozenset({CLERK})
 
 DEFAULT_ROLE = VIEWER
+
+# Result columns holding a person's name or 身份证号, whatever query they come from (户主, 帮扶责任人, 第一书记,
+# 家庭成员, the person a 数据核查 rule flags).
+PERSON_NAME_COLUMNS = ("head_name", "helper", "first_secretary", "person_name", "name")
+ID_NUMBER_COLUMNS = ("head_id_number", "id_number")
+# The 出生日期异常 rule explains itself with the birth date and age read from the 身份证号: the very digits the
+# ID mask hides, so they go wherever the number is masked.
+_BIRTH_DATE = r"出生日期 \d{4}-\d{2}-\d{2}"
+_AGE = r"截止日期时 \d+ 岁"
 
 
 def can_see_personal(role: str | None) -> bool:
@@ -40,6 +54,20 @@ def mask_frame(frame: pl.DataFrame, *, names: Iterable[str] = (), id_numbers: It
     id_numbers = [] if ids_visible else [c for c in id_numbers if c in frame.columns]
     return frame.with_columns(*[masked_name(pl.col(c)) for c in names],
                               *[masked_id_number(pl.col(c)) for c in id_numbers])
+
+
+def mask_result(frame: pl.DataFrame, role: str | None) -> pl.DataFrame:
+    """A query result as `role` may see it: person names masked unless can_see_personal, 身份证号 (and the birth
+    dates a 数据核查 `detail` reads from them) unless can_see_id_numbers."""
+    ids_visible = can_see_id_numbers(role)
+    text = {c for c, dtype in frame.schema.items() if dtype == pl.String}
+    masked = mask_frame(frame, names=[c for c in PERSON_NAME_COLUMNS if c in text],
+                        id_numbers=[c for c in ID_NUMBER_COLUMNS if c in text],
+                        visible=can_see_personal(role), ids_visible=ids_visible)
+    if not ids_visible and "detail" in text:
+        masked = masked.with_columns(pl.col("detail").str.replace_all(_BIRTH_DATE, "出生日期 ****-**-**")
+                                     .str.replace_all(_AGE, "截止日期时 ** 岁"))
+    return masked
 
 
 def _stars(text: pl.Expr) -> pl.Expr:

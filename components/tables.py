@@ -8,12 +8,18 @@ from pathlib import Path
 
 import polars as pl
 import streamlit as st
+import xlsxwriter
 
 
 def to_excel(frame: pl.DataFrame, sheet: str = "数据") -> bytes:
-    """The frame as an .xlsx workbook (headers as shown on the page)."""
+    """The frame as an .xlsx workbook (headers as shown on the page).
+
+    Every text cell stays text: never a formula (=HYPERLINK(...) from a name), a live hyperlink (a URL-looking
+    value) or a number."""
     buffer = io.BytesIO()
-    frame.write_excel(buffer, worksheet=sheet[:31], autofit=True)
+    with xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+                                      "strings_to_numbers": False}) as book:
+        frame.write_excel(book, worksheet=sheet[:31], autofit=True)
     return buffer.getvalue()
 
 

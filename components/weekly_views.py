@@ -46,6 +46,19 @@ def format_value(value, unit: str, precision: int) -> str:
     return f"{value:,.{precision}f} {unit}"
 
 
+# Figures about the projects, funds and exits of year Y: in the first week of January last week's value is
+# about last year, so it is labelled with its year and not compared.
+YEAR_SCOPED = ("exited_persons_ytd", "target_progress_pct", "spent_wan", "balance_rate_pct", "projects_completed",
+               "overdue_projects")
+
+
+def shown_change(a, b, precision: int):
+    """The change between the two values as printed (rounded), so "0.22% → 0.14%" reads −0.08, not −0.07."""
+    if a is None or b is None:
+        return None
+    return round(round(a, precision) - round(b, precision), precision)
+
+
 def format_change(change, unit: str, precision: int) -> str:
     if change is None:
         return "—"
@@ -58,24 +71,30 @@ def format_change(change, unit: str, precision: int) -> str:
 def week_comparison(now: dict, before: dict) -> pl.DataFrame:
     """One row per WEEK_ITEMS entry: 上周 (D−7), 本周 (D), change and whether the change is good.
 
-    now/before: one area's township_indicators row (as a dict) plus `idle_wan`. When D−7 is in the year
-    before D, the year-to-date items restart, so their change is left blank rather than misread."""
+    now/before: one area's township_indicators row (as a dict) plus `idle_wan` and `_year`. The change is
+    taken between the values as shown. When D−7 is in the year before D, the figures about a year's projects,
+    funds and exits (YEAR_SCOPED) are about different years: last week's is labelled with its year and the
+    change is left blank ("跨年度不比较")."""
     same_year = now.get("_year") == before.get("_year")
     rows = []
     for item in WEEK_ITEMS:
         a, b = now.get(item.key), before.get(item.key)
-        change = None if a is None or b is None else a - b
-        if not same_year and item.key in ("exited_persons_ytd", "target_progress_pct", "spent_wan",
-                                          "projects_completed"):
+        change = shown_change(a, b, item.precision)
+        before_text = format_value(b, item.unit, item.precision)
+        cross_year = not same_year and item.key in YEAR_SCOPED
+        if cross_year:
             change = None
-        good = None if change is None or item.higher_is_better is None or round(change, item.precision) == 0 \
+            if b is not None:
+                before_text += f"（{before.get('_year')}年度）"
+        good = None if change is None or item.higher_is_better is None or change == 0 \
             else (change > 0) == item.higher_is_better
         rows.append({
             "key": item.key, "label": item.label, "unit": item.unit, "before": b, "now": a, "change": change,
-            "before_text": format_value(b, item.unit, item.precision),
+            "before_text": before_text,
             "now_text": format_value(a, item.unit, item.precision),
             "delta_text": format_change(change, item.unit, item.precision),
-            "change_text": f"{item.change_label} {format_change(change, item.unit, item.precision)}",
+            "change_text": "跨年度不比较" if cross_year else
+            f"{item.change_label} {format_change(change, item.unit, item.precision)}",
             "good": good,
         })
     return pl.DataFrame(rows, schema={"key": pl.String, "label": pl.String, "unit": pl.String, "before": pl.Float64,
@@ -91,8 +110,11 @@ def area_row(indicators: pl.DataFrame, code: str, idle: pl.DataFrame, as_of) -> 
     return {**row, "idle_wan": float(scoped["idle_wan"].sum()) if scoped.height else 0.0, "_year": as_of.year}
 
 
-def township_week_table(now: pl.DataFrame, before: pl.DataFrame) -> pl.DataFrame:
-    """Per township: what moved this week (persons exited, incidence, spend, completed, overdue, rank)."""
+def township_week_table(now: pl.DataFrame, before: pl.DataFrame, *, same_year: bool = True) -> pl.DataFrame:
+    """Per township: what moved this week (persons exited, incidence, spend, completed, overdue, rank).
+
+    same_year=False (D−7 in the year before D): the year-scoped moves (exits, spend, completed, overdue)
+    compare different years' projects and are left blank."""
     keys = ["exited_persons_ytd", "incidence_pct", "spent_wan", "projects_completed", "overdue_projects", "rank"]
     prev = before.filter(pl.col("township_code") != "ALL").select(
         "township_code", *[pl.col(k).alias(f"{k}_prev") for k in keys])
@@ -108,7 +130,10 @@ def township_week_table(now: pl.DataFrame, before: pl.DataFrame) -> pl.DataFrame
                 overdue_projects="overdue_projects",
                 overdue_change=pl.col("overdue_projects") - pl.col("overdue_projects_prev"),
                 rank_move=pl.col("rank_prev") - pl.col("rank"),
-            ).sort("rank"))
+            )
+            .with_columns([] if same_year else [pl.lit(None, pl.Float64).alias(c) for c in (
+                "exited_week", "spent_week_wan", "completed_week", "overdue_change")])
+            .sort("rank"))
 
 
 def lagging_townships(now: pl.DataFrame, leaders: pl.DataFrame) -> pl.DataFrame:

@@ -20,6 +20,7 @@ from access import audit
 from access.files import owner_only_umask
 from ingest import publish
 from ingest.load import LoadResult, check, load
+from ingest.merge import change_line, removals_text
 from ingest.problems import ERROR, describe
 from ingest.snapshots import snapshot_summary
 
@@ -60,6 +61,22 @@ def _removals_note(entry: dict) -> str | None:
             "核实后加 --confirm-removals 重新导入本快照即记为清退。")
 
 
+def _print_changes(changes, errors: bool, out=sys.stdout) -> None:
+    """Per sheet what the publish adds, changes and removes (the preview), and how to replace a sheet."""
+    if not changes:
+        return
+    print("各表变化（未发布）：" if errors else "各表变化：", file=out)
+    for change in changes:
+        print(f"  {change_line(change)}", file=out)
+    removals = removals_text(changes)
+    if removals:
+        print(removals if errors else removals.replace("发布将删除", "已删除"), file=out)
+    merged = [c for c in changes if not c.replace and c.would_remove]
+    if merged:
+        print("文件中没有的行按主键保留；如文件中的某表是整表的完整导出、其余行应删除，请加 --replace 表名（"
+              + "、".join(f"--replace {c.sheet} 将删除 {c.would_remove:,} 行" for c in merged) + "）", file=out)
+
+
 def _summarise(result: LoadResult) -> None:
     if result.mode == "unchanged":
         print("该快照已导入过，内容相同，未做任何更改。")
@@ -78,7 +95,7 @@ def _summarise(result: LoadResult) -> None:
         if note:
             print(note)
     elif result.kept:
-        print(f"部分更新：{'、'.join(result.kept)} 沿用上一版本")
+        print(f"{'部分更新：' if result.mode == 'partial' else ''}{'、'.join(result.kept)} 沿用上一版本（文件中没有这些表）")
     if result.ended_demo:
         print(DEMO_ENDED)
 
@@ -106,7 +123,8 @@ def _report_disk_full(db: Path) -> None:
 def cmd_load(args) -> int:
     started = time.perf_counter()
     try:
-        result = load(Path(args.path), Path(args.db), user=args.user, **_snapshot_options(args))
+        result = load(Path(args.path), Path(args.db), user=args.user, **_merge_options(args),
+                      **_snapshot_options(args))
     except Exception as exc:
         if not _disk_full(exc):
             raise
@@ -114,6 +132,7 @@ def cmd_load(args) -> int:
         return 1
     _print_problems(result.problems)
     report = _write_report(result.problems, Path(args.path), args.report)
+    _print_changes(result.changes, result.published is None)
     _summarise(result)
     _audit_load(args, result)
     if report:
@@ -141,9 +160,13 @@ def _audit_load(args, result: LoadResult) -> None:
 
 
 def cmd_check(args) -> int:
-    export, problems, _ = check(Path(args.path), Path(args.db) if args.db else None, **_snapshot_options(args))
+    merge_options = {} if args.db is None else _merge_options(args)
+    export, problems, validated = check(Path(args.path), Path(args.db) if args.db else None, **merge_options,
+                                        **_snapshot_options(args))
     frame = problems.frame()
     _print_problems(frame)
+    if args.db is not None:
+        _print_changes(getattr(validated, "changes", []), True)
     errors = int((frame["severity"] == ERROR).sum())
     report = _write_report(frame, Path(args.path), args.report, export)
     print(f"检查完成：错误 {errors} 条，警告 {frame.height - errors} 条。" + (f"问题清单见 {report}" if report else ""))
@@ -231,6 +254,18 @@ def _snapshot_options(args) -> dict:
     return {"as_of": args.as_of, "confirm_removals": args.confirm_removals, "create_places": args.create_places}
 
 
+def _merge_options(args) -> dict:
+    """How the rows of the file meet the served ones (ingest/merge.py)."""
+    return {"replace": args.replace or (), "confirm_duplicates": args.confirm_duplicates}
+
+
+def _add_merge_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--replace", action="append", metavar="表名", default=[],
+                   help="整表替换这张表（可重复）：文件中没有的行将被删除。默认按主键合并，不删除任何行")
+    p.add_argument("--confirm-duplicates", action="store_true",
+                   help="确认追加：没有主键的表（如资金支出）中与当前数据完全相同的行确是新的记录")
+
+
 def _add_snapshot_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--as-of", type=dt.date.fromisoformat, default=None,
                    help="人员表快照的统计时间（文件中没有「统计时间」列时）")
@@ -258,12 +293,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--db", required=True)
     p.add_argument("--user", default=None)
     p.add_argument("--report", type=Path, default=None, help="问题清单 .xlsx 的保存位置")
+    _add_merge_options(p)
     _add_snapshot_options(p)
     p.set_defaults(func=cmd_load)
     p = sub.add_parser("check", help="只校验，不发布；有错误时退出码为 1")
     p.add_argument("path")
-    p.add_argument("--db", default=None, help="部分更新时，对照的数据库")
+    p.add_argument("--db", default=None, help="对照的数据库：与其数据合并后校验，并列出各表的新增、修改、删除")
     p.add_argument("--report", type=Path, default=None)
+    _add_merge_options(p)
     _add_snapshot_options(p)
     p.set_defaults(func=cmd_check)
     p = sub.add_parser("rollback", help="回滚到上一个版本")

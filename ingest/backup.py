@@ -5,7 +5,8 @@ never writes a published file), so a byte copy is consistent. The sidecar SQLite
 整改销号, …) are written by the running dashboard, so they are copied with SQLite's online backup API, which
 yields a consistent snapshot even mid-write (a plain file copy could tear a page or miss the WAL).
 
-Layout of a backup folder (`<stem>-backup-<YYYYmmddTHHMMSS>/`): the version file, each sidecar, and
+Layout of a backup folder (`<stem>-backup-<YYYYmmddTHHMMSS>/`): the version file, each sidecar store, the
+clerk's small files beside the database (boundary name mapping, ranking weights in the installed layout), and
 `manifest.json` naming the logical database, the served version and the sha256 of every file. Restore checks
 every checksum before it changes anything, then copies the version in, restores the sidecars the same way
 (online, so a running dashboard never reads a torn store) and points the logical name at the restored version.
@@ -38,11 +39,23 @@ class Backup:
     sidecars: tuple[str, ...]
 
 
+def _stem(db: Path) -> str:
+    return db.name[: -len(".duckdb")] if db.name.endswith(".duckdb") else db.name
+
+
 def sidecars(db: Path) -> list[Path]:
-    """The SQLite stores beside the logical database (`county.access.sqlite`, `county.rectification.sqlite`, …)."""
+    """The SQLite stores beside the logical database (`county.access.sqlite`, `county.rectify.sqlite`, …)."""
     db = Path(db)
-    stem = db.name[: -len(".duckdb")] if db.name.endswith(".duckdb") else db.name
-    return sorted(p for p in db.parent.glob(f"{stem}.*.sqlite") if p.is_file())
+    return sorted(p for p in db.parent.glob(f"{_stem(db)}.*.sqlite") if p.is_file())
+
+
+def side_files(db: Path) -> list[Path]:
+    """The clerk's small files beside it: the boundary name mapping (`county.boundary_names.csv`) and, in the
+    installed layout (deploy/run.sh), the edited ranking weights `weights.toml`."""
+    db = Path(db)
+    found = [p for pattern in (f"{_stem(db)}.*.csv", f"{_stem(db)}.*.toml", "weights.toml")
+             for p in db.parent.glob(pattern) if p.is_file()]
+    return sorted(set(found))
 
 
 def _sha256(path: Path) -> str:
@@ -71,8 +84,7 @@ def backup(db: Path, to: Path, now: dt.datetime | None = None) -> Backup:
     if served is None:
         raise BackupError(f"{db} 没有正在使用的数据版本，无法备份。")
     stamp = (now or dt.datetime.now()).strftime("%Y%m%dT%H%M%S")
-    stem = db.name[: -len(".duckdb")] if db.name.endswith(".duckdb") else db.name
-    folder = Path(to) / f"{stem}-backup-{stamp}"
+    folder = Path(to) / f"{_stem(db)}-backup-{stamp}"
     if folder.exists():
         raise BackupError(f"备份目录 {folder} 已存在，请稍后再试或换一个目录。")
     staging = folder.with_name(folder.name + ".partial")
@@ -84,6 +96,9 @@ def backup(db: Path, to: Path, now: dt.datetime | None = None) -> Backup:
         for store in sidecars(db):
             _sqlite_copy(store, staging / store.name)
             names.append(store.name)
+        for small in side_files(db):
+            shutil.copyfile(small, staging / small.name)
+            names.append(small.name)
         files = {p.name: _sha256(p) for p in sorted(staging.iterdir())}
         manifest = {"format": FORMAT, "database": db.name, "version": served.name, "sidecars": names,
                     "created": (now or dt.datetime.now()).isoformat(timespec="seconds"), "sha256": files}
@@ -124,7 +139,8 @@ def restore(folder: Path, db: Path, force: bool = False) -> Backup:
     """
     folder, db = Path(folder), Path(db)
     manifest = read_manifest(folder)
-    existing = [p.name for p in sidecars(db)] + ([publish.current(db).name] if publish.current(db) else [])
+    existing = [p.name for p in sidecars(db) + side_files(db)] + \
+        ([publish.current(db).name] if publish.current(db) else [])
     if existing and not force:
         raise BackupError(f"{db.parent} 中已有数据（{'、'.join(existing)}）。确认要用备份覆盖账户、整改清单"
                           "并切换到备份的数据版本，请加 --force。")
@@ -135,6 +151,11 @@ def restore(folder: Path, db: Path, force: bool = False) -> Backup:
         shutil.copyfile(folder / manifest["version"], partial)
         partial.replace(version)
     for name in manifest["sidecars"]:
-        _sqlite_copy(folder / name, db.parent / name)
+        if name.endswith(".sqlite"):
+            _sqlite_copy(folder / name, db.parent / name)  # online: a running dashboard never reads it torn
+        else:
+            staged = db.parent / f".{name}.restoring"
+            shutil.copyfile(folder / name, staged)
+            staged.replace(db.parent / name)
     publish.switch(db, version)
     return Backup(folder, manifest["version"], tuple(manifest["sidecars"]))

@@ -144,8 +144,8 @@ FROM households h
 JOIN villages v USING (village_code)
 LEFT JOIN (
     SELECT household_id, count(*) AS members,
-           count(*) FILTER (WHERE health IN ('长期慢性病', '患有大病')) AS ill,
-           count(*) FILTER (WHERE health = '残疾') AS disabled
+           count(*) FILTER (WHERE regexp_matches(health, '长期慢性病|患有大病')) AS ill,  -- 健康状况 may list several
+           count(*) FILTER (WHERE contains(health, '残疾')) AS disabled
     FROM household_members
     GROUP BY household_id
 ) m USING (household_id)

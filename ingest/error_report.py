@@ -63,30 +63,53 @@ def _write(problems: pl.DataFrame, source: Path | Export | None, out) -> None:
     listing.freeze_panes(1, 0)
     listing.autofilter(0, 0, max(shown.height, 1), len(HEADERS) - 1)
 
-    export = source if isinstance(source, Export) else (
-        read_export(Path(source), Problems()) if source is not None and Path(source).exists() else None)
+    export = source if isinstance(source, Export) else _export_of(source)
+    located = problems.filter(pl.col("row").is_not_null())
     if export is not None:
-        located = problems.filter(pl.col("row").is_not_null())
         for sheet_label in [s for s in export.sheets if s in set(located["sheet"].unique())]:
-            _marked_sheet(wb, export.sheets[sheet_label], located.filter(pl.col("sheet") == sheet_label),
-                          bold, fills)
+            raw = export.sheets[sheet_label]
+            _marked_sheet(wb, sheet_label, [(c.name, c.label) for c in raw.sheet.columns], raw.frame,
+                          located.filter(pl.col("sheet") == sheet_label), bold, fills)
+    if export is not None and export.person is not None and located.height:
+        from ingest.person_export import raw_rows
+
+        read = raw_rows(export.person)  # the person list, as the clerk sees it, with its own headers
+        if read is not None:
+            source, headers, frame = read
+            mine = located.filter(pl.col("sheet") == source)
+            if mine.height:
+                _marked_sheet(wb, "人员表", headers, frame, mine, bold, fills)
     wb.close()
 
 
-def _marked_sheet(wb, raw, problems: pl.DataFrame, bold, fills) -> None:
-    ws = wb.add_worksheet(marked_sheet_name(raw.sheet.label))
-    columns = raw.sheet.columns
-    ws.write_row(0, 0, ["行（Excel）"] + [c.label for c in columns], bold)
+def _export_of(path: Path | None) -> Export | None:
+    """The file again, for marking its rows: a person-level list by its own headers, else the sheets."""
+    if path is None or not Path(path).exists():
+        return None
+    from ingest.person_export import is_person_export
+
+    if is_person_export(Path(path)):
+        return Export(person=Path(path))
+    return read_export(Path(path), Problems())
+
+
+def _marked_sheet(wb, label: str, columns: list[tuple[str, str]], frame: pl.DataFrame, problems: pl.DataFrame,
+                  bold, fills) -> None:
+    """The problem rows of one sheet: columns as (frame column, header shown), bad cells filled and commented."""
+    ws = wb.add_worksheet(marked_sheet_name(label))
+    ws.write_row(0, 0, ["行（Excel）"] + [shown for _, shown in columns], bold)
     ws.set_column(0, 0, 10)
     ws.set_column(1, len(columns), 14)
     rows = problems.select("row").unique().sort("row").head(MAX_ROWS_PER_SHEET)
-    data = raw.frame.join(rows, left_on=ROW, right_on="row", how="semi").sort(ROW)
-    position = {c.label: i + 1 for i, c in enumerate(columns)}
+    data = frame.join(rows, left_on=ROW, right_on="row", how="semi").sort(ROW)
+    position = {}
+    for i, (_, shown) in enumerate(columns):
+        position.setdefault(shown, i + 1)
     notes: dict[tuple[int, int], list[tuple[str, str]]] = {}
     for p in problems.iter_rows(named=True):
         for label in (p["column"] or "").split("+"):
             notes.setdefault((p["row"], position.get(label, 0)), []).append((p["severity"], p["message"]))
-    for r, values in enumerate(data.select(ROW, *[c.name for c in columns]).iter_rows(), start=1):
+    for r, values in enumerate(data.select(ROW, *[name for name, _ in columns]).iter_rows(), start=1):
         ws.write_row(r, 0, values)
         for col in range(len(columns) + 1):
             found = notes.get((values[0], col))

@@ -1,7 +1,10 @@
 """Import an export: read, validate, and publish a new database version only if there is no error.
 
-The one write path of the project. A partial export (a subset of the sheets, e.g. this week's 项目进度
-and 资金支出) replaces those tables and keeps the rest from the version being served, validated together.
+The one write path of the project. The rows of every sheet in the export are merged with the version being
+served by the sheet's natural key (ingest/merge.py): a partial export (e.g. this week's 项目进度 and 资金支出)
+adds and corrects rows and never loses history; sheets it does not hold are kept. A whole sheet is replaced
+only when asked (`replace`), and the served demo county is replaced as a whole by a complete export. The
+merged result is what is validated, and check() says per sheet what a publish adds, changes and removes.
 A 建档立卡 person-level export is the next snapshot of household history (ingest/snapshots.py derives the
 tables); it is published here the same way, as import_log mode 'snapshot', keeping the other tables.
 """
@@ -20,7 +23,7 @@ import polars as pl
 import settings
 from access.files import restrict
 from ingest import boundaries as boundary_io
-from ingest import person_export, publish, snapshots
+from ingest import merge, person_export, publish, snapshots
 from ingest.derived import build_derived
 from ingest.problems import ERROR, WARNING, Problems
 from ingest.readers import ROW, Export, read_export
@@ -31,8 +34,9 @@ SCHEMA_SQL = Path(__file__).with_name("schema.sql")
 BUILD_MEMORY_LIMIT = "1500MB"
 # Modes that build on the served version: its meta (demo flags, the snapshot history), the extra columns and
 # warnings of the sheets this import does not replace carry over. A snapshot replaces only the household
-# tables and keeps 乡镇/村/项目/资金 as served.
-KEEPS_SERVED = ("partial", "snapshot")
+# tables and keeps 乡镇/村/项目/资金 as served. A complete export merged into real data ("full") does too;
+# one that replaces the demo county (or the demo itself) starts afresh.
+KEEPS_SERVED = ("partial", "snapshot", "full")
 
 
 @dataclass
@@ -42,6 +46,7 @@ class LoadResult:
     mode: str = "full"
     row_counts: dict[str, int] = field(default_factory=dict)
     kept: list[str] = field(default_factory=list)  # sheets kept from the served version (partial update)
+    changes: list = field(default_factory=list)  # ingest.merge.SheetChange per sheet of the export
     # A person-level snapshot: what it derived (as_of, persons, households, events by kind, removals_pending).
     snapshot: dict | None = None
     # This import replaced the generated demo county: its demo accounts are over (access/session.py).
@@ -66,8 +71,13 @@ def read_tables(version: Path) -> dict[str, pl.DataFrame]:
 
 
 def check(path: Path, db: Path | None = None, progress=None, *, release_raw: bool = False,
+          replace=(), confirm_duplicates: bool = False, replace_all: bool = False,
           **snapshot_options) -> tuple[Export, Problems, object]:
-    """Read and validate without publishing. With `db`, a partial export is checked against its data.
+    """Read and validate without publishing. With `db`, the export is merged with its data and checked.
+
+    replace: sheets (Chinese names or table ids) replaced as a whole instead of merged; replace_all: every
+    sheet of the export (the demo build). confirm_duplicates: append rows without a key that equal served
+    rows (else each is an error). The preview is validated.changes (ingest.merge.SheetChange per sheet).
 
     A 建档立卡 person-level export (ingest/person_export.py) is recognised by its headers and turned into
     the next snapshot of history (ingest/snapshots.py; options as_of, confirm_removals, create_places).
@@ -81,30 +91,76 @@ def check(path: Path, db: Path | None = None, progress=None, *, release_raw: boo
     existing = None
     served = publish.current(db) if db is not None else None
     partial = bool(export.sheets) and any(s.required and s.label not in export.sheets for s in SHEETS)
-    if partial and served is not None:
-        _progress(progress, 0.15, "读取当前数据（部分更新）")
-        existing = read_tables(served)
+    if served is not None and export.sheets:
+        _progress(progress, 0.15, "读取当前数据（按主键合并）")
+        # Empty served tables are as good as absent (no rows to merge with, no cross-sheet check against).
+        existing = {table: frame for table, frame in read_tables(served).items() if frame.height}
+        # The demo county is not history: a complete export of the real county replaces it.
+        replace_all = replace_all or (not partial and demo_version(served))
+    replacing = _replace_tables(replace, export, problems)
+    changes: list[merge.SheetChange] = []
+
+    def combine(sheet, typed):
+        merged, change, identical = merge.merge_sheet(
+            sheet, typed, (existing or {}).get(sheet.table), replace=replace_all or sheet.table in replacing)
+        changes.append(change)
+        if identical.height and not confirm_duplicates:
+            problems.add_rows(sheet.label, "+".join(c.label for c in sheet.columns),
+                              identical.select(pl.col(ROW).alias("row"), pl.col("__shown").alias("value")),
+                              merge.identical_message(change))
+        elif identical.height:
+            problems.add(sheet.label, None, None, None,
+                         f"已确认追加与当前数据完全相同的 {identical.height:,} 行", WARNING)
+        return merged
+
     _progress(progress, 0.3, "校验数据")
-    validated = validate(export, problems, existing, release_raw=release_raw)
+    # Replacing everything (the demo): the served sheets the export lacks are not kept either.
+    validated = validate(export, problems, None if replace_all else existing, release_raw=release_raw,
+                         combine=combine)
+    validated.changes = changes
     if export.boundaries is not None and "townships" in validated.tables:
         boundary_io.parse(export.boundaries, validated.tables["townships"], problems, source="boundaries.geojson")
     return export, problems, validated
 
 
+def _replace_tables(names, export: Export, problems: Problems) -> set[str]:
+    """The tables asked to be replaced as a whole; a name that is not a sheet of the export is an error."""
+    tables, unknown = merge.resolve_sheet_names(names)
+    for name in unknown:
+        problems.add("导入文件", None, None, name, "要替换的表名无法识别，应为以下之一：" + "、".join(s.label for s in SHEETS))
+    for table in sorted(tables, key=[s.table for s in SHEETS].index):
+        label = SHEETS_BY_TABLE[table].label
+        if label not in export.sheets:
+            problems.add("导入文件", None, None, label,
+                         f"要替换整表的「{label}」不在导入文件中：替换需要文件中有这张表的全部行")
+    return tables
+
+
 def load(path: Path, db: Path, *, user: str | None = None, mode: str | None = None,
-         meta: dict[str, str] | None = None, progress=None, **snapshot_options) -> LoadResult:
-    """Validate `path` and publish it as the new version of `db` if it has no error."""
+         meta: dict[str, str] | None = None, progress=None, replace=(), confirm_duplicates: bool = False,
+         **snapshot_options) -> LoadResult:
+    """Validate `path` and publish it as the new version of `db` if it has no error.
+    mode "demo" (the demo build) replaces every sheet; otherwise see check()."""
     db = Path(db)
-    export, problems, validated = check(path, db, progress, release_raw=True, **snapshot_options)
+    merge_options = {"replace": replace, "confirm_duplicates": confirm_duplicates, "replace_all": mode == "demo"}
+    if person_export.is_person_export(Path(path)):
+        merge_options = {}
+    export, problems, validated = check(path, db, progress, release_raw=True, **merge_options, **snapshot_options)
     is_snapshot = isinstance(validated, snapshots.SnapshotValidated)
     snapshot = validated.entry if is_snapshot else None
     if getattr(validated, "unchanged", False):  # the same person-level snapshot again: nothing to do
         return LoadResult(problems.frame(), publish.current(db), "unchanged", snapshot=snapshot)
     meta = {**(meta or {}), **getattr(validated, "meta", {})}
-    kept = [SHEETS_BY_TABLE[t].label for t in validated.tables if t not in validated.provided]
-    mode = mode or ("snapshot" if is_snapshot else "partial" if kept else "full")
+    # Sheets the export does not hold, kept as served (the empty ones are not worth a mention).
+    kept = [SHEETS_BY_TABLE[t].label for t, frame in validated.tables.items()
+            if t not in validated.provided and frame.height]
+    partial = any(SHEETS_BY_TABLE[t].required for t in validated.tables if t not in validated.provided)
+    mode = mode or ("snapshot" if is_snapshot else "partial" if partial else "full")
+    changes = getattr(validated, "changes", [])
+    # Everything replaced (the demo county by a complete export, or every sheet asked for): start afresh.
+    keeps_served = mode in KEEPS_SERVED and not (changes and all(c.replace for c in changes) and not kept)
     if problems.has_errors:
-        return LoadResult(problems.frame(), None, mode, kept=kept, snapshot=snapshot)
+        return LoadResult(problems.frame(), None, mode, kept=kept, snapshot=snapshot, changes=changes)
     _progress(progress, 0.55, "写入新版本")
     served = publish.current(db)
     ended_demo = False
@@ -114,7 +170,8 @@ def load(path: Path, db: Path, *, user: str | None = None, mode: str | None = No
     version = publish.new_version_path(db)
     building = version.with_name(f".{version.name}.building")
     try:
-        counts = _build(building, export, validated, problems, served, user, mode, meta or {}, Path(path).name)
+        counts = _build(building, export, validated, problems, served, user, mode, meta or {}, Path(path).name,
+                        keeps_served)
         os.replace(building, version)
         _progress(progress, 0.9, "切换到新版本")
         publish.switch(db, version)
@@ -124,7 +181,8 @@ def load(path: Path, db: Path, *, user: str | None = None, mode: str | None = No
         raise
     publish.prune(db, settings.load().keep_versions)
     _progress(progress, 1.0, "完成")
-    return LoadResult(problems.frame(), version, mode, counts, kept, snapshot, ended_demo)
+    return LoadResult(problems.frame(), version, mode, counts, kept, changes=changes, snapshot=snapshot,
+                      ended_demo=ended_demo)
 
 
 def demo_version(version: Path) -> bool:
@@ -137,7 +195,7 @@ def demo_version(version: Path) -> bool:
 
 
 def _build(target: Path, export: Export, validated, problems: Problems, served: Path | None,
-           user: str | None, mode: str, meta: dict[str, str], source: str) -> dict[str, int]:
+           user: str | None, mode: str, meta: dict[str, str], source: str, keeps_served: bool) -> dict[str, int]:
     # Bounded, so that the build (ART indexes of the keys included) stays within a county server's memory.
     con = duckdb.connect(str(target), config={"memory_limit": BUILD_MEMORY_LIMIT})
     restrict(target)  # full ID numbers: owner-only before the first row is written (access/files.py)
@@ -153,8 +211,8 @@ def _build(target: Path, export: Export, validated, problems: Problems, served: 
             con.register("incoming", rows)
             con.execute(f"INSERT INTO {sheet.table} ({', '.join(columns)}) SELECT {', '.join(columns)} FROM incoming")
             con.unregister("incoming")
-            if sheet.table in validated.provided:
-                counts[sheet.label] = rows.height
+            if sheet.table in validated.provided:  # the rows of the file (merged ones have no Excel row)
+                counts[sheet.label] = rows.height if ROW not in frame.columns else int(frame[ROW].is_not_null().sum())
         for raw in export.sheets.values():
             if raw.extra.width > 1:
                 long = raw.extra.unpivot(index=ROW, variable_name="column_name", value_name="value").filter(
@@ -165,7 +223,7 @@ def _build(target: Path, export: Export, validated, problems: Problems, served: 
         if served is not None:
             con.execute("ATTACH ? AS served (READ_ONLY)", [str(served)])
             con.execute("INSERT INTO import_log SELECT * FROM served.import_log")
-            if mode in KEEPS_SERVED:
+            if keeps_served:
                 con.execute("INSERT INTO meta SELECT * FROM served.meta")
                 con.execute("INSERT INTO extra_values SELECT * FROM served.extra_values WHERE sheet NOT IN "
                             "(SELECT DISTINCT sheet FROM extra_values)")
@@ -184,9 +242,12 @@ def _build(target: Path, export: Export, validated, problems: Problems, served: 
         con.register("w", warnings)
         con.execute('INSERT INTO import_warnings SELECT ?, sheet, "row", "column", "value", message FROM w', [import_id])
         con.unregister("w")
+        # A kept sheet's warnings still hold (e.g. 15-digit ids), and so do a merged sheet's for the rows it
+        # kept (a replaced row's warning may outlive it: it names its import), except cross-sheet ones
+        # recomputed just now.
         kept = [SHEETS_BY_TABLE[t].label for t in validated.tables if t not in validated.provided]
-        if served is not None and mode in KEEPS_SERVED and kept:
-            # A kept sheet's warnings still hold (e.g. 15-digit ids), except cross-sheet ones recomputed just now.
+        kept += [c.sheet for c in getattr(validated, "changes", []) if not c.replace and c.served]
+        if served is not None and keeps_served and kept:
             con.execute("ATTACH ? AS served (READ_ONLY)", [str(served)])
             con.execute("INSERT INTO import_warnings SELECT * FROM served.import_warnings WHERE list_contains(?, sheet) "
                         "AND NOT (starts_with(message, ?) AND list_contains(?, sheet))",

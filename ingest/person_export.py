@@ -19,34 +19,39 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-import fastexcel
 import polars as pl
 
 from ingest import validate as contract_checks
+from ingest import vocabulary
 from ingest.problems import WARNING, Problems
-from ingest.readers import HEADER_SEARCH_ROWS, ROW, _column_letter, _csv_grid, normalize_header
+from ingest.readers import HEADER_SEARCH_ROWS, ROW, _column_letter, _csv_grid, drop_footer, normalize_header
+from ingest.workbook import Workbook
 from ingest.zip_limits import zip_problem
 from ingest.sheets import ATTRIBUTES, HEALTH, LABOR_SKILLS, SCHOOLING, Column, Sheet
 
 HEAD_RELATIONS = ("户主", "本人")
 POOR, EXITED = "未脱贫", "已脱贫"
-# 脱贫属性 as the two vocabularies of the national system write it -> 未脱贫 / 已脱贫. 预脱贫 = due to exit this
-# year, still counted as poor until the exit is approved.
-POVERTY_STATUS = {"未脱贫": POOR, "已脱贫": EXITED, "脱贫": EXITED, "预脱贫": POOR, "返贫": POOR}
+# 脱贫属性 / 脱贫状态 in the system's words (已脱贫(享受政策), 返贫, 预脱贫 …) map to these two in
+# data/vocabulary.toml [values.poverty_status]; 预脱贫 = due to exit this year, still poor until approved.
+POVERTY_STATUS = (POOR, EXITED)
 LABOR = ("普通劳动力", "技能劳动力")  # members that count in 劳动力人数
 _SHOWN_ROWS = 5  # Excel rows quoted in a message about a name used on many rows
 
 
 @dataclass(frozen=True)
 class Field:
-    """One column of the person-level export. `headers`: accepted names (normalised when matched)."""
+    """One column of the person-level export. Its accepted headers are data (data/vocabulary.toml
+    [person.headers]), matched after normalising; the first is the name messages use."""
 
     name: str
-    headers: tuple[str, ...]
     kind: str = "text"  # as ingest.sheets.Column.kind
     required: bool = False
     household: bool = False  # a household field: read from the 户主 row (other rows may leave it blank)
     values: tuple[str, ...] = ()
+
+    @property
+    def headers(self) -> tuple[str, ...]:
+        return vocabulary.load().person_headers.get(self.name, (self.name,))
 
     @property
     def label(self) -> str:
@@ -54,49 +59,52 @@ class Field:
 
 
 FIELDS: tuple[Field, ...] = (
-    Field("serial", ("编号", "序号")),
-    Field("county", ("市区旗", "县(市、区、旗)", "县(市、区)", "县区")),
-    Field("township", ("乡镇", "乡(镇)", "乡镇(街道)", "乡镇名称"), required=True, household=True),
-    Field("village", ("村", "行政村", "村(社区)", "村名称"), required=True, household=True),
-    Field("group", ("社、组", "自然村", "村民小组", "组")),
-    Field("household_id", ("户编号",), "code", required=True),
-    Field("person_id", ("人编号",), "code"),
-    Field("name", ("姓名",), required=True),
-    Field("id_number", ("身份证号", "证件号码", "身份证件号码", "身份证号码"), "id_number", required=True),
-    Field("size", ("家庭人口数", "家庭成员数"), "int", required=True, household=True),
-    Field("relation", ("与户主关系",), required=True),
-    Field("ethnicity", ("民族",)),
-    Field("education_level", ("文化程度",)),
-    Field("schooling", ("在校生状况",), "enum", values=SCHOOLING),
-    Field("health", ("健康状况",), "enum", required=True, values=HEALTH),
-    Field("labor_skill", ("劳动技能",), "enum", required=True, values=LABOR_SKILLS),
-    Field("work_status", ("务工状况",)),
-    Field("work_months", ("务工时间(月)",)),
-    Field("serious_illness_insured", ("参加大病医疗", "参加大病保险"), "bool"),
-    Field("poverty_status", ("脱贫属性",), "enum", required=True, household=True, values=tuple(POVERTY_STATUS)),
-    Field("attribute", ("贫困户属性",), "enum", required=True, household=True, values=ATTRIBUTES),
-    Field("main_cause", ("主要致贫原因",), required=True, household=True),
-    Field("dilapidated", ("危房户", "是否危房户"), "bool", household=True),
-    Field("water_safe", ("饮水安全", "是否饮水安全"), "bool", household=True),
-    Field("water_difficulty", ("饮水困难", "是否饮水困难"), "bool", household=True),
-    Field("income_per_capita", ("人均纯收入",), "yuan", household=True),
-    Field("exit_year", ("脱贫年度", "脱贫年份"), "year", household=True),  # dates a first-seen 已脱贫 household
-    Field("phone", ("联系电话",)),
-    Field("as_of", ("统计时间", "统计日期"), "date"),
+    Field("serial"),
+    Field("as_of", "date"),
+    Field("county"),
+    Field("township", required=True, household=True),
+    Field("village", required=True, household=True),
+    Field("group"),
+    Field("household_id", "code", required=True),
+    Field("person_id", "code"),
+    Field("name", required=True),
+    Field("id_number", "id_number", required=True),
+    Field("size", "int", required=True, household=True),
+    Field("relation", required=True),
+    Field("ethnicity"),
+    Field("education_level"),
+    Field("schooling", "enum", values=SCHOOLING),
+    Field("health", "enum", required=True, values=HEALTH),
+    Field("labor_skill", "enum", required=True, values=LABOR_SKILLS),
+    Field("work_status"),
+    Field("work_months"),
+    Field("serious_illness_insured", "bool"),
+    Field("basic_medical_insured", "bool"),
+    Field("poverty_status", "enum", required=True, household=True, values=POVERTY_STATUS),
+    Field("attribute", "enum", required=True, household=True, values=ATTRIBUTES),
+    Field("main_cause", required=True, household=True),
+    Field("dilapidated", "bool", household=True),
+    Field("water_safe", "bool", household=True),
+    Field("water_difficulty", "bool", household=True),
+    Field("income_per_capita", "yuan", household=True),
+    Field("exit_year", "year", household=True),  # dates a first-seen 已脱贫 household
+    Field("phone"),
+    Field("person_phone"),
+    Field("first_identified"),
     # Some provinces export the contract's own household columns; when present they win over derivations.
-    Field("labor_count", ("劳动力人数",), "int", household=True),
-    Field("helper", ("帮扶责任人",), household=True),
-    Field("food_clothing", ("吃穿不愁",), "bool", household=True),
-    Field("education", ("义务教育有保障",), "bool", household=True),
-    Field("medical", ("基本医疗有保障",), "bool", household=True),
-    Field("housing", ("住房安全有保障",), "bool", household=True),
-    Field("water", ("饮水安全有保障",), "bool", household=True),
+    Field("labor_count", "int", household=True),
+    Field("helper", household=True),
+    Field("food_clothing", "bool", household=True),
+    Field("education", "bool", household=True),
+    Field("medical", "bool", household=True),
+    Field("housing", "bool", household=True),
+    Field("water", "bool", household=True),
 )
 FIELDS_BY_NAME = {f.name: f for f in FIELDS}
 _BY_HEADER = {normalize_header(h): f.name for f in FIELDS for h in f.headers}
 # Known columns the contract has no place for: recognised (no warning) but not typed or kept.
 NOT_KEPT = frozenset({"serial", "county", "group", "person_id", "ethnicity", "education_level", "work_status",
-                      "work_months", "phone"})
+                      "work_months", "phone", "person_phone", "first_identified"})
 GUARANTEES = ("food_clothing", "education", "medical", "housing", "water")  # 两不愁三保障 in the contract
 
 
@@ -156,22 +164,15 @@ def is_person_export(path: Path) -> bool:
         if zip_problem(path):  # refused by the reader with the reason; never inflated here
             return False
         try:
-            reader = fastexcel.read_excel(path.read_bytes())
-            return any(_header_at(_sheet_grid(reader, s, HEADER_SEARCH_ROWS)) is not None for s in reader.sheet_names)
+            book = Workbook(path.read_bytes())
+            return any(_header_at(book.grid(s, HEADER_SEARCH_ROWS)) is not None for s in book.sheet_names)
         except Exception:  # noqa: BLE001 - an unreadable workbook is not a person export; the loader says why
             return False
     return False
 
 
-def _sheet_grid(reader, sheet: str, n_rows: int | None = None) -> pl.DataFrame:
-    kwargs = {"n_rows": n_rows} if n_rows else {}
-    grid = reader.load_sheet(sheet, header_row=None, skip_rows=0, dtypes="string", **kwargs).to_polars()
-    return grid.rename({c: f"c{i}" for i, c in enumerate(grid.columns)}).with_columns(pl.all().cast(pl.String))
-
-
-def read_person_export(path: Path, problems: Problems) -> PersonExport | None:
-    """Read and type one export file. None when it cannot be read at all (the reason is in problems)."""
-    path = Path(path)
+def _read_grid(path: Path, problems: Problems) -> tuple[str, pl.DataFrame, int, str, bool] | None:
+    """(source, grid, header index, sha256, excel) of the person sheet of a file; None when unreadable."""
     data = path.read_bytes()
     sha = hashlib.sha256(data).hexdigest()
     excel = path.suffix.lower() in (".xlsx", ".xlsm", ".xls")
@@ -181,20 +182,20 @@ def read_person_export(path: Path, problems: Problems) -> PersonExport | None:
             problems.file_error(path.name, refused)
             return None
         try:
-            reader = fastexcel.read_excel(data)
+            book = Workbook(data)
         except Exception as exc:  # noqa: BLE001
             problems.file_error(path.name, f"无法打开 Excel 工作簿：{str(exc).splitlines()[0] if str(exc) else exc}")
             return None
-        found = [s for s in reader.sheet_names if _header_at(_sheet_grid(reader, s, HEADER_SEARCH_ROWS)) is not None]
+        found = [s for s in book.sheet_names if _header_at(book.grid(s, HEADER_SEARCH_ROWS)) is not None]
         if len(found) != 1:
             problems.file_error(path.name, "工作簿中没有建档立卡人员表（表头应含 户编号、姓名、与户主关系、乡镇、村）"
                                 if not found else f"工作簿中有 {len(found)} 张人员表（{'、'.join(found)}）：请每次导入一张")
             return None
-        for other in reader.sheet_names:
+        for other in book.sheet_names:
             if other != found[0]:
                 problems.file_warning(path.name, f"工作表「{other}」不是人员表，已忽略")
         source = f"{path.name}［{found[0]}］"
-        grid = _sheet_grid(reader, found[0])
+        grid = book.grid(found[0])  # household cells merged down the member rows are filled down
     else:
         source = path.name
         grid = _csv_grid(data, path.name, problems)
@@ -205,7 +206,28 @@ def read_person_export(path: Path, problems: Problems) -> PersonExport | None:
     if header_at is None:
         problems.file_error(source, f"前 {HEADER_SEARCH_ROWS} 行中没有人员表的表头（应含 户编号、姓名、与户主关系、乡镇、村）")
         return None
+    return source, grid, header_at, sha, excel
+
+
+def read_person_export(path: Path, problems: Problems) -> PersonExport | None:
+    """Read and type one export file. None when it cannot be read at all (the reason is in problems)."""
+    read = _read_grid(Path(path), problems)
+    if read is None:
+        return None
+    source, grid, header_at, sha, excel = read
     return _typed(grid, header_at, source, sha, excel, problems)
+
+
+def raw_rows(path: Path) -> tuple[str, list[tuple[str, str]], pl.DataFrame] | None:
+    """The person sheet as the clerk sees it, for the marked error report: (source, [(grid column, header)],
+    ROW + grid columns as text). Read again rather than kept: a million-person list is not held twice."""
+    read = _read_grid(Path(path), Problems())
+    if read is None:
+        return None
+    source, grid, header_at, _, _ = read
+    headers = [(c, str(h).strip()) for c, h in zip(grid.columns, grid.row(header_at)) if h is not None and str(h).strip()]
+    body = grid.with_row_index(ROW, offset=1).with_columns(pl.col(ROW).cast(pl.Int64)).slice(header_at + 1)
+    return source, headers, body.select(ROW, *[c for c, _ in headers])
 
 
 def _typed(grid: pl.DataFrame, header_at: int, source: str, sha: str, excel: bool,
@@ -235,6 +257,8 @@ def _typed(grid: pl.DataFrame, header_at: int, source: str, sha: str, excel: boo
         else:
             rename[col], shown[target] = target, text
 
+    key = next((g for g, n in rename.items() if n == "household_id"), None)
+    body = drop_footer(body, grid.columns, key, source, problems)  # 合计, 制表人, 审核人, 填表说明 …
     for f in FIELDS:
         if f.required and f.name not in shown:
             problems.add(source, header_row, f.label, None,
@@ -242,7 +266,6 @@ def _typed(grid: pl.DataFrame, header_at: int, source: str, sha: str, excel: boo
     fields = [f for f in FIELDS if f.name not in NOT_KEPT]
     frame = body.select(ROW, *[pl.col(g).alias(n) for g, n in rename.items() if n not in NOT_KEPT])
     frame = frame.with_columns(pl.lit(None, pl.String).alias(f.name) for f in fields if f.name not in shown)
-    frame = frame.with_columns(pl.col("exit_year").str.strip_chars().str.strip_suffix("年"))  # "2018年"
 
     # Type with the contract's own parsers, so a cell is judged and worded exactly as in the multi-sheet
     # import. Household fields are only required on the 户主 row: their blanks are checked later.
@@ -250,13 +273,28 @@ def _typed(grid: pl.DataFrame, header_at: int, source: str, sha: str, excel: boo
         Column(f.name, shown.get(f.name, f.label), f.kind, f.required and not f.household and f.name in shown,
                f.values) for f in fields))
     missing = frozenset(f.name for f in fields if f.name not in shown)
-    typed = contract_checks._type_sheet(sheet, frame, excel, problems, missing)
-    typed = contract_checks._check_ranges(sheet, typed, problems)
+    local = Problems()
+    typed = contract_checks._type_sheet(sheet, frame, excel, local, missing)
+    typed = contract_checks._check_ranges(sheet, typed, local)
+    problems.extend(_once_per_household(local.frame(), frame, {shown[f.name] for f in fields
+                                                               if f.household and f.name in shown}))
     typed = typed.with_columns(
         pl.col("relation").str.replace_all(r"\s", ""),
-        pl.col("poverty_status").replace_strict(POVERTY_STATUS, default=None).alias("status"),
+        pl.col("poverty_status").alias("status"),
     )
     return PersonExport(typed, source, sha, shown, header_row)
+
+
+def _once_per_household(found: pl.DataFrame, frame: pl.DataFrame, household_columns: set[str]) -> pl.DataFrame:
+    """A household field repeats on every member row (merged down, or copied): its bad value is one problem,
+    named on the household's first row, not once per member."""
+    if found.height == 0 or not household_columns:
+        return found
+    keys = frame.select(pl.col(ROW).alias("row"), pl.col("household_id").str.strip_chars().alias("__household"))
+    found = found.join(keys, on="row", how="left", maintain_order="left")
+    repeated = (pl.col("column").is_in(list(household_columns)) & pl.col("__household").is_not_null()
+                & (pl.col("row").rank("ordinal").over(["__household", "column", "value", "message"]) > 1))
+    return found.filter(~repeated.fill_null(False)).drop("__household")
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -329,7 +367,10 @@ def to_contract(person: PersonExport, townships: pl.DataFrame, villages: pl.Data
         n=pl.len(),
         labor=pl.col("labor_skill").is_in(list(LABOR)).sum(),
         dropout=(pl.col("schooling") == "失学辍学").any(),
-        all_insured=pl.col("serious_illness_insured").fill_null(False).all(),
+        insured_no=pl.any_horizontal((pl.col(c) == False).any() for c in _INSURANCE),  # noqa: E712
+        insured_all=pl.all_horizontal(pl.col(c).fill_null(False).all() for c in _INSURANCE
+                                      if c in person.headers) if any(c in person.headers for c in _INSURANCE)
+        else pl.lit(False),
     )
     heads = heads.join(per_household, on="household_id", how="left")
     size_off = heads.filter(pl.col("size").is_not_null() & (pl.col("size") != pl.col("n")))
@@ -353,19 +394,27 @@ def to_contract(person: PersonExport, townships: pl.DataFrame, villages: pl.Data
     return PersonContract(households, members, new_townships, new_villages, defaults)
 
 
+_INSURANCE = ("serious_illness_insured", "basic_medical_insured")
+
+
 def _guarantees(person: PersonExport) -> tuple[dict[str, pl.Expr], dict[str, str]]:
-    """两不愁三保障 from the export's own columns (a contract column wins; else the export's indicators).
-    A guarantee with no source is null here; the snapshot keeps the served value or assumes 是, and says so."""
+    """两不愁三保障 from the export's own columns (a contract column wins; else the export's indicators):
+    是否参加大病保险 (and 基本医疗保险) of every member -> 基本医疗, 危房户 = 是 -> 住房安全 not met,
+    是否解决安全饮用水 / 饮水困难 -> 饮水安全, 失学辍学 among the members -> 义务教育. What the file does not say
+    stays null = unknown (a household never passes the check on a default); `defaults` names those."""
     has = person.headers.__contains__
     derived: dict[str, pl.Expr] = {}
     defaults: dict[str, str] = {}
+    difficulty, safe = pl.col("water_difficulty"), pl.col("water_safe")
     sources = {
         "education": (~pl.col("dropout"), has("schooling"), "在校生状况"),
-        "medical": (pl.col("all_insured"), has("serious_illness_insured"), "参加大病医疗"),
+        "medical": (pl.when(pl.col("insured_no")).then(False).when(pl.col("insured_all")).then(True)
+                    .otherwise(None), has("serious_illness_insured") or has("basic_medical_insured"),
+                    "是否参加大病保险"),
         "housing": (~pl.col("dilapidated"), has("dilapidated"), "危房户"),
-        "water": (pl.coalesce(pl.col("water_safe"), pl.lit(True)) & ~pl.coalesce(pl.col("water_difficulty"),
-                                                                                  pl.lit(False)),
-                  has("water_safe") or has("water_difficulty"), "饮水安全、饮水困难"),
+        "water": (pl.when(difficulty == True).then(False).when(safe.is_not_null()).then(safe)  # noqa: E712
+                  .when(difficulty == False).then(True).otherwise(None),  # noqa: E712
+                  has("water_safe") or has("water_difficulty"), "是否解决安全饮用水"),
         "food_clothing": (pl.lit(None, pl.Boolean), False, "吃穿不愁"),
     }
     for name in GUARANTEES:

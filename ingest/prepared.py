@@ -59,4 +59,4 @@ def build_prepared(con: duckdb.DuckDBPyConnection, config=None, settings=None) -
         for i, day in enumerate(dates[name]):
             verb = f"CREATE TABLE prepared_{name} AS" if i == 0 else f"INSERT INTO prepared_{name}"
             con.execute(f"{verb} SELECT CAST($as_of AS DATE) AS as_of, * FROM (\n{text}\n)", {**bound, "as_of": day})
-            con.execute("INSERT INTO prepared_answers VALUES (?, ?, ?)", [name, day, params_key({**bound, "as_of": day})])
+            con.execute("INSERT INTO prepared_answers VALUES (?, ?, ?)", [name, day, params_key(name, bound)])

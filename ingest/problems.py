@@ -49,6 +49,11 @@ class Problems:
             message_expr.alias("message"),
         ))
 
+    def extend(self, frame: pl.DataFrame) -> None:
+        """Problems another Problems collected (a frame of SCHEMA's columns)."""
+        if frame.height:
+            self._frames.append(frame.select(list(SCHEMA)))
+
     def file_error(self, name: str, message: str) -> None:
         self.add(name, None, None, None, message)
 

@@ -20,11 +20,12 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import fastexcel
 import polars as pl
 
 from ingest.problems import WARNING, Problems
 from ingest.sheets import SHEET_ALIASES, Sheet
+from ingest.vocabulary import load as vocabulary, norm_value
+from ingest.workbook import Workbook, percent_text
 from ingest.zip_limits import read_member, zip_problem
 
 ROW = "__row"  # Excel row number of each data row
@@ -56,6 +57,7 @@ class Export:
     sheets: dict[str, RawSheet] = field(default_factory=dict)  # by sheet label
     files: list[SourceFile] = field(default_factory=list)
     boundaries: bytes | None = None  # optional boundaries.geojson found beside the sheets
+    person: Path | None = None  # a 建档立卡 person-level list: re-read by the error report to mark its cells
 
 
 def normalize_header(text: str) -> str:
@@ -207,8 +209,8 @@ def _read_workbook(export: Export, name: str, data: bytes, problems: Problems) -
         problems.file_error(name, refused)
         return
     try:
-        reader = fastexcel.read_excel(data)
-        sheet_names = reader.sheet_names
+        book = Workbook(data)
+        sheet_names = book.sheet_names
     except Exception as exc:  # noqa: BLE001 - calamine raises several unrelated types for broken files
         problems.file_error(name, f"无法打开 Excel 工作簿：{str(exc).splitlines()[0] if str(exc) else exc}")
         return
@@ -218,13 +220,13 @@ def _read_workbook(export: Export, name: str, data: bytes, problems: Problems) -
             problems.file_warning(name, f"工作表「{sheet_name}」不是已知的表名，已忽略")
             continue
         try:
-            # header_row=None with skip_rows=0 keeps blank lines above the data, so row i is Excel row i+1.
-            grid = reader.load_sheet(sheet_name, header_row=None, skip_rows=0, dtypes="string").to_polars()
+            # Blank lines above the data are kept, so row i is Excel row i+1; merged cells are filled down.
+            grid = book.grid(sheet_name)
         except Exception as exc:  # noqa: BLE001
             problems.file_error(f"{name}［{sheet_name}］", f"工作表无法读取：{str(exc).splitlines()[0]}")
             continue
-        grid = grid.rename({c: f"c{i}" for i, c in enumerate(grid.columns)})
-        _add_grid(export, sheet, grid, f"{name}［{sheet_name}］", problems, excel=True)
+        _add_grid(export, sheet, grid, f"{name}［{sheet_name}］", problems, excel=True,
+                  percent_rows=lambda columns, s=sheet_name: book.percent_rows(s, columns))
 
 
 def _column_letter(index: int) -> str:
@@ -252,7 +254,7 @@ def _header_index(grid: pl.DataFrame, known: dict[str, str]) -> int | None:
 
 
 def _add_grid(export: Export, sheet: Sheet, grid: pl.DataFrame, source: str, problems: Problems,
-              *, excel: bool = False) -> None:
+              *, excel: bool = False, percent_rows=None) -> None:
     if sheet.label in export.sheets:
         problems.file_error(source, f"表「{sheet.label}」出现了两次（另见 {export.sheets[sheet.label].source}）")
         return
@@ -260,6 +262,9 @@ def _add_grid(export: Export, sheet: Sheet, grid: pl.DataFrame, source: str, pro
     for column in sheet.columns:
         known[normalize_header(column.label)] = column.name
         known[normalize_header(column.name)] = column.name
+    for name, headers in vocabulary().sheet_headers.get(sheet.label, {}).items():  # the county's own spellings
+        for header in headers:
+            known.setdefault(normalize_header(header), name)
     grid = grid.with_columns(pl.all().cast(pl.String))
     header_at = _header_index(grid, known) if grid.height else None
     if header_at is None:
@@ -309,6 +314,11 @@ def _add_grid(export: Export, sheet: Sheet, grid: pl.DataFrame, source: str, pro
     if grid.width:
         blank = pl.all_horizontal(pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "") for c in grid.columns)
         body = body.filter(~blank)
+    key = next((g for g, n in rename.items() if n == (sheet.key or (sheet.columns[0].name,))[0]), None)
+    body = drop_footer(body, grid.columns, key, source if excel else sheet.label, problems)
+    pct = [g for g, n in rename.items() if sheet.column(n).kind == "pct"]
+    if excel and percent_rows is not None and pct and body.height:
+        body = _percent_cells_as_numbers(body, pct, percent_rows([int(g[1:]) for g in pct]))
     frame = body.select(ROW, *[pl.col(g).alias(n) for g, n in rename.items()])
     absent = [c.name for c in sheet.columns if c.name not in frame.columns]
     frame = frame.with_columns(pl.lit(None, pl.String).alias(n) for n in absent)
@@ -316,3 +326,49 @@ def _add_grid(export: Export, sheet: Sheet, grid: pl.DataFrame, source: str, pro
     extra_frame = body.select(ROW, *[pl.col(g).alias(n) for g, n in extra.items()])
     export.sheets[sheet.label] = RawSheet(sheet, frame, extra_frame, source, excel, frozenset(absent),
                                           header_row)
+
+
+def drop_footer(body: pl.DataFrame, columns: list[str], key: str | None, source: str,
+                problems: Problems) -> pl.DataFrame:
+    """Rows under the data that are not data (合计, 制表人, 审核人, 填表说明, 备注 …; data/vocabulary.toml): the
+    first row whose first filled cell starts with a footer word, and every later row without a key value, are
+    dropped with one notice naming them. A later row with a key is data and stays."""
+    if body.height == 0 or not columns:
+        return body
+    words = vocabulary().footer_words
+    pattern = "^(?:" + "|".join(re.escape(w) for w in words) + ")"
+    # The first filled cell of each row, computed once; only rows whose first cell is text can be a footer.
+    first = pl.coalesce([pl.when(pl.col(c).str.strip_chars() != "").then(pl.col(c)) for c in columns])
+    # Rows that start with a number (序号, a code) are data: set aside before the wider look at each row.
+    body_numbered = pl.col(columns[0]).str.contains(r"^\s*[\d.\-]+\s*$").fill_null(False)
+    flagged = body.filter(~body_numbered).select(ROW, first.alias("__first"),
+                          (pl.col(key).is_not_null() & (pl.col(key).str.strip_chars() != "")).alias("__key")
+                          if key else pl.lit(False).alias("__key"))
+    candidate = pl.col("__first").str.contains(r"^[\d\s.\-+]*$").not_()  # a number (序号) is never a footer
+    flagged = flagged.with_columns(__footer=(candidate & pl.col("__first").str.normalize("NFKC")
+                                             .str.replace_all(r"\s+", "").str.contains(pattern)).fill_null(False))
+    hits = flagged.filter("__footer")
+    if hits.height == 0:
+        return body
+    start = int(hits[ROW][0])
+    footer = flagged.filter((pl.col(ROW) == start) | ((pl.col(ROW) > start) & ~pl.col("__key"))
+                            | ((pl.col(ROW) > start) & pl.col("__footer")))
+    named = [t if len(t) <= 12 else t[:12] + "…" for t in footer["__first"].drop_nulls().to_list()]
+    rows = footer[ROW].to_list()
+    where = f"第{rows[0]}行" if len(rows) == 1 else f"第{rows[0]}–{rows[-1]}行"
+    problems.add(source, rows[0], None, None,
+                 f"表尾 {len(rows)} 行不是数据，已跳过（{where}：{'；'.join(named[:6])}{'……' if len(named) > 6 else ''}）",
+                 WARNING)
+    return body.join(footer.select(ROW), on=ROW, how="anti")
+
+
+def _percent_cells_as_numbers(body: pl.DataFrame, columns: list[str], rows: dict[int, set[int]]) -> pl.DataFrame:
+    """A cell formatted as a percentage holds 0.85 for 85%: read it as the 85 the clerk sees."""
+    out = []
+    for g in columns:  # in Python, not a polars callback (those can deadlock the server under load)
+        marked = rows.get(int(g[1:]), set())
+        if not marked:
+            continue
+        values = [percent_text(v) if r - 1 in marked else v for r, v in zip(body[ROW].to_list(), body[g].to_list())]
+        out.append(pl.Series(g, values, dtype=pl.String))
+    return body.with_columns(out) if out else body

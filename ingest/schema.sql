@@ -29,11 +29,11 @@ CREATE TABLE households (
     main_cause      VARCHAR NOT NULL,
     labor_count     SMALLINT NOT NULL CHECK (labor_count >= 0),
     helper          VARCHAR,
-    food_clothing   BOOLEAN NOT NULL,
-    education       BOOLEAN NOT NULL,
-    medical         BOOLEAN NOT NULL,
-    housing         BOOLEAN NOT NULL,
-    water           BOOLEAN NOT NULL
+    food_clothing   BOOLEAN,
+    education       BOOLEAN,
+    medical         BOOLEAN,
+    housing         BOOLEAN,
+    water           BOOLEAN  -- 两不愁三保障: NULL = unknown (no column in the file), never taken as met
 );
 
 CREATE TABLE household_members (
@@ -41,7 +41,9 @@ CREATE TABLE household_members (
     name          VARCHAR NOT NULL,
     id_number     VARCHAR NOT NULL CHECK (length(id_number) IN (15, 18)),
     relation      VARCHAR NOT NULL,
-    health        VARCHAR NOT NULL CHECK (health IN ('健康', '长期慢性病', '患有大病', '残疾')),
+    -- one value, or several conditions in the contract's order joined by 、 (e.g. 长期慢性病、残疾)
+    health        VARCHAR NOT NULL CHECK (health = '健康' OR
+                                          regexp_full_match(health, '(长期慢性病|患有大病|残疾)(、(长期慢性病|患有大病|残疾))*')),
     labor_skill   VARCHAR NOT NULL CHECK (labor_skill IN ('普通劳动力', '技能劳动力', '丧失劳动力', '无劳动力')),
     schooling     VARCHAR CHECK (schooling IN ('学前教育', '小学', '初中', '高中', '中职', '高职', '本科及以上', '失学辍学', '非在校生'))
 );

@@ -9,6 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 YES_NO = ("是", "否")
+# 两不愁三保障 of 农户: optional columns. A guarantee the file does not state (no column, or a blank cell) is
+# stored as NULL = unknown and never counts as met (DESIGN.md "Vocabulary").
+GUARANTEE_COLUMNS = ("food_clothing", "education", "medical", "housing", "water")
 ATTRIBUTES = ("一般贫困户", "低保贫困户", "特困供养户")
 EVENTS = ("纳入", "脱贫", "返贫", "清退")
 HEALTH = ("健康", "长期慢性病", "患有大病", "残疾")
@@ -91,11 +94,11 @@ SHEETS: tuple[Sheet, ...] = (
             Column("main_cause", "主要致贫原因"),
             Column("labor_count", "劳动力人数", "int", unit="人"),
             Column("helper", "帮扶责任人", required=False),
-            Column("food_clothing", "吃穿不愁", "bool"),
-            Column("education", "义务教育有保障", "bool"),
-            Column("medical", "基本医疗有保障", "bool"),
-            Column("housing", "住房安全有保障", "bool"),
-            Column("water", "饮水安全有保障", "bool"),
+            Column("food_clothing", "吃穿不愁", "bool", required=False),
+            Column("education", "义务教育有保障", "bool", required=False),
+            Column("medical", "基本医疗有保障", "bool", required=False),
+            Column("housing", "住房安全有保障", "bool", required=False),
+            Column("water", "饮水安全有保障", "bool", required=False),
         ),
         key=("household_id",),
         refs=(("village_code", "villages", "village_code"),),

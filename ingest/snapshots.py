@@ -148,13 +148,11 @@ def derive(person: PersonExport, existing: dict[str, pl.DataFrame], as_of: dt.da
     updated = snap.join(served, on="household_id", how="left").with_columns(
         pl.coalesce(c, f"{c}_served").alias(c) for c in kept_fields)
     for name, label in contract.derived_from_default.items():
-        assumed = updated.filter(pl.col(name).is_null()).height
-        if assumed:
+        unknown = updated.filter(pl.col(name).is_null()).height
+        if unknown:
             target = SHEETS_BY_TABLE["households"].column(name).label
-            problems.file_warning(src, f"文件中没有「{label}」列：{assumed} 户新农户的「{target}」"
-                                       "按「是」记录（已有农户沿用原值）")
-    updated = updated.with_columns(pl.col(c).fill_null(True) for c in ("food_clothing", "education", "medical",
-                                                                       "housing", "water"))
+            problems.file_warning(src, f"文件中没有「{label}」等可判断「{target}」的列：{unknown:,} 户（新农户）的"
+                                       f"「{target}」记为「未知」，不按「是」计（已有农户沿用原值）")
     in_snap = snap.select("household_id")
     households = pl.concat([old["households"].join(in_snap, on="household_id", how="anti"),
                             canonical("households", updated)])
@@ -258,7 +256,7 @@ def check(path: Path, db: Path | None, progress=None, *, as_of: dt.date | None =
     problems = Problems()
     _progress(progress, 0.05, "读取人员表")
     person = read_person_export(path, problems)
-    export = Export()
+    export = Export(person=path)
     if person is None:
         return export, problems, SnapshotValidated(tables={}, provided=[])
     export.files.append(SourceFile(path.name, person.file_sha256))
@@ -274,6 +272,10 @@ def check(path: Path, db: Path | None, progress=None, *, as_of: dt.date | None =
         loaded = [h for h in history if h["as_of"] == day.isoformat()][-1]
         return export, problems, SnapshotValidated(tables={}, provided=[], unchanged=True, as_of=day, entry=loaded)
     if verdict == "refused":
+        return export, problems, SnapshotValidated(tables={}, provided=[], as_of=day)
+    if problems.has_errors and person.frame["household_id"].null_count():
+        # 户编号 blank or lost to Excel's number format: comparing with the last snapshot would only list every
+        # household as gone. The errors already say what to fix.
         return export, problems, SnapshotValidated(tables={}, provided=[], as_of=day)
     _progress(progress, 0.35, "对比上一快照，推导农户状态变化")
     derivation = derive(person, existing, day, confirm_removals, problems, create_places=create_places)

@@ -7,17 +7,22 @@ with that cell null; the import is refused anyway as soon as there is one error.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import polars as pl
 
+from ingest import vocabulary
 from ingest.problems import ERROR, WARNING, Problems
 from ingest.readers import ROW, Export
-from ingest.sheets import SHEETS, SHEETS_BY_TABLE, Column, Sheet
+from ingest.sheets import GUARANTEE_COLUMNS, SHEETS, SHEETS_BY_TABLE, YES_NO, Column, Sheet
 
 EVENT_ORDER = {"纳入": 1, "脱贫": 2, "返贫": 3, "清退": 4}
 _FULL_WIDTH = [chr(0xFF10 + i) for i in range(10)] + ["．", "－", "＋", "，"]
 _HALF_WIDTH = [str(i) for i in range(10)] + [".", "-", "+", ","]
+# What NFKC would change in a value cell, as the lists show it: full-width brackets, punctuation, spaces.
+_WIDE = ["（", "）", "，", "、", "；", "／", "：", "　", " ", "\t", "\u00a0"]
+_NARROW = ["(", ")", ",", "、", ";", "/", ":", "", "", "", ""]
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
 # 2020-03-05, 2020/3/5, 2020.3.5, 2020年3月5日; a time of day after it (Excel datetime cells) is dropped.
@@ -35,6 +40,7 @@ class Validated:
     tables: dict[str, pl.DataFrame]  # by table name; typed columns plus ROW (null for kept rows)
     provided: list[str]  # tables that came from the export (the rest were kept from the served version)
     recomputed: set[str] = field(default_factory=set)  # sheets whose cross-sheet warnings were recomputed
+    changes: list = field(default_factory=list)  # ingest.merge.SheetChange per provided sheet (the preview)
 
 
 def _clean(name: str) -> pl.Expr:
@@ -46,9 +52,47 @@ def _number_text(name: str) -> pl.Expr:
     return pl.col(name).str.replace_many(_FULL_WIDTH, _HALF_WIDTH).str.replace_all(",", "")
 
 
+def _normalised(name: str) -> pl.Expr:
+    """A cell as vocabulary.norm_value compares it (NFKC: （） = (), no spaces)."""
+    # replace_many (one Aho-Corasick pass) rather than NFKC on every cell: a million-row list stays fast.
+    return pl.col(name).str.replace_many(_WIDE, _NARROW)
+
+
+def _enum(column: Column) -> tuple[pl.Expr, pl.Expr, str]:
+    """One of the column's values, or a county spelling of one (data/vocabulary.toml); a field that may hold
+    several ("残疾,长期慢性病") keeps them all, in the contract's order, joined by 、."""
+    words = vocabulary.load()
+    aliases = words.value_map(column.name, column.values)
+    expected = "以下之一：" + "、".join(column.values)
+    if column.name not in words.multiple:
+        value = _normalised(column.name).replace_strict(aliases, default=None, return_dtype=pl.String)
+        return value, value.is_not_null(), expected
+    split = "[" + re.escape("".join(words.separators)) + "]"
+    text = _normalised(column.name)
+    single = text.replace_strict(aliases, default=None, return_dtype=pl.String)
+    several = text.str.contains(split)  # only these cells take the (slower) list path
+    parts = pl.when(several).then(text).str.replace_all(split, "\x1f").str.split("\x1f")
+    order = {v: i for i, v in enumerate(column.values)}
+    mapped = parts.list.eval(pl.element().filter(pl.element() != "")
+                             .replace_strict(aliases, default=None, return_dtype=pl.String))
+    ok = pl.when(several).then((mapped.list.len() > 0) & ~mapped.list.eval(pl.element().is_null()).list.any()) \
+        .otherwise(single.is_not_null())
+    ranked = mapped.list.eval(pl.element().sort_by(
+        pl.element().replace_strict(order, default=99, return_dtype=pl.Int32))).list.unique(maintain_order=True)
+    # 健康 beside an illness is a slip of the hand: the illness counts.
+    cleaned = ranked.list.eval(pl.element().filter((pl.element() != "健康") | (pl.len() == 1)))
+    value = pl.when(several).then(cleaned.list.join("、")).otherwise(single)
+    return pl.when(ok).then(value), ok, expected + "（可填多项，用逗号或顿号分隔）"
+
+
 def _parse(column: Column, excel: bool) -> tuple[pl.Expr, pl.Expr, str]:
     """(typed value, ok flag for a non-blank cell, what was expected) for one column, already _clean-ed."""
     c = column.name
+    if column.kind == "text" and column.name == "main_cause":  # 因病致贫 = 因病, then the county's spellings
+        aliases = vocabulary.load().value_map("main_cause")
+        plain = _normalised(c).str.replace(r"致贫$", "")
+        return pl.coalesce(plain.replace_strict(aliases, default=None, return_dtype=pl.String), plain), \
+            pl.lit(True), ""
     if column.kind in ("text", "code"):
         value = pl.col(c)
         if column.kind == "code":  # Excel turns numeric codes into 431299101.0; full-width digits happen
@@ -56,6 +100,8 @@ def _parse(column: Column, excel: bool) -> tuple[pl.Expr, pl.Expr, str]:
         return value, pl.lit(True), ""
     if column.kind in ("int", "year"):
         text = _number_text(c)
+        if column.kind == "year":  # 2020年, 2020年度, as the national system writes 脱贫年度
+            text = text.str.replace(r"\s*年度?$", "")
         ok = text.str.contains(r"^[+-]?\d{1,15}(?:\.0*)?$")
         value = pl.when(ok).then(text.str.replace(r"\.0*$", "").cast(pl.Int64, strict=False))
         if column.kind == "year":
@@ -69,7 +115,7 @@ def _parse(column: Column, excel: bool) -> tuple[pl.Expr, pl.Expr, str]:
         unit = {"money": "万元", "yuan": "元", "pct": "%"}[column.kind]
         return pl.when(ok).then(text.str.replace(r"^\+", "")), ok, f"数字（单位：{unit}）"
     if column.kind == "date":
-        text = pl.col(c)
+        text = pl.col(c).str.replace_many(_FULL_WIDTH[:12] + ["／", "　"], _HALF_WIDTH[:12] + ["/", " "])  # ２０２０－０３－０５
         parts = text.str.extract_groups(_DATE)
         iso = pl.concat_str(
             parts.struct.field("1"),
@@ -85,12 +131,12 @@ def _parse(column: Column, excel: bool) -> tuple[pl.Expr, pl.Expr, str]:
         value = pl.when(value.is_between(_FIRST_DATE, _LAST_DATE)).then(value)
         return value, value.is_not_null(), "日期，格式 YYYY-MM-DD（如 2020-03-05），年份在 1980–2100 之间"
     if column.kind == "bool":
-        text = pl.col(c)
+        words = vocabulary.load().value_map("bool", YES_NO)
+        text = _normalised(c).replace_strict(words, default=None, return_dtype=pl.String)
         return text.replace_strict({"是": True, "否": False}, default=None, return_dtype=pl.Boolean), \
-            text.is_in(["是", "否"]), "「是」或「否」"
+            text.is_not_null(), "「是」或「否」"
     if column.kind == "enum":
-        text = pl.col(c)
-        return text, text.is_in(list(column.values)), "以下之一：" + "、".join(column.values)
+        return _enum(column)
     if column.kind == "id_number":
         text = pl.col(c).str.replace_many(_FULL_WIDTH[:10] + ["ｘ", "Ｘ"], _HALF_WIDTH[:10] + ["X", "X"])
         return text.str.to_uppercase(), pl.lit(True), ""
@@ -98,7 +144,7 @@ def _parse(column: Column, excel: bool) -> tuple[pl.Expr, pl.Expr, str]:
 
 
 def _type_sheet(sheet: Sheet, frame: pl.DataFrame, excel: bool, problems: Problems,
-                missing: frozenset[str] = frozenset()) -> pl.DataFrame:
+                missing: frozenset[str] = frozenset(), damaged_out: set[str] | None = None) -> pl.DataFrame:
     """Typed columns; every blank required cell and every cell that does not parse becomes a problem.
 
     One lazy pass computes all values and flags (cleaning each cell once); problem rows are only
@@ -106,13 +152,18 @@ def _type_sheet(sheet: Sheet, frame: pl.DataFrame, excel: bool, problems: Proble
     """
     parsed = {column.name: _parse(column, excel) for column in sheet.columns}
     checked = [c for c in sheet.columns if c.name not in missing]  # a missing column is reported once
+    frame, damaged = _long_codes_stored_as_numbers(sheet, frame, checked, problems)
+    if damaged_out is not None:
+        damaged_out |= damaged
     out = (
         frame.lazy()
         .with_columns(_clean(c.name).alias(c.name) for c in sheet.columns)
         .select(
             pl.col(ROW),
             *[value.alias(name) for name, (value, _, _) in parsed.items()],
-            *[pl.col(c.name).is_null().alias(f"__blank_{c.name}") for c in checked if c.required],
+            *[(pl.col(c.name).is_null() & ~pl.col(f"__damaged_{c.name}")).alias(f"__blank_{c.name}")
+              if c.name in damaged else pl.col(c.name).is_null().alias(f"__blank_{c.name}")
+              for c in checked if c.required],
             *[(pl.col(c.name).is_not_null() & ~parsed[c.name][1]).fill_null(True).alias(f"__bad_{c.name}")
               for c in checked],
         )
@@ -129,8 +180,67 @@ def _type_sheet(sheet: Sheet, frame: pl.DataFrame, excel: bool, problems: Proble
         if any_flag.get(f"__bad_{name}"):
             bad = frame.filter(out[f"__bad_{name}"]).select(
                 pl.col(ROW).alias("row"), _shown(column)(name).str.strip_chars().alias("value"))
-            problems.add_rows(sheet.label, column.label, bad, f"无法识别，应为{parsed[name][2]}")
+            if column.kind == "enum":
+                bad = bad.with_columns(_suggestion(column, bad["value"]))
+                problems.add_rows(sheet.label, column.label, bad,
+                                  pl.format("无法识别，应为{}{}", pl.lit(parsed[name][2]), pl.col("hint")))
+            else:
+                problems.add_rows(sheet.label, column.label, bad, f"无法识别，应为{parsed[name][2]}")
     return out.drop(flags)
+
+
+def _suggestion(column: Column, values: pl.Series) -> pl.Series:
+    """"；最接近的是「低保贫困户」" for each unknown value (data/vocabulary.toml: add the spelling to accept it)."""
+    words = vocabulary.load()
+    hints = {}
+    for value in values.drop_nulls().unique().head(500).to_list():
+        near = words.suggest(column.name, value, column.values)
+        hints[value] = ("；最接近的是" + "或".join(f"「{v}」" for v in near) if near else "") + \
+            "（本县的写法可在 data/vocabulary.toml 中登记）"
+    return values.replace_strict(hints, default="", return_dtype=pl.String).alias("hint")
+
+
+_SCIENTIFIC = r"^\d(?:\.\d+)?[eE]\+?\d+$"
+_ZERO_TAIL = r"^[1-9]\d{14}0+(?:\.0+)?$"  # 15 significant digits, then zeros: what Excel keeps of a long number
+_LONG = r"^\d{16,}(?:\.0+)?$"
+
+
+def _long_codes_stored_as_numbers(sheet: Sheet, frame: pl.DataFrame, checked: list[Column],
+                                  problems: Problems) -> tuple[pl.DataFrame, set[str]]:
+    """户编号 / 身份证号 typed into a number cell: Excel keeps 15 significant digits, the rest became zeros (or
+    the cell shows 4.31E+17). That is one problem of the column with one fix, not thousands of wrong codes or a
+    misleading 校验位错误: reported once per column, and the damaged cells are taken out of every other check."""
+    damaged: set[str] = set()
+    for column in checked:
+        if column.kind not in ("code", "id_number"):
+            continue
+        text = _clean(column.name).str.replace(r"\.0+$", "")
+        # A reader may print the double exactly (431299196503020032) rather than as Excel showed it
+        # (431299196503020000): both are "15 significant digits, rounded, as a double".
+        number = text.cast(pl.Int64, strict=False)
+        scale = pl.lit(10, pl.Int64).pow(text.str.len_chars() - 15)
+        rounded = (number + scale // 2) // scale * scale
+        as_double = rounded.cast(pl.Float64).cast(pl.Int64, strict=False)
+        flags = frame.select(pl.col(ROW), sci=text.str.contains(_SCIENTIFIC).fill_null(False),
+                             tail=(text.str.contains(_ZERO_TAIL)
+                                   | (text.str.contains(_LONG) & (as_double == number))).fill_null(False),
+                             long=text.str.contains(_LONG).fill_null(False), shown=_shown(column)(column.name))
+        counts = flags.select(pl.col("sci").sum(), pl.col("tail").sum(), pl.col("long").sum()).row(0)
+        sci, tail, long = (int(x) for x in counts)
+        # A 16-digit code ending in 0 looks the same either way: a column is judged, not a cell. Excel's damage
+        # hits every long value of the column (or shows E+); genuine codes end in zeros only now and then.
+        if not (sci or (tail and tail * 2 >= long)):
+            continue
+        mask = flags["sci"] | flags["tail"]
+        first = flags.filter(mask).row(0, named=True)
+        problems.add(sheet.label, int(first[ROW]), column.label, first["shown"],
+                     f"该列有 {int(mask.sum()):,} 个值被 Excel 存成了数字，超过 15 位的数字已经丢失（变成 0 或科学计数法）："
+                     f"请在导出（或录入）前把「{column.label}」列设为「文本」格式，重新导出后再导入"
+                     "（在本文件中改格式无法找回丢失的数字）")
+        frame = frame.with_columns(pl.when(mask).then(None).otherwise(pl.col(column.name)).alias(column.name),
+                                   mask.alias(f"__damaged_{column.name}"))
+        damaged.add(column.name)
+    return frame, damaged
 
 
 def _shown(column: Column):
@@ -174,12 +284,29 @@ def _check_ranges(sheet: Sheet, typed: pl.DataFrame, problems: Problems) -> pl.D
             "first", "first_id"),
             pl.format("与第{}行（户编号 {}）的户主身份证号相同，可能重复建档", pl.col("first"), pl.col("first_id")),
             WARNING)
+    if sheet.table == "households":
+        _warn_unknown_guarantees(sheet, typed, problems)
     if sheet.table == "projects":
         backwards = typed.filter(pl.col("planned_end") < pl.col("planned_start")).select(
             pl.col(ROW).alias("row"), pl.col("planned_end").cast(pl.String).alias("value"),
             pl.format("计划完工日期早于计划开工日期（{}）", pl.col("planned_start")).alias("msg"))
         problems.add_rows(sheet.label, "计划完工日期", backwards, pl.col("msg"))
     return typed
+
+
+def _warn_unknown_guarantees(sheet: Sheet, typed: pl.DataFrame, problems: Problems) -> None:
+    """One notice per guarantee the file leaves unknown (its column absent or cells blank): stored as unknown."""
+    if typed.height == 0:
+        return
+    blanks = typed.select(pl.col(c).is_null().sum() for c in GUARANTEE_COLUMNS).row(0, named=True)
+    for name, count in blanks.items():
+        if not count:
+            continue
+        label = sheet.column(name).label
+        first = typed.filter(pl.col(name).is_null())[ROW].min()
+        what = (f"文件中没有「{label}」列" if count == typed.height else f"{count:,} 户的「{label}」为空")
+        problems.add(sheet.label, None if count == typed.height else first, label, None,
+                     f"{what}：记为「未知」（不按「是」计，数据核查中列为待核实）", WARNING)
 
 
 def _check_id_numbers(sheet: Sheet, column: Column, rows: pl.DataFrame, problems: Problems) -> None:
@@ -235,7 +362,10 @@ def _check_keys(sheet: Sheet, typed: pl.DataFrame, problems: Problems) -> None:
                       pl.format("重复，与第{}行相同", pl.col("first")))
 
 
-def _check_references(tables: dict[str, pl.DataFrame], provided: list[str], problems: Problems) -> None:
+def _check_references(tables: dict[str, pl.DataFrame], provided: list[str], problems: Problems,
+                      damaged: set[tuple[str, str]] = frozenset()) -> None:
+    """damaged: (table, column) whose codes Excel turned into numbers, reported once already: rows pointing at
+    them are not reported again as unknown (one problem, not thousands of knock-on errors)."""
     for sheet in SHEETS:
         child = tables.get(sheet.table)
         if child is None:
@@ -244,6 +374,8 @@ def _check_references(tables: dict[str, pl.DataFrame], provided: list[str], prob
             parent = tables.get(parent_table)
             if parent is None:
                 continue  # the parent sheet is missing: reported once as a missing sheet
+            if (parent_table, parent_column) in damaged or (sheet.table, column) in damaged:
+                continue
             if sheet.table not in provided and parent_table not in provided:
                 continue  # both kept from the served version, which was checked when it was imported
             keys = parent.select(pl.col(parent_column).alias(column)).unique()
@@ -253,13 +385,16 @@ def _check_references(tables: dict[str, pl.DataFrame], provided: list[str], prob
             label = SHEETS_BY_TABLE[parent_table].label
             if sheet.table in provided:
                 problems.add_rows(sheet.label, sheet.column(column).label,
-                                  orphans.select(pl.col(ROW).alias("row"), pl.col(column).alias("value")),
+                                  orphans.filter(pl.col(ROW).is_not_null()).select(
+                                      pl.col(ROW).alias("row"), pl.col(column).alias("value")),
                                   f"在「{label}」表中不存在")
-            else:  # a kept table now points at rows the new parent sheet no longer has
+                orphans = orphans.filter(pl.col(ROW).is_null())  # served rows merged with the file's
+            if orphans.height:  # served rows now point at rows the new parent sheet no longer has
                 examples = "、".join(orphans[column].unique(maintain_order=True).head(5).to_list())
                 problems.add(sheet.label, None, sheet.column(column).label, None,
                              f"当前数据中有 {orphans.height:,} 行引用了新「{label}」表中没有的"
-                             f"{sheet.column(column).label}（如 {examples}）：请同时导出「{sheet.label}」表")
+                             f"{sheet.column(column).label}（如 {examples}）：替换「{label}」表时请保留它们，"
+                             f"或同时替换「{sheet.label}」表")
 
 
 _SEQUENCE_RULES = {
@@ -294,6 +429,11 @@ def _check_event_sequences(events: pl.DataFrame, problems: Problems) -> None:
     bad = bad.with_columns(msg=pl.when(pl.col("prev_date").is_not_null())
                            .then(pl.format("{}（上一条：{} {}）", "msg", "prev_date", "prev"))
                            .otherwise(pl.col("msg")))
+    # A served row (merged with the file's) that the file's rows now contradict: name it, it has no Excel row.
+    bad = bad.with_columns(msg=pl.when(pl.col(ROW).is_null())
+                           .then(pl.format("当前数据中 户 {} 在 {} 的「{}」与本次导入的记录矛盾：{}", "household_id",
+                                           "date", "event", "msg"))
+                           .otherwise(pl.col("msg")))
     problems.add_rows("农户状态", "事件", bad.select(pl.col(ROW).alias("row"), pl.col("event").alias("value"),
                                                   "msg"), pl.col("msg"))
 
@@ -327,8 +467,9 @@ def _cross_sheet_warnings(tables: dict[str, pl.DataFrame], provided: list[str], 
             pl.col("m"), WARNING)
     if "project_progress" in provided:
         progress = tables["project_progress"]
-        done_early = progress.filter(pl.col("status").is_in(["已完工", "已验收"])
+        done_early = progress.filter(pl.col(ROW).is_not_null() & pl.col("status").is_in(["已完工", "已验收"])
                                      & (pl.col("progress_pct").cast(pl.Float64, strict=False) < 100))
+        _warn_fraction_progress(progress, problems)
         problems.add_rows("项目进度", "形象进度", done_early.select(
             pl.col(ROW).alias("row"), pl.col("progress_pct").cast(pl.String).alias("value"), pl.col("status")),
             pl.format("状态为「{}」但形象进度不足 100", pl.col("status")), WARNING)
@@ -352,12 +493,27 @@ def _cross_sheet_warnings(tables: dict[str, pl.DataFrame], provided: list[str], 
     return recomputed
 
 
+def _warn_fraction_progress(progress: pl.DataFrame, problems: Problems) -> None:
+    """形象进度 is 0-100. A column of fractions (0.85 typed for 85%, in a cell not formatted as a percentage, or a
+    CSV) would reach the pages as 0.85 %: said once, so the clerk can check the export."""
+    values = progress.select(pl.col(ROW), x=pl.col("progress_pct").cast(pl.Float64, strict=False)).drop_nulls("x")
+    if values.height == 0 or values["x"].max() > 1 or not ((values["x"] > 0) & (values["x"] < 1)).any():
+        return
+    first = values.filter((pl.col("x") > 0) & (pl.col("x") < 1)).row(0, named=True)
+    problems.add("项目进度", int(first[ROW]) if first[ROW] is not None else None, "形象进度", str(first["x"]),
+                 "形象进度全部不超过 1，看起来是小数（0.85 = 85%）：形象进度应填 0–100 的数字（85 表示 85%）。"
+                 "若确是百分比，请在 Excel 中把该列设为「百分比」格式或填 85，再导入", WARNING)
+
+
 def validate(export: Export, problems: Problems, existing: dict[str, pl.DataFrame] | None = None, *,
-             release_raw: bool = False) -> Validated:
+             release_raw: bool = False, combine=None) -> Validated:
     """Type and check an export. `existing`: the served version's tables, for a partial update.
-    release_raw: empty each raw sheet once it is typed (saves memory; the export is not read again)."""
+    release_raw: empty each raw sheet once it is typed (saves memory; the export is not read again).
+    combine(sheet, typed) -> frame: the sheet as it will be published (ingest.merge: the file's rows merged
+    with the served ones), so that references and event sequences are checked on the result."""
     tables: dict[str, pl.DataFrame] = {}
     provided: list[str] = []
+    damaged: set[tuple[str, str]] = set()
     for sheet in SHEETS:
         raw = export.sheets.get(sheet.label)
         if raw is None:
@@ -366,7 +522,9 @@ def validate(export: Export, problems: Problems, existing: dict[str, pl.DataFram
             elif sheet.required and existing is None:
                 problems.add(sheet.label, None, None, None, f"缺少必需的表「{sheet.label}」（工作表或 {sheet.label}.csv）")
             continue
-        typed = _type_sheet(sheet, raw.frame, raw.excel, problems, raw.missing)
+        lost: set[str] = set()
+        typed = _type_sheet(sheet, raw.frame, raw.excel, problems, raw.missing, lost)
+        damaged |= {(sheet.table, c) for c in lost}
         if release_raw:
             raw.frame = raw.frame.clear()
         typed = _check_ranges(sheet, typed, problems)
@@ -374,11 +532,11 @@ def validate(export: Export, problems: Problems, existing: dict[str, pl.DataFram
         if sheet.table == "household_events":
             typed = typed.with_columns(pl.col("event").replace_strict(EVENT_ORDER, default=None,
                                                                        return_dtype=pl.Int8).alias("event_order"))
-        tables[sheet.table] = typed
+        tables[sheet.table] = typed if combine is None else combine(sheet, typed)
         provided.append(sheet.table)
     if existing is not None and not provided and not problems.has_errors:
         problems.add("导入文件", None, None, None, "没有找到任何可识别的表")
-    _check_references(tables, provided, problems)
+    _check_references(tables, provided, problems, damaged)
     if "household_events" in provided:
         _check_event_sequences(tables["household_events"], problems)
     recomputed = _cross_sheet_warnings(tables, provided, problems)

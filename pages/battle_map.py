@@ -15,6 +15,8 @@ from components import map_export
 from components import map_figures as mf
 from components.filters import ALL, current
 from components.tables import labelled, table_with_download
+from components.text import md
+from exports import capabilities
 from queries.metrics import METRICS
 
 app_data.require_shell()
@@ -42,7 +44,7 @@ def _back_to_county() -> None:
 
 filters = current()
 boundaries = app_data.run("map_boundaries")
-st.title(f"挂图作战 · {filters.township_name}")
+st.title(f"挂图作战 · {md(filters.township_name)}")
 if boundaries.height == 0:
     st.info("数据库中还没有乡镇边界，无法绘制地图。请数据管理员导入县里的乡镇界线："
             "`python -m ingest boundaries 乡镇界线.geojson（或 .shp / .zip） --db 数据库`。", icon=":material/map:")
@@ -62,10 +64,10 @@ view = st.segmented_control("显示", list(VIEWS), format_func=VIEWS.get, defaul
 key = key or "incidence_pct"
 metric = METRICS[key]
 st.caption(f"数据截止 {filters.as_of:%Y年%m月%d日}；{metric.label}：{metric.definition}。"
-           + (f"红色粗框为滞后乡镇（年度目标进度落后时间进度超过阈值）：{'、'.join(lagging['township_name'])}。"
+           + (f"红色粗框为滞后乡镇（年度目标进度落后时间进度超过阈值）：{'、'.join(md(n) for n in lagging['township_name'])}。"
               if lagging.height else "没有滞后乡镇。"))
 if missing.height:
-    st.warning("以下乡镇没有边界，地图上不显示：" + "、".join(missing["township_name"]), icon=":material/warning:")
+    st.warning("以下乡镇没有边界，地图上不显示：" + "、".join(md(n) for n in missing["township_name"]), icon=":material/warning:")
 
 if view == "replay":
     animated = key if key in mf.ANIMATED_METRICS else st.segmented_control(
@@ -82,34 +84,43 @@ if view == "replay":
     st.stop()
 
 selected = None if filters.is_county else filters.township
-villages = app_data.run("map_villages", as_of=filters.as_of, township=selected) if selected else None
+villages = app_data.detail("map_villages", as_of=filters.as_of, township=selected) if selected else None
+withheld = selected is not None and villages is None  # another township's villages: its own figures only
 figure = mf.township_map(indicators, boundaries, key, selected=selected, villages=villages)
 st.plotly_chart(figure, width="stretch", config=CHART_CONFIG, key="battle_map", on_select=_select_township,
                 selection_mode="points")
 
 title = f"{filters.township_name}脱贫攻坚挂图作战图 · {mf.legend_title(key)}"
 note = "红色粗框：年度目标进度落后于时间进度的乡镇" if lagging.height else ""
-exports = st.columns([1, 1, 3])
-exports[0].download_button(
-    "下载地图 PNG", audit.on_download(f"挂图作战_{metric.label}_{filters.as_of:%Y%m%d}.png",
-                                      lambda: map_export.map_png(figure, 1600, 1100)),
-    file_name=f"挂图作战_{metric.label}_{filters.as_of:%Y%m%d}.png",
-    mime="image/png", icon=":material/image:", on_click="ignore", key="map-png")
-exports[1].download_button(
-    "下载 A3 打印版 PDF", audit.on_download(f"挂图作战_A3_{metric.label}_{filters.as_of:%Y%m%d}.pdf",
-                                         lambda: map_export.sheet_pdf(mf.print_sheet(figure, title, filters.as_of, note))),
-    file_name=f"挂图作战_A3_{metric.label}_{filters.as_of:%Y%m%d}.pdf", mime="application/pdf",
-    icon=":material/print:", on_click="ignore", key="map-a3")
+unavailable = capabilities.map_images_unavailable()
+if unavailable:
+    st.info(unavailable, icon=":material/image_not_supported:")
+else:
+    exports = st.columns([1, 1, 3])
+    exports[0].download_button(
+        "下载地图 PNG", audit.on_download(f"挂图作战_{metric.label}_{filters.as_of:%Y%m%d}.png",
+                                          lambda: map_export.map_png(figure, 1600, 1100)),
+        file_name=f"挂图作战_{metric.label}_{filters.as_of:%Y%m%d}.png",
+        mime="image/png", icon=":material/image:", on_click="ignore", key="map-png")
+    exports[1].download_button(
+        "下载 A3 打印版 PDF", audit.on_download(f"挂图作战_A3_{metric.label}_{filters.as_of:%Y%m%d}.pdf",
+                                             lambda: map_export.sheet_pdf(mf.print_sheet(figure, title, filters.as_of, note))),
+        file_name=f"挂图作战_A3_{metric.label}_{filters.as_of:%Y%m%d}.pdf", mime="application/pdf",
+        icon=":material/print:", on_click="ignore", key="map-a3")
 
 if selected is None:
     st.caption("点击地图上的乡镇查看其各村情况（同时切换左侧的乡镇筛选）。")
     st.stop()
 
 area = townships.filter(pl.col("township_code") == selected).row(0, named=True)
-st.subheader(f"{filters.township_name}：各村情况")
+st.subheader(f"{md(filters.township_name)}：各村情况")
 st.button("返回全县地图", on_click=_back_to_county, icon=":material/zoom_out_map:", key="map-back")
+if withheld:
+    st.caption(f"贫困人口 {METRICS['poor_persons'].format(area['poor_persons'])}；"
+               f"贫困发生率 {METRICS['incidence_pct'].format(area['incidence_pct'])}。各村情况只对该乡镇和县级账户开放。")
+    st.stop()
 if villages is None or villages.height == 0:
-    st.info(f"{filters.township_name} 没有村的记录。")
+    st.info(f"{md(filters.township_name)} 没有村的记录。")
     st.stop()
 poor_villages = villages.filter(pl.col("is_poor_village"))
 st.caption(f"共 {villages.height} 个村，其中贫困村 {poor_villages.height} 个（已出列 "

@@ -14,6 +14,7 @@ from components import check_charts, check_views
 from components.filters import current
 from components.privacy import can_see_id_numbers, can_see_personal
 from components.tables import table_with_download
+from components.text import md
 from queries import checks_registry as registry
 
 app_data.require_shell()
@@ -32,7 +33,7 @@ dates = registry.trend_dates(filters.as_of, config.trend_weeks)
 counts_by_date = {d: app_data.run("checks_counts_by_township", as_of=d, **rule_params) for d in dates}
 counts_now, counts_before = counts_by_date[dates[-1]], counts_by_date[dates[-2]]
 
-st.title(f"数据核查 · {filters.township_name}")
+st.title(f"数据核查 · {md(filters.township_name)}")
 st.caption(f"数据截止 {filters.as_of:%Y年%m月%d日}。按 {len(rules)} 条核查规则，找出省里督查和第三方评估最常指出的问题："
            "信息不全、原因不细、录入不准、数字脱贫。导出清单交乡镇逐条整改。")
 
@@ -76,9 +77,11 @@ with check_tab:
     rule_id = st.selectbox("核查规则", list(labels), format_func=labels.get, key="rule", bind="query-params")
     rule = registry.RULES_BY_ID.get(rule_id, registry.RULES[0])
     st.caption(f"**{rule.title}**（严重程度：{rule.severity}）— {rule.explanation}")
-    rows = app_data.run(rule.sql_stem, as_of=filters.as_of, township=filters.township, **rule_params)
-    if rows.height == 0:
-        st.success(f"{filters.township_name}在截止日期没有「{rule.title}」的问题。", icon=":material/check_circle:")
+    rows = app_data.detail(rule.sql_stem, as_of=filters.as_of, township=filters.township, **rule_params)
+    if rows is None:
+        pass
+    elif rows.height == 0:
+        st.success(f"{md(filters.township_name)}在截止日期没有「{rule.title}」的问题。", icon=":material/check_circle:")
     else:
         if not visible:
             st.caption("姓名、身份证号已按权限脱敏（县领导、数据管理员可见全文）。")
@@ -101,13 +104,13 @@ with check_tab:
                        f"较 {week_columns[0]}": st.column_config.NumberColumn(format="%+d")})
 
 with risk_tab:
-    risk = app_data.run("risk_households", as_of=filters.as_of, township=filters.township,
-                        **registry.risk_params(config))
-    levels = check_views.risk_level_counts(risk)
+    risk = app_data.detail("risk_households", as_of=filters.as_of, township=filters.township,
+                           **registry.risk_params(config))
+    levels = check_views.risk_level_counts(risk) if risk is not None else {}
     cols = st.columns(4)
-    cols[0].metric("高风险（户）", f"{levels['高']:,}", border=True)
-    cols[1].metric("中风险（户）", f"{levels['中']:,}", border=True)
-    cols[2].metric("低风险（户）", f"{levels['低']:,}", border=True)
+    cols[0].metric("高风险（户）", f"{levels['高']:,}" if levels else "—", border=True)
+    cols[1].metric("中风险（户）", f"{levels['中']:,}" if levels else "—", border=True)
+    cols[2].metric("低风险（户）", f"{levels['低']:,}" if levels else "—", border=True)
     returns = app_data.run("risk_returns_by_month", as_of=filters.as_of, township=filters.township)
     year_returns = returns.filter(pl.col("month").dt.year() == filters.as_of.year)
     cols[3].metric("本年返贫", f"{int(year_returns['households'].sum()):,} 户",  # short: the help icon shares the line
@@ -121,11 +124,13 @@ with risk_tab:
                f"{config.income_drop_pct:g}%。≥ {config.risk_high_score:g} 分为高风险，≥ {config.risk_medium_score:g} "
                "分为中风险。因素与权重在 data/checks.toml 中配置。")
 
-    chosen = st.pills("风险等级", check_views.RISK_LEVELS, selection_mode="multi", default=["高", "中"],
+    chosen = [] if risk is None else st.pills("风险等级", check_views.RISK_LEVELS, selection_mode="multi", default=["高", "中"],
                       key="risk_levels")
-    shown = risk.filter(pl.col("risk_level").is_in(list(chosen or check_views.RISK_LEVELS)))
-    if risk.height == 0:
-        st.success(f"{filters.township_name}在截止日期没有命中风险因素的已脱贫户。", icon=":material/check_circle:")
+    shown = None if risk is None else risk.filter(pl.col("risk_level").is_in(list(chosen or check_views.RISK_LEVELS)))
+    if risk is None:
+        pass
+    elif risk.height == 0:
+        st.success(f"{md(filters.township_name)}在截止日期没有命中风险因素的已脱贫户。", icon=":material/check_circle:")
     elif shown.height == 0:
         st.info("所选风险等级下没有户。")
     else:
@@ -145,7 +150,7 @@ with risk_tab:
 
     st.subheader("返贫情况")
     if returns.height == 0:
-        st.info(f"{filters.township_name}截至 {filters.as_of:%Y-%m-%d} 没有返贫记录。")
+        st.info(f"{md(filters.township_name)}截至 {filters.as_of:%Y-%m-%d} 没有返贫记录。")
     else:
         cols = st.columns([3, 2])
         with cols[0]:

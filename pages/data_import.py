@@ -5,7 +5,10 @@ Two kinds of upload: the multi-sheet export of the data contract (.xlsx / .xls w
 files), and the 建档立卡 person-level list (one row per person, .xlsx / .xls / .csv), which is a snapshot
 at its 统计时间 that ingest turns into status changes. A snapshot has the CLI's options (统计时间 when the
 file lacks it, 新建乡镇/村, 确认清退); a check is kept per (file, options), so changing an option checks
-again, and publishing uses the options the shown check used.
+again, and publishing uses the options the shown check used. A multi-sheet export is merged with the served
+data by each sheet's natural key (ingest/merge.py); the check shows per sheet what a publish adds, changes
+and removes, and offers the two choices that change it: replacing whole sheets (with the count of rows that
+would go) and confirming rows equal to served ones in a sheet without a key (资金支出).
 
 The page never opens the database: validating and publishing go through ingest (the one write path, which
 builds a new version file and switches the pointer atomically); history and warnings come from
@@ -32,6 +35,7 @@ from access.files import private_dir
 from components.boundary_upload import boundary_upload
 from components.import_views import (NOT_A_PERSON_CSV, UPLOAD_TYPES, history_table, pending_removals_text,
                                      problems_table, upload_problem, warnings_table)
+from components.merge_preview import merge_options, merge_preview
 from components.tables import table_with_download
 from ingest.error_report import error_report_bytes
 from ingest.load import check, load
@@ -138,9 +142,23 @@ def _confirm_box(box, staged: dict, checked: dict) -> None:
                      help="默认只列出这些农户（清退候选），不改变其状态。核实确已清退后再勾选。")
 
 
+def _replace_key(staged: dict) -> str:
+    return f"import-replace-{staged['sha256'][:12]}"
+
+
+def _duplicates_key(staged: dict) -> str:
+    return f"import-duplicates-{staged['sha256'][:12]}"
+
+
+def _merge_options(staged: dict) -> dict:
+    """The merge choices drawn after the check (merge_preview): replace whole sheets, confirm equal rows."""
+    return merge_options(_replace_key(staged), _duplicates_key(staged))
+
+
 def _validate(staged: dict, options: dict) -> dict:
     """The check of this file with these options, from the session's cache or run now."""
-    key = (staged["sha256"], options.get("as_of"), options.get("create_places"), options.get("confirm_removals"))
+    key = (staged["sha256"], options.get("as_of"), options.get("create_places"), options.get("confirm_removals"),
+           options.get("replace"), options.get("confirm_duplicates"))
     checks = st.session_state.setdefault(_CHECKS, {})
     if key in checks:
         return checks[key]
@@ -157,9 +175,10 @@ def _validate(staged: dict, options: dict) -> dict:
     audit.record_session(audit.CHECK, f"{staged['name']}：错误 {errors} 条、警告 {frame.height - errors} 条",
                          success=not errors)
     rows = {label: raw.frame.height for label, raw in export.sheets.items()}
-    kept = [t for t in validated.tables if t not in validated.provided]
+    kept = [t for t, table in validated.tables.items() if t not in validated.provided and table.height]
     checked = {**staged, "options": options, "problems": frame, "report": report, "rows": rows,
                "kept": 0 if staged["person"] else len(kept), "errors": errors,
+               "changes": getattr(validated, "changes", []),
                "snapshot": getattr(validated, "entry", None), "unchanged": getattr(validated, "unchanged", False)}
     while len(checks) >= KEEP_CHECKS:
         checks.pop(next(iter(checks)))
@@ -258,8 +277,10 @@ def _show(checked: dict, may_publish: bool) -> None:
     if checked["person"]:
         _snapshot_notes(checked)
     elif checked["kept"]:
-        st.caption(f"部分更新：本次文件含 {'、'.join(checked['rows'])}，其余 {checked['kept']} 张表沿用当前数据，"
+        st.caption(f"本次文件含 {'、'.join(checked['rows'])}，其余 {checked['kept']} 张表沿用当前数据，"
                    "并已与当前数据一起校验。")
+    if not checked["person"]:
+        merge_preview(checked["changes"], _replace_key(checked), _duplicates_key(checked))
     _problems(checked)
     if checked["errors"]:
         st.error(f"有 {checked['errors']:,} 个错误，不能发布：请按问题清单改正后重新上传。当前数据保持不变。",
@@ -278,7 +299,8 @@ may_publish = role in PUBLISH_ROLES
 st.caption("需数据管理员权限。上传县里导出的 Excel 工作簿（.xlsx、.xls），或每张表一个 CSV 的压缩包（.zip）；"
            "也可上传从全国扶贫开发信息系统导出的建档立卡人员表（每人一行，.xlsx、.xls 或 .csv），"
            "按统计时间作为一次快照导入，推导各户的纳入、脱贫、返贫、清退。"
-           "先校验，没有错误才能发布；只含部分表（如本周的项目进度、资金支出）时，其余表沿用当前数据。"
+           "先校验，没有错误才能发布。文件中的行按主键与当前数据合并（如本周的项目进度只新增或更正本周的行），"
+           "文件中没有的表和行都保留；整表替换须在校验后明确选择。"
            "发布后旧版本仍保留，可用 `python -m ingest rollback` 回滚。")
 if role is None:
     st.info("需数据管理员权限（未启用登录时，所有人都可以导入）。", icon=":material/admin_panel_settings:")
@@ -296,7 +318,7 @@ if upload is None:
 else:
     staged = _stage(upload)
     if staged is not None:
-        options, box = _snapshot_options(staged) if staged["person"] else ({}, None)
+        options, box = _snapshot_options(staged) if staged["person"] else (_merge_options(staged), None)
         checked = _validate(staged, options)
         if box is not None:
             _confirm_box(box, staged, checked)

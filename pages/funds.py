@@ -14,6 +14,7 @@ from components import funds_charts
 from components.filters import current
 from components.kpi import kpi_card
 from components.tables import labelled, table_with_download
+from components.text import md
 
 app_data.require_shell()
 
@@ -44,7 +45,7 @@ indicators = app_data.indicators(filters.as_of)
 area = indicators.filter(pl.col("township_code") == filters.township).row(0, named=True)
 time_progress = area["time_progress_pct"]
 
-st.title(f"资金 · {filters.township_name}")
+st.title(f"资金 · {md(filters.township_name)}")
 st.caption(f"{year} 年度项目的资金（项目资金计入其年度，含以前年度提前下达的部分），截至 {filters.as_of:%Y年%m月%d日}；"
            f"时间进度 {time_progress:.1f}%。")
 
@@ -66,9 +67,9 @@ with cols[4]:
 
 has_funds = area["projects"] > 0 and area["allocated_wan"] > 0
 if area["projects"] == 0:
-    st.info(f"{filters.township_name} 在 {year} 年度没有扶贫项目，本年度资金指标不适用。")
+    st.info(f"{md(filters.township_name)} 在 {year} 年度没有扶贫项目，本年度资金指标不适用。")
 elif not has_funds:
-    st.info(f"{filters.township_name} {year} 年度的 {area['projects']} 个项目截至 {filters.as_of:%Y-%m-%d} 还没有下达资金。")
+    st.info(f"{md(filters.township_name)} {year} 年度的 {area['projects']} 个项目截至 {filters.as_of:%Y-%m-%d} 还没有下达资金。")
 
 if has_funds:
     st.subheader("按资金来源")
@@ -110,7 +111,7 @@ table_with_download(
     column_config={**MONEY_COLUMNS, "产业资金占比（%）": PCT})
 
 if not filters.is_county and area["projects"] > 0:
-    st.subheader(f"{filters.township_name} {year} 年度项目资金明细")
+    st.subheader(f"{md(filters.township_name)} {year} 年度项目资金明细")
     projects = app_data.run("funds_by_project", as_of=filters.as_of, township=filters.township)
     table_with_download(labelled(projects, PROJECT_COLUMNS),
                         f"资金_项目明细_{filters.township_name}_{filters.as_of:%Y%m%d}", key="funds-projects",
@@ -122,7 +123,7 @@ st.caption(f"下达超过 {config.idle_funds_days} 天、截至 {filters.as_of:%
 idle = app_data.run("funds_idle", as_of=filters.as_of, township=filters.township,
                     idle_days=config.idle_funds_days, idle_ratio=config.idle_funds_spend_ratio)
 if idle.height == 0:
-    st.success(f"{filters.township_name} 没有沉淀资金。", icon=":material/check_circle:")
+    st.success(f"{md(filters.township_name)} 没有沉淀资金。", icon=":material/check_circle:")
 else:
     st.warning(f"{idle.height} 个项目共沉淀资金 {idle['idle_wan'].sum():,.1f} 万元。", icon=":material/warning:")
     table_with_download(labelled(idle, IDLE_COLUMNS), f"沉淀资金清单_{filters.township_name}_{filters.as_of:%Y%m%d}",

@@ -18,6 +18,7 @@ from components.filters import ALL, current
 from components.privacy import (DEFAULT_ROLE, can_see_id_numbers, can_see_personal, mask_frame, mask_id_number,
                                 mask_name)
 from components.tables import excel_download, labelled, table_with_download
+from components.text import md
 
 app_data.require_shell()
 
@@ -56,22 +57,26 @@ household_id = st.text_input("户编号", key="household", bind="query-params", 
                              help="打开该户的一户一本台账；链接中的 ?household= 也会打开它").strip()
 
 with st.expander("农户查询", expanded=not household_id):
-    villages = app_data.run("household_villages", township=filters.township)
+    villages = app_data.detail("household_villages", township=filters.township)
+    if villages is None:
+        st.stop()
     village_names = dict(zip(villages["village_code"], villages["village_name"]))
     causes = app_data.run("household_causes")["main_cause"].to_list()
     cols = st.columns([2, 2, 1, 1, 1])
     search = cols[0].text_input("户编号或户主姓名", key="household-search", placeholder="户编号开头或姓名中的字").strip()
-    village = cols[1].selectbox(f"村（{filters.township_name}）", [ALL, *village_names], key="household-village",
+    village = cols[1].selectbox(f"村（{md(filters.township_name)}）", [ALL, *village_names], key="household-village",
                                 format_func=lambda c: "全部" if c == ALL else village_names[c])
     status = cols[2].selectbox("状态", STATUSES, key="household-status", format_func=lambda s: "全部" if s == ALL else s)
     cause = cols[3].selectbox("主要致贫原因", [ALL, *causes], key="household-cause",
                               format_func=lambda s: "全部" if s == ALL else s)
     gap = cols[4].selectbox("三保障缺口", GAPS, key="household-gap", format_func=lambda s: "全部" if s == ALL else s,
                             help="两不愁三保障中未达标的项目")
-    results = app_data.run("household_search", as_of=filters.as_of, township=filters.township, village=village,
-                           status=status, cause=cause, gap=gap, search=search, limit=SEARCH_LIMIT)
-    if results.height == 0:
-        st.info(f"{filters.township_name}没有符合条件的农户。")
+    results = app_data.detail("household_search", as_of=filters.as_of, township=filters.township, village=village,
+                              status=status, cause=cause, gap=gap, search=search, limit=SEARCH_LIMIT)
+    if results is None:
+        pass
+    elif results.height == 0:
+        st.info(f"{md(filters.township_name)}没有符合条件的农户。")
     else:
         total = results["total_matches"][0]
         st.caption(f"共 {total:,} 户" + (f"，显示前 {SEARCH_LIMIT} 户（请缩小条件）" if total > SEARCH_LIMIT else "")
@@ -88,10 +93,12 @@ if not household_id:
     st.stop()
 
 # A link may open any household: the query layer still holds a 乡镇 user to their own township.
-profile = app_data.run("household_profile", household_id=household_id, township=ALL, as_of=filters.as_of)
+profile = app_data.detail("household_profile", household_id=household_id, township=ALL, as_of=filters.as_of)
+if profile is None:
+    st.stop()
 if profile.height == 0:
     scoped = st.session_state.get("user") is not None and st.session_state["user"].household_scope
-    st.warning(f"没有户编号为 {household_id} 的农户" + ("（或该户不属于本乡镇，无权查看）。" if scoped else "。"))
+    st.warning(f"没有户编号为 {md(household_id)} 的农户" + ("（或该户不属于本乡镇，无权查看）。" if scoped else "。"))
     audit.record_once(f"household-miss:{household_id}", audit.VIEW_HOUSEHOLD, f"{household_id}（未找到或无权查看）",
                       success=False)
     st.stop()
@@ -101,11 +108,11 @@ name = home["head_name"] if visible else mask_name(home["head_name"])
 id_number = home["head_id_number"] if can_see_id_numbers(role) else mask_id_number(home["head_id_number"])
 helper = home["helper"] if visible else mask_name(home["helper"])
 
-st.header(f"一户一本台账 · {name}户")
-st.markdown(f"户编号 **{home['household_id']}**｜户主身份证号 {id_number}｜{home['township_name']} {home['village_name']}"
+st.header(f"一户一本台账 · {md(name)}户")
+st.markdown(f"户编号 **{md(home['household_id'])}**｜户主身份证号 {md(id_number)}｜{md(home['township_name'])} {md(home['village_name'])}"
             f"{'（贫困村' + ('，' + str(home['exit_year']) + ' 年出列' if home['exit_year'] else '') + '）' if home['is_poor_village'] else ''}  \n"
-            f"第一书记：{(home['first_secretary'] if visible else mask_name(home['first_secretary'])) or '—'}｜"
-            f"联系县领导：{home['county_leader'] or '—'}｜{home['attribute']}｜主要致贫原因：{home['main_cause']}")
+            f"第一书记：{md(home['first_secretary'] or '—')}｜"
+            f"联系县领导：{md(home['county_leader'] or '—')}｜{md(home['attribute'])}｜主要致贫原因：{md(home['main_cause'])}")
 cols = st.columns(3)
 status_delta = {"未脱贫": ("需帮扶", "inverse"), "已脱贫": ("已脱贫", "normal")}.get(home["status"], (None, "off"))
 cols[0].metric("状态", home["status"], status_delta[0], delta_color=status_delta[1], delta_arrow="off", border=True,
@@ -121,6 +128,8 @@ with left:
     st.dataframe(flags, hide_index=True, width="stretch")
     if (flags["是否达标"] == "未达标").any():
         st.warning("有未达标项，需要在脱贫前补齐。", icon=":material/warning:")
+    if (flags["是否达标"] == "未知").any():  # NULL: the imported file had no such column; never counted as met
+        st.info("「未知」：导入的文件中没有该项，不算达标，请核实后补录。", icon=":material/help:")
 with right:
     timeline = app_data.run("household_timeline", household_id=household_id, township=ALL, as_of=filters.as_of)
     if timeline.height == 0:
@@ -154,7 +163,7 @@ else:
 st.subheader("惠及本村的项目")
 projects = app_data.run("household_village_projects", household_id=household_id, township=ALL, as_of=filters.as_of)
 if projects.height == 0:
-    st.info(f"{home['village_name']}及所在乡镇没有扶贫项目。")
+    st.info(f"{md(home['village_name'])}及所在乡镇没有扶贫项目。")
 else:
     table_with_download(labelled(projects, PROJECT_COLUMNS), f"惠及项目_{household_id}", key="household-projects",
                         column_config={"形象进度（%）": st.column_config.NumberColumn(format="%.0f"),

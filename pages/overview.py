@@ -14,6 +14,7 @@ from components.filters import current
 from components.kpi import kpi_card
 from components.sections import section
 from components.tables import labelled, table_with_download
+from components.text import md
 
 TABLE_COLUMNS = {
     "rank": "排名", "township_name": "乡镇", "poor_persons": "贫困人口（人）", "incidence_pct": "贫困发生率（%）",
@@ -27,7 +28,7 @@ config = settings.load()
 week_ago = filters.as_of - dt.timedelta(days=7)
 now = app_data.indicators(filters.as_of)
 
-st.title(f"总览 · {filters.township_name}")
+st.title(f"总览 · {md(filters.township_name)}")
 st.caption(f"数据截止 {filters.as_of:%Y年%m月%d日}（{filters.as_of.year} 年时间进度 "
            f"{now['time_progress_pct'][0]:.1f}%）；周变化对比 {week_ago:%m月%d日}")
 
@@ -69,13 +70,13 @@ for start in range(0, len(cards), 3):
             card()
 
 if area["projects"] == 0:
-    st.info(f"{filters.township_name} 在 {filters.as_of.year} 年度没有扶贫项目，资金结余率和项目完工率不适用。")
+    st.info(f"{md(filters.township_name)} 在 {filters.as_of.year} 年度没有扶贫项目，资金结余率和项目完工率不适用。")
 
 townships = now.filter(pl.col("township_code") != "ALL")
 lagging = townships.filter(pl.col("lagging"))
 if lagging.height:
     st.warning(f"任务进度落后于时间进度超过 {config.lag_threshold_pp:g} 个百分点的乡镇（{lagging.height} 个）："
-               + "、".join(lagging["township_name"]), icon=":material/warning:")
+               + "、".join(md(n) for n in lagging["township_name"]), icon=":material/warning:")
 
 st.plotly_chart(charts.target_vs_time(townships, config.lag_threshold_pp), width="stretch",
                 config={"displaylogo": False})

@@ -16,6 +16,7 @@ from components.filters import ALL, current
 from components.kpi import kpi_card
 from components.privacy import DEFAULT_ROLE, can_see_personal, mask_frame
 from components.tables import excel_download, labelled, table_with_download
+from components.text import md
 from queries.metrics import METRICS
 
 app_data.require_shell()
@@ -57,7 +58,7 @@ def _drill_to_clicked_township(chart_key: str) -> None:
         st.session_state["township"] = township_names[points[0]["x"]]
 
 
-st.title(f"一升一降 · {filters.township_name}")
+st.title(f"一升一降 · {md(filters.township_name)}")
 area = indicators.filter(pl.col("township_code") == filters.township).row(0, named=True)
 st.caption(f"数据截止 {filters.as_of:%Y年%m月%d日}；一降 = {filters.as_of.year - 1} 年末贫困发生率 − 当前；"
            f"一升 = {area['income_year'] or '—'} 年比上年的人均纯收入增幅，对照线 {config.income_growth_benchmark_pct:g}%"
@@ -94,7 +95,7 @@ table_with_download(labelled(indicators.sort("incidence_drop_pp", descending=Tru
                     column_config={"年初贫困发生率（%）": PCT2, "当前贫困发生率（%）": PCT2, "一降（个百分点）": PCT2,
                                    "上年人均纯收入（元）": YUAN, "人均纯收入（元）": YUAN, "一升：收入增幅（%）": PCT1})
 
-st.subheader(f"月度走势 · {filters.township_name}")
+st.subheader(f"月度走势 · {md(filters.township_name)}")
 trend = app_data.run("poverty_monthly_trend", as_of=filters.as_of, township=filters.township)
 st.plotly_chart(poverty_charts.monthly_trend(trend), config={"displaylogo": False})
 with st.expander("月度数据"):
@@ -103,10 +104,10 @@ with st.expander("月度数据"):
                         f"贫困人口月度走势_{filters.township_name}_{filters.as_of:%Y%m%d}", key="poverty-trend",
                         column_config={"贫困发生率（%）": PCT2}, height=320)
 
-st.subheader(f"贫困户结构 · {filters.township_name}")
+st.subheader(f"贫困户结构 · {md(filters.township_name)}")
 structure = app_data.run("poverty_breakdown", as_of=filters.as_of, township=filters.township, village=ALL)
 if structure.height == 0:
-    st.info(f"{filters.township_name} 截至 {filters.as_of:%Y-%m-%d} 没有在册的建档立卡户。")
+    st.info(f"{md(filters.township_name)} 截至 {filters.as_of:%Y-%m-%d} 没有在册的建档立卡户。")
 else:
     for dimension, title in (("main_cause", "按主要致贫原因"), ("attribute", "按贫困户属性")):
         st.plotly_chart(poverty_charts.breakdown(structure, dimension, title), config={"displaylogo": False})
@@ -118,9 +119,11 @@ st.subheader("各村情况")
 if filters.is_county:
     st.info("在侧栏选择乡镇，或点击上方乡镇柱子，查看该乡镇各村的贫困发生率和农户名单。")
     st.stop()
-villages = app_data.run("poverty_by_village", as_of=filters.as_of, township=filters.township)
+villages = app_data.detail("poverty_by_village", as_of=filters.as_of, township=filters.township)
+if villages is None:  # another township's villages: its township figures above stay, a note says why no more
+    st.stop()
 if villages.height == 0:
-    st.info(f"{filters.township_name} 没有村的数据。")
+    st.info(f"{md(filters.township_name)} 没有村的数据。")
     st.stop()
 st.plotly_chart(poverty_charts.village_incidence(villages, config.village_exit_incidence_max_pct),
                 config={"displaylogo": False})
@@ -132,16 +135,18 @@ table_with_download(labelled(villages, VILLAGE_COLUMNS), f"一升一降_各村_{
 
 village_names = dict(zip(villages["village_code"], villages["village_name"]))
 village = st.selectbox("选择村，查看农户名单", list(village_names), format_func=village_names.get, key="poverty-village")
-households = app_data.run("household_search", as_of=filters.as_of, township=filters.township, village=village,
-                          status="ALL", cause="ALL", gap="ALL", search="", limit=2000)
-if households.height == 0:
-    st.info(f"{village_names[village]} 没有建档立卡户。")
+households = app_data.detail("household_search", as_of=filters.as_of, township=filters.township, village=village,
+                             status="ALL", cause="ALL", gap="ALL", search="", limit=2000)
+if households is None:
+    pass
+elif households.height == 0:
+    st.info(f"{md(village_names[village])} 没有建档立卡户。")
 else:
     visible = can_see_personal(st.session_state.get("role", DEFAULT_ROLE))
     shown = mask_frame(households, names=["head_name", "helper"], visible=visible).with_columns(
         link=pl.concat_str(pl.lit("households?household="), pl.col("household_id"),
                            pl.lit(f"&as_of={filters.as_of:%Y-%m-%d}&township={filters.township}")))
-    st.caption(f"{village_names[village]}：{households['total_matches'][0]:,} 户（状态按截止日期）。"
+    st.caption(f"{md(village_names[village])}：{households['total_matches'][0]:,} 户（状态按截止日期）。"
                + ("" if visible else "姓名已脱敏。") + "点击「查看台账」打开一户一本台账。")
     frame = labelled(shown, HOUSEHOLD_COLUMNS)
     st.dataframe(frame, hide_index=True, width="stretch", column_config={

@@ -12,6 +12,7 @@ import app_data
 from components import project_charts
 from components.filters import current
 from components.tables import labelled, table_with_download
+from components.text import md
 
 app_data.require_shell()
 
@@ -34,11 +35,11 @@ year = filters.as_of.year
 summary = app_data.run("projects_summary", as_of=filters.as_of, township=filters.township)
 totals = project_charts.rates(summary)
 
-st.title(f"项目 · {filters.township_name}")
+st.title(f"项目 · {md(filters.township_name)}")
 st.caption(f"{year} 年度扶贫项目，状态和形象进度按 {filters.as_of:%Y年%m月%d日} 及以前的最近一次填报。")
 
 if totals["projects"] == 0:
-    st.info(f"{filters.township_name}在 {year} 年度没有扶贫项目。")
+    st.info(f"{md(filters.township_name)}在 {year} 年度没有扶贫项目。")
     st.stop()
 
 
@@ -65,7 +66,7 @@ if filters.is_county:
 st.subheader("逾期项目清单")
 overdue = app_data.run("projects_overdue", as_of=filters.as_of, township=filters.township)
 if overdue.height == 0:
-    st.success(f"{filters.township_name} {year} 年度没有逾期项目。", icon=":material/check_circle:")
+    st.success(f"{md(filters.township_name)} {year} 年度没有逾期项目。", icon=":material/check_circle:")
 else:
     table_with_download(labelled(overdue, OVERDUE_COLUMNS), f"逾期项目_{filters.township_name}_{filters.as_of:%Y%m%d}",
                         key="projects-overdue", column_config={**DATE_CONFIG, "形象进度（%）": PCT})
@@ -75,7 +76,7 @@ if filters.is_county:
     st.info("在侧栏选择乡镇，查看该乡镇项目的计划与实际工期和项目清单；下方可从逾期项目中查看详情。")
     choices = overdue
 else:
-    st.subheader(f"{filters.township_name} 项目工期")
+    st.subheader(f"{md(filters.township_name)} 项目工期")
     projects = app_data.run("projects_of_year", as_of=filters.as_of, township=filters.township)
     st.plotly_chart(project_charts.timeline(projects, filters.as_of), config={"displaylogo": False})
     table_with_download(labelled(projects, PROJECT_COLUMNS), f"项目清单_{filters.township_name}_{filters.as_of:%Y%m%d}",
@@ -91,11 +92,11 @@ names = dict(zip(choices["project_id"], choices["project_name"]))
 project_id = st.selectbox("选择项目", list(names), format_func=lambda pid: f"{pid} {names[pid]}", key="project")
 detail = app_data.run("projects_detail", project_id=project_id, as_of=filters.as_of)
 if detail.height == 0:
-    st.warning(f"找不到项目 {project_id}。")
+    st.warning(f"找不到项目 {md(project_id)}。")
     st.stop()
 info = detail.row(0, named=True)
-st.markdown(f"**{info['project_name']}**（{info['category']}，{info['year']} 年度）  \n"
-            f"责任乡镇：{info['township_name']}（联系县领导：{info['county_leader'] or '—'}）；村：{info['village_name'] or '全乡镇'}；"
+st.markdown(f"**{md(info['project_name'])}**（{md(info['category'])}，{info['year']} 年度）  \n"
+            f"责任乡镇：{md(info['township_name'])}（联系县领导：{md(info['county_leader'] or '—')}）；村：{md(info['village_name'] or '全乡镇')}；"
             f"受益贫困户：{info['beneficiary_households'] if info['beneficiary_households'] is not None else '—'} 户  \n"
             f"计划 {info['planned_start']:%Y-%m-%d} 至 {info['planned_end']:%Y-%m-%d}；当前 {info['status']}，"
             f"形象进度 {info['progress_pct']:.0f}%；计划投资 {info['planned_investment_wan']:,.2f} 万元，"

@@ -14,7 +14,10 @@ from access import audit
 from components import presentation as pres
 from components import ranking_charts
 from components.filters import current
-from exports.deck_pptx import DeckInput, build_deck, map_images
+from exports import assemble, capabilities, files
+from exports.deck_pptx import build_deck, map_images
+from exports.pace import WINDOW_DAYS
+from rectification import app as rectify_app
 from queries.metrics import METRICS
 
 filters = current()
@@ -45,7 +48,16 @@ ranked = ranked.join(ranking_weights.weakest_indicator(contrib), on="township_co
 
 
 def go_to(step: int) -> None:
-    st.session_state["slide"] = (st.session_state["slide"] + step) % len(pres.SLIDES)
+    """Next/previous slide; → on the last slide stays there (a presenter's extra press must not restart)."""
+    st.session_state["slide"] = pres.step_slide(st.session_state["slide"], step, len(pres.SLIDES))
+
+
+def go_first() -> None:
+    st.session_state["slide"] = 0
+
+
+def go_last() -> None:
+    st.session_state["slide"] = len(pres.SLIDES) - 1
 
 
 def set_presenting(value: bool) -> None:
@@ -67,30 +79,36 @@ def slide_figure(index: int):
 if st.session_state["presenting"]:
     st.html(pres.FULL_SCREEN_CSS)
     index = st.session_state["slide"]
-    title = pres.SLIDES[index]
+    title = pres.SLIDES[index] if index != 1 else "挂图作战：各乡镇贫困发生率"
     st.markdown(f'<div class="slide-title">{html.escape(title)}</div>'
                 f'<div class="slide-sub">{quarter.label}　·　数据截止 {as_of:%Y年%m月%d日}　·　'
                 f'第 {index + 1} / {len(pres.SLIDES)} 页</div>', unsafe_allow_html=True)
     if index == 0:
         st.markdown(pres.kpi_tiles_html(pres.county_kpis(now, start)), unsafe_allow_html=True)
     else:
-        figure = slide_figure(index)
-        figure.update_layout(title_text="", margin=dict(t=30))
-        if index == 1:
-            st.caption("乡镇地图接入后在此显示挂图；当前以柱状图显示各乡镇贫困发生率（红色 ≥ 2%）。")
+        boundaries = app_data.run("map_boundaries") if index == 1 else None
+        if index == 1 and boundaries.height:
+            figure = pres.slide_map(now, boundaries)
+        else:
+            figure = pres.presenting(slide_figure(index))
+            if index == 1:
+                st.caption("本县尚未导入乡镇边界，以柱状图显示各乡镇贫困发生率（红色 ≥ 2%）。")
         st.plotly_chart(figure, width="stretch", config={"displaylogo": False, "displayModeBar": False},
                         key=f"slide-{index}")
-    controls = st.container(horizontal=True, vertical_alignment="center")
+    controls = st.container(horizontal=True, vertical_alignment="center", key="slide-controls")
     controls.button("上一页", icon=":material/chevron_left:", on_click=go_to, args=(-1,), shortcut="Left",
                     key="slide-prev")
     controls.button("下一页", icon=":material/chevron_right:", on_click=go_to, args=(1,), shortcut="Right",
                     key="slide-next", type="primary")
-    controls.caption("键盘：← → 或 PageUp / PageDown 翻页，Esc 退出演示")
+    controls.caption("键盘：← → 、空格或 PageUp / PageDown 翻页，Home / End 到首页 / 末页，Esc 退出演示")
     controls.button("退出演示", icon=":material/close_fullscreen:", on_click=set_presenting, args=(False,),
                     shortcut="Esc", key="slide-exit")
     # PageUp / PageDown (what presentation clickers send): hidden buttons with their own shortcuts.
     st.button("下一页（PageDown）", on_click=go_to, args=(1,), shortcut="PageDown", key="slide-pgdn")
     st.button("上一页（PageUp）", on_click=go_to, args=(-1,), shortcut="PageUp", key="slide-pgup")
+    st.button("下一页（空格）", on_click=go_to, args=(1,), shortcut="Space", key="slide-space")
+    st.button("首页（Home）", on_click=go_first, shortcut="Home", key="slide-home")
+    st.button("末页（End）", on_click=go_last, shortcut="End", key="slide-end")
     st.stop()
 
 st.title("季讲评")
@@ -104,13 +122,23 @@ st.caption(f"{quarter.label}：指标按 {as_of:%Y年%m月%d日} 计算"
            + f"，本季变化与上季末 {start_as_of:%Y年%m月%d日} 对比。")
 
 st.subheader("讲评 PowerPoint")
-picked = st.multiselect("为这些乡镇各加一页（可不选）", list(names), format_func=names.get, key="deck-townships",
-                        placeholder="选择乡镇")
-deck_input = DeckInput(quarter.label, as_of, start_as_of, now, start, ranked, contrib,
-                       config.income_growth_benchmark_pct)
-st.download_button("下载季度讲评 PPT", data=audit.on_download(f"季讲评_{quarter.key}.pptx", lambda: build_deck(
-                       deck_input, township_slides=picked, maps=map_images(now, app_data.run("map_boundaries")))),
-                   file_name=f"季讲评_{quarter.key}.pptx", on_click="ignore", icon=":material/download:",
+deck_cols = st.columns([3, 1])
+picked = deck_cols[0].multiselect("为这些乡镇各加一页（可不选）", list(names), format_func=names.get,
+                                  key="deck-townships", placeholder="选择乡镇")
+meeting_date = deck_cols[1].date_input("讲评会日期（写在封面）", value=None, key="deck-meeting-date",
+                                       format="YYYY-MM-DD")
+deck_input = assemble.deck_input(quarter.label, as_of, start_as_of, now, start, leaders, weights,
+                                 config.income_growth_benchmark_pct,
+                                 county_name=app_data.run("county_name")["county_name"][0],
+                                 rectify=rectify_app.store().items(),
+                                 pace_window=app_data.run("township_pace", as_of=as_of, window_days=WINDOW_DAYS),
+                                 meeting_date=meeting_date)
+no_maps = capabilities.map_images_unavailable()
+if no_maps:
+    st.caption(no_maps + "PPT 中的挂图作战页暂以柱状图代替。")
+st.download_button("下载季度讲评 PPT", data=audit.on_download(files.deck_name(quarter.key), lambda: build_deck(
+                       deck_input, township_slides=picked, maps={} if no_maps else map_images(now, app_data.run("map_boundaries")))),
+                   file_name=files.deck_name(quarter.key), on_click="ignore", icon=":material/download:",
                    mime="application/vnd.openxmlformats-officedocument.presentationml.presentation", key="deck")
 
 st.subheader("幻灯片预览")

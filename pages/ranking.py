@@ -14,6 +14,7 @@ from access import audit
 from components import ranking_charts
 from components.filters import current
 from components.tables import labelled, table_with_download
+from components.text import md
 
 app_data.require_shell()
 
@@ -45,7 +46,7 @@ week_ago, month_ago = filters.as_of - dt.timedelta(days=7), filters.as_of - dt.t
 try:
     weights = ranking_weights.effective(config.weights)
 except ranking_weights.WeightsError as exc:
-    st.warning(f"权重文件有误，暂按默认权重计算：{exc}")
+    st.warning(f"权重文件有误，暂按默认权重计算：{md(exc)}")
     weights = dict(config.weights)
 
 leaders = app_data.townships()
@@ -70,14 +71,14 @@ if not ranked.height:
 if not filters.is_county and filters.township in ranked["township_code"].to_list():
     mine = ranked.filter(pl.col("township_code") == filters.township).row(0, named=True)
     cards = st.container(horizontal=True)  # fixed-width cards wrap on a laptop instead of truncating
-    cards.metric(f"{filters.township_name} 名次（共 {ranked.height} 个）", f"第 {mine['rank']} 名", border=True,
+    cards.metric(f"{md(filters.township_name)} 名次（共 {ranked.height} 个）", f"第 {mine['rank']} 名", border=True,
                  width=220)
     cards.metric("综合得分（分）", f"{mine['score']:.1f}", border=True, width=220)
     cards.metric("较上周", ranking_charts.move_text(mine["move_week"]), border=True, width=220,
                  help=f"上周第 {mine['rank_week_ago']} 名" if mine["rank_week_ago"] else "上周无排名")
     cards.metric("较上月", ranking_charts.move_text(mine["move_month"]), border=True, width=220,
                  help=f"上月第 {mine['rank_month_ago']} 名" if mine["rank_month_ago"] else "上月无排名")
-    st.info(f"{filters.township_name} 失分最多的是「{mine['weakest']}」（失 {mine['weakest_lost']:.1f} 分），"
+    st.info(f"{md(filters.township_name)} 失分最多的是「{mine['weakest']}」（失 {mine['weakest_lost']:.1f} 分），"
             "优先补这一项最能提升名次。", icon=":material/lightbulb:")
 
 st.subheader("红黑榜")
@@ -87,9 +88,9 @@ for column, title, rows, colour in ((left, "红榜（前三名）", red, "green"
     with column.container(border=True):
         st.markdown(f"**:{colour}[{title}]**")
         for row in rows.iter_rows(named=True):
-            st.markdown(f"第 {row['rank']} 名　**{row['township_name']}**　{row['score']:.1f} 分"
+            st.markdown(f"第 {row['rank']} 名　**{md(row['township_name'])}**　{row['score']:.1f} 分"
                         f"（较上周 {ranking_charts.move_text(row['move_week'])}）　"
-                        f"联系县领导：{row['county_leader'] or '未填'}")
+                        f"联系县领导：{md(row['county_leader'] or '未填')}")
 
 st.plotly_chart(ranking_charts.contribution_bars(contrib, ranked, highlight=None if filters.is_county
                                                  else filters.township),
@@ -110,12 +111,17 @@ table_with_download(table, f"综合排名_{filters.as_of:%Y%m%d}", key="ranking-
 
 st.subheader("村级排名")
 names = dict(zip(leaders["township_code"], leaders["township_name"]))
+own = getattr(st.session_state.get("user"), "household_scope", None)
+if own in names:  # a 乡镇 account ranks the villages of its own township only (queries/scope.py)
+    names = {own: names[own]}
 default = filters.township if filters.township in names else next(iter(names))
 township = st.selectbox("乡镇", list(names), index=list(names).index(default), format_func=names.get,
                         key="ranking-village-township")
-villages = app_data.run("ranking_villages", as_of=filters.as_of, township=township)
-if not villages.height:
-    st.info(f"{names[township]} 没有村的数据。")
+villages = app_data.detail("ranking_villages", as_of=filters.as_of, township=township)
+if villages is None:
+    pass
+elif not villages.height:
+    st.info(f"{md(names[township])} 没有村的数据。")
 else:
     st.caption("村级得分：一降、一升、本年村项目完工率三项在本乡镇各村间极差标准化，取该村有值各项的平均 × 100；"
                "没有本年项目的村只看前两项。")
@@ -136,7 +142,7 @@ with st.expander("权重设置", icon=":material/tune:"):
     user = st.session_state.get("user")
     meta = ranking_weights.metadata()
     if meta.get("updated_at"):
-        st.caption(f"当前权重由 {meta.get('updated_by', '')} 于 {meta['updated_at']} 保存。")
+        st.caption(f"当前权重由 {md(meta.get('updated_by', ''))} 于 {md(meta['updated_at'])} 保存。")
     if not may_edit_weights():
         st.dataframe(pl.DataFrame({"指标": list(ranking_weights.LABELS.values()),
                                    "权重": [weights[k] for k in ranking_weights.LABELS]}),
@@ -153,7 +159,7 @@ with st.expander("权重设置", icon=":material/tune:"):
                 ranking_weights.save(edited, user=getattr(user, "name", None) or str(role))
             except ranking_weights.WeightsError as exc:
                 audit.record_session(audit.WEIGHTS, f"未保存：{exc}", success=False)
-                st.warning(f"未保存：{exc}")
+                st.warning(f"未保存：{md(exc)}")
             else:
                 # The audit trail is the history of every change (the file keeps only the last editor).
                 audit.record_session(audit.WEIGHTS, ranking_weights.describe_change(weights, edited))

@@ -16,6 +16,7 @@ from access.roles import TOWNSHIP
 from access.session import current_user
 from components.filters import current
 from components.tables import labelled, table_with_download
+from components.text import md
 from rectification import app as rectify_app
 from rectification.store import CLOSED, OPEN, RectifyError, may_close, summary, with_overdue
 
@@ -93,9 +94,9 @@ scope = user.township_code if user is not None and user.role == TOWNSHIP else \
 area = names.get(scope, "全县") if scope else "全县"
 
 st.title("整改销号")
-st.caption(f"{area}的整改事项：来自周调度的督办事项或手工录入，逐项整改、逐项销号。逾期按今天（{today:%Y年%m月%d日}）计算。")
+st.caption(f"{md(area)}的整改事项：来自周调度的督办事项或手工录入，逐项整改、逐项销号。逾期按今天（{today:%Y年%m月%d日}）计算。")
 if flash := st.session_state.pop(_FLASH, None):
-    getattr(st, flash[0])(flash[1], icon=":material/task_alt:" if flash[0] == "success" else ":material/warning:")
+    getattr(st, flash[0])(md(flash[1]), icon=":material/task_alt:" if flash[0] == "success" else ":material/warning:")
 
 every = with_overdue(store.visible_items(user, scope), today)
 counts = summary(every, today)

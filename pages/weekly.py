@@ -8,22 +8,19 @@ import polars as pl
 import streamlit as st
 
 import app_data
+from access import audit
 import ranking_weights
 import settings
-from access import audit
-from components import charts, ranking_charts, weekly_views
+from components import charts, weekly_views
 from components.filters import current
 from components.tables import labelled, table_with_download
-from exports import brief_docx, brief_pdf
-from exports.brief import build_brief
-from exports.supervision import supervision_items
+from components.text import md
+from exports import assemble, capabilities, files
 from rectification import app as rectify_app
 
 app_data.require_shell()
 
-OVERDUE_DAYS = 30
 RECTIFY_DAYS = 14  # deadline of a 督办事项 put on the rectification list: from D, or today if D is past
-BALANCE_MARGIN_PP = 20.0
 ITEM_COLUMNS = {"kind": "类别", "text": "督办事项", "township_name": "责任乡镇", "county_leader": "联系县领导"}
 TOWNSHIP_COLUMNS = {
     "rank": "排名", "township_name": "乡镇", "rank_move": "名次变化", "exited_week": "本周脱贫（人）",
@@ -35,6 +32,11 @@ LAGGING_COLUMNS = {
     "township_name": "乡镇", "target_progress_pct": "年度目标进度（%）", "time_progress_pct": "时间进度（%）",
     "gap_pp": "落后（个百分点）", "exited_persons_ytd": "已脱贫（人）", "target_exit_persons": "计划脱贫（人）",
     "county_leader": "联系县领导",
+}
+PACE_COLUMNS = {
+    "township_name": "乡镇", "target_exit_persons": "计划脱贫（人）", "exited_persons_ytd": "已脱贫（人）",
+    "remaining": "还需脱贫（人）", "needed_per_week": "每周需脱贫（人）", "pace_per_week": "近四周每周脱贫（人）",
+    "verdict": "年底研判",
 }
 NEW_OVERDUE_COLUMNS = {
     "project_id": "项目编号", "project_name": "项目名称", "township_name": "乡镇", "planned_end": "计划完工日期",
@@ -48,57 +50,46 @@ IDLE_COLUMNS = {
 
 filters = current()
 config = settings.load()
-as_of, week_ago = filters.as_of, filters.as_of - dt.timedelta(days=7)
+as_of = filters.as_of
 weights = ranking_weights.effective(config.weights)
-leaders = app_data.townships()
-idle_params = dict(idle_days=config.idle_funds_days, idle_ratio=config.idle_funds_spend_ratio)
-
-raw_now, raw_before = app_data.indicators(as_of), app_data.indicators(week_ago)
-now = pl.concat([ranking_weights.rescore(raw_now, weights), raw_now.filter(pl.col("township_code") == "ALL")],
-                how="diagonal_relaxed")
-before = pl.concat([ranking_weights.rescore(raw_before, weights),
-                    raw_before.filter(pl.col("township_code") == "ALL")], how="diagonal_relaxed")
-overdue = app_data.run("weekly_overdue_projects", as_of=as_of, township="ALL")
-idle_now = app_data.run("weekly_idle_funds", as_of=as_of, township="ALL", **idle_params)
-idle_before = app_data.run("weekly_idle_funds", as_of=week_ago, township="ALL", **idle_params)
+week = assemble.gather_week(app_data.run, app_data.indicators, as_of, config, weights)
+week_ago, now, before, leaders = week.week_ago, week.now, week.before, week.leaders
+overdue, idle_now, idle_before = week.overdue, week.idle_now, week.idle_before
 
 scope = filters.township
 comparison = weekly_views.week_comparison(weekly_views.area_row(now, scope, idle_now, as_of),
                                           weekly_views.area_row(before, scope, idle_before, week_ago))
-items = supervision_items(now, overdue, idle_now, leaders, overdue_days=OVERDUE_DAYS,
-                          balance_margin_pp=BALANCE_MARGIN_PP, industry_share_min_pct=config.industry_share_min_pct,
-                          idle_days=config.idle_funds_days, idle_ratio=config.idle_funds_spend_ratio)
-lagging = weekly_views.lagging_townships(now, leaders)
+items, lagging, pace = week.items, weekly_views.lagging_townships(now, leaders), week.pace
 if not filters.is_county:
     items = items.filter(pl.col("township_code") == scope)
     lagging = lagging.filter(pl.col("township_code") == scope)
+    pace = pace.filter(pl.col("township_code") == scope)
 
-st.title(f"周调度 · {filters.township_name}")
+st.title(f"周调度 · {md(filters.township_name)}")
 st.caption(f"本周：数据截止 {as_of:%Y年%m月%d日}；上周：{week_ago:%Y年%m月%d日}。"
-           "所有指标按同一口径分别在两个日期计算后对比。")
+           "所有指标按同一口径分别在两个日期计算后对比"
+           + ("；上周为上一年度，本年度项目、资金和脱贫人数不与上年度比较。" if week_ago.year != as_of.year else "。"))
 
-# --- the weekly brief, one click each ---------------------------------------------------------------------
-ranked = ranking_charts.rank_changes(now, before, before).join(
-    leaders.select("township_code", "county_leader"), on="township_code", how="left").join(
-    ranking_weights.weakest_indicator(ranking_weights.contributions(now, weights)), on="township_code", how="left")
-county_comparison = comparison if filters.is_county else weekly_views.week_comparison(
-    weekly_views.area_row(now, "ALL", idle_now, as_of), weekly_views.area_row(before, "ALL", idle_before, week_ago))
-brief = build_brief(as_of, week_ago, "全县", county_comparison, ranked,
-                    weekly_views.lagging_townships(now, leaders),
-                    supervision_items(now, overdue, idle_now, leaders, overdue_days=OVERDUE_DAYS,
-                                      balance_margin_pp=BALANCE_MARGIN_PP,
-                                      industry_share_min_pct=config.industry_share_min_pct,
-                                      idle_days=config.idle_funds_days, idle_ratio=config.idle_funds_spend_ratio))
+# --- the weekly 通报, one click each ----------------------------------------------------------------------
+
+
+def _brief():
+    return assemble.weekly_brief(week, app_data.run("county_name")["county_name"][0], rectify_app.store().items())
+
+
 brief_row = st.container(horizontal=True, vertical_alignment="center")
-brief_row.download_button("周报 PDF", data=audit.on_download(f"周调度简报_{as_of:%Y%m%d}.pdf", lambda: brief_pdf.render(brief)),
-                        file_name=f"周调度简报_{as_of:%Y%m%d}.pdf",
-                        mime="application/pdf", icon=":material/picture_as_pdf:", on_click="ignore",
-                        key="brief-pdf", type="primary")
-brief_row.download_button("周报 Word", data=audit.on_download(f"周调度简报_{as_of:%Y%m%d}.docx", lambda: brief_docx.render(brief)),
-                        file_name=f"周调度简报_{as_of:%Y%m%d}.docx",
-                        mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-                        icon=":material/description:", on_click="ignore", key="brief-docx")
-brief_row.caption("周报为全县口径：主要指标、督办事项、滞后乡镇与综合排名，A4 一至两页，可直接打印或转发。")
+pdf_unavailable = capabilities.brief_pdf_unavailable()
+for fmt, label, icon, kind in (("pdf", "周调度通报 PDF", ":material/picture_as_pdf:", "primary"),
+                               ("docx", "周调度通报 Word", ":material/description:", "secondary")):
+    if fmt == "pdf" and pdf_unavailable:
+        continue
+    name = files.brief_name(as_of, fmt)
+    brief_row.download_button(label, data=audit.on_download(name, lambda fmt=fmt: files.render_brief(_brief(), fmt)),
+                              file_name=name, mime=files.MIME[fmt], icon=icon, on_click="ignore",
+                              key=f"brief-{fmt}", type=kind)
+brief_row.caption("通报为全县口径：总体情况、存在问题（全部督办事项）、上期督办落实、下步工作与乡镇排名，A4，可直接印发。")
+if pdf_unavailable:
+    st.info(pdf_unavailable, icon=":material/info:")
 
 # --- D and D−7 side by side -----------------------------------------------------------------------------
 st.subheader("本周与上周")
@@ -125,8 +116,8 @@ if not items.height:
 else:
     with st.container(border=True):
         for i, item in enumerate(items.iter_rows(named=True), start=1):
-            st.markdown(f"{i}. **【{item['kind']}】** {item['text']}　—　责任乡镇：{item['township_name']}，"
-                        f"联系县领导：{item['county_leader'] or '未填'}")
+            st.markdown(f"{i}. **【{md(item['kind'])}】** {md(item['text'])}　—　责任乡镇：{md(item['township_name'])}，"
+                        f"联系县领导：{md(item['county_leader'] or '未填')}")
     table_with_download(labelled(items, ITEM_COLUMNS), f"督办事项_{as_of:%Y%m%d}", key="weekly-items")
     user = st.session_state.get("user")
     if user is not None and user.can_rectify and st.button(
@@ -152,9 +143,23 @@ if filters.is_county:
     st.plotly_chart(charts.target_vs_time(now.filter(pl.col("township_code") != "ALL"), config.lag_threshold_pp),
                     width="stretch", config={"displaylogo": False})
 
+# --- pace to year-end --------------------------------------------------------------------------------
+st.subheader("年底进度")
+st.caption("按近四周的脱贫速度推算：每周需脱贫多少人才能在 12 月 31 日前完成年度计划，按当前速度何时完成或年底差多少人。")
+pace_rows = pace.filter(pl.col("township_code") != "ALL") if filters.is_county else pace
+county_pace = week.pace.filter(pl.col("township_code") == "ALL")
+if filters.is_county and county_pace.height:
+    c = county_pace.row(0, named=True)
+    st.markdown(f"**全县**：还需脱贫 {c['remaining']:,} 人，每周需 {c['needed_per_week'] or 0:.1f} 人，"
+                f"近四周每周 {c['pace_per_week']:.1f} 人，{c['verdict']}。")
+table_with_download(labelled(pace_rows.sort(["short_by", "remaining"], descending=True), PACE_COLUMNS),
+                    f"年底进度_{as_of:%Y%m%d}", key="weekly-pace",
+                    column_config={c: st.column_config.NumberColumn(format="%.1f")
+                                   for c in ("每周需脱贫（人）", "近四周每周脱贫（人）")})
+
 # --- what moved, by township ----------------------------------------------------------------------------
 st.subheader("各乡镇本周变化")
-moves = weekly_views.township_week_table(now, before)
+moves = weekly_views.township_week_table(now, before, same_year=week_ago.year == as_of.year)
 st.plotly_chart(weekly_views.exited_this_week(moves), width="stretch", config={"displaylogo": False})
 table_with_download(labelled(moves, TOWNSHIP_COLUMNS), f"乡镇周变化_{as_of:%Y%m%d}", key="weekly-townships",
                     column_config={"贫困发生率（%）": st.column_config.NumberColumn(format="%.2f"),

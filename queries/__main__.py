@@ -19,9 +19,16 @@ from queries.indicators import REPORT_COLUMNS, township_indicators
 from queries.runner import Database, NoDatabase
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def format_cell(value) -> str:
+    """One CSV cell. Text that a spreadsheet would run as a formula (=HYPERLINK(...), +, -, @, tab, CR first)
+    gets a leading apostrophe, as the Excel downloads keep such text as text; numbers are written as numbers."""
     if value is None:
         return ""
+    if isinstance(value, str):
+        return "'" + value if value.startswith(FORMULA_START) else value
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):

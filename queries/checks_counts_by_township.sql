@@ -1,3 +1,4 @@
+-- level: township
 -- 数据核查：每条规则在每个乡镇的问题数（截止日期 D）。只列有问题的（规则, 乡镇）。
 -- issues = the records flagged by every rule of queries/checks/*.sql for the county: {{checks}} is replaced, when
 --   the query runs, by their union (queries/checks_registry.issues_union), so a rule lives in its own file only.

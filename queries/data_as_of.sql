@@ -1,3 +1,4 @@
+-- level: county
 -- 默认数据截止日期: the latest date among household events, progress reports, allocations and payments
 -- (planned dates do not count). No parameters.
 SELECT max(d) AS as_of FROM (

@@ -1,3 +1,4 @@
+-- level: township
 -- 资金按项目类别: funds of year Y by 项目类别 — projects, allocated and spent to D (万元), 结余率, 支出进度, and the
 -- category's share of all allocated funds of the area. Only categories with projects of year Y.
 -- Parameters: $as_of DATE (D), $township VARCHAR (乡镇代码, 'ALL' = 全县).

@@ -1,3 +1,4 @@
+-- level: project
 -- 项目资金明细: each project of year Y in the area with allocated and spent to D (万元), 结余率 and status at D.
 -- Parameters: $as_of DATE (D), $township VARCHAR (乡镇代码, 'ALL' = 全县).
 WITH params AS (SELECT CAST($as_of AS DATE) AS d, year(CAST($as_of AS DATE)) AS y),

@@ -1,3 +1,4 @@
+-- level: township
 -- 资金来源: funds of year Y (projects of 年度 Y in the area) by 资金来源 — allocated and spent to D (万元), 结余率,
 -- 支出进度. Every source is listed, in the order 中央, 省级, 市级, 县级, 整合涉农, 社会帮扶 (0 when none).
 -- Parameters: $as_of DATE (D), $township VARCHAR (乡镇代码, 'ALL' = 全县).

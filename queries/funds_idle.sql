@@ -1,3 +1,4 @@
+-- level: project
 -- 沉淀资金清单（张榜公布）: projects of the area (any 年度) whose funds were allocated more than $idle_days days
 -- before D (dated before D − $idle_days) and are still mostly unspent: spent to D < $idle_ratio × those
 -- funds. Largest idle amount first.

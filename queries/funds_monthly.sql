@@ -1,3 +1,4 @@
+-- level: township
 -- 资金支出进度曲线: for the funds of year Y (projects of 年度 Y in the area), cumulative allocated and spent
 -- (万元) at every month end of year Y up to D (the last point is D), with 支出进度 (spent ÷ allocated so far)
 -- and 时间进度 at that point. Allocations dated before year Y count from the first point on.

@@ -1,5 +1,5 @@
+-- level: household
 -- 农户历年收入: a household's 人均纯收入 (元) per year, up to the year of D.
--- scope: township
 -- Parameters: $household_id VARCHAR (户编号), $township VARCHAR ('ALL' = any; a 乡镇 user is held to theirs), $as_of DATE (D).
 WITH in_scope AS (  -- the household, only when it belongs to $township ('ALL' = any)
     SELECT h.household_id FROM households h JOIN villages v USING (village_code)

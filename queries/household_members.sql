@@ -1,5 +1,5 @@
+-- level: household
 -- 家庭成员: the recorded members of a household (optional sheet; no rows when not imported), 户主 first.
--- scope: township
 -- Parameters: $household_id VARCHAR (户编号), $township VARCHAR ('ALL' = any; a 乡镇 user is held to theirs).
 WITH in_scope AS (  -- the household, only when it belongs to $township ('ALL' = any)
     SELECT h.household_id FROM households h JOIN villages v USING (village_code)

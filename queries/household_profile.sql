@@ -1,6 +1,6 @@
+-- level: household
 -- 一户一本台账（户档案）: one household with its village, township, 联系县领导, 第一书记, status at D, date of its
 -- last event on or before D, and the number of 家庭成员 recorded. No row when the 户编号 does not exist.
--- scope: township
 -- Parameters: $household_id VARCHAR (户编号), $township VARCHAR ('ALL' = any; a 乡镇 user is held to theirs), $as_of DATE (D).
 WITH params AS (SELECT CAST($as_of AS DATE) AS d),
 status_at_d AS (

@@ -1,6 +1,6 @@
+-- level: household
 -- 农户查询: households matching the filters, with their status at D and 两不愁三保障 gaps; at most $limit rows
 -- (ordered by 户编号) and the total number of matches in every row (total_matches).
--- scope: township
 -- Parameters: $as_of DATE (D), $township VARCHAR ('ALL' = 全县), $village VARCHAR ('ALL' = any village),
 --   $status VARCHAR ('ALL', 未脱贫, 已脱贫, 已清退, 未纳入), $cause VARCHAR ('ALL' or a 主要致贫原因),
 --   $gap VARCHAR ('ALL'; 任一 = any gap; 吃穿不愁, 义务教育, 基本医疗, 住房安全, 饮水安全 = that one unmet),

@@ -1,6 +1,6 @@
+-- level: household
 -- 农户状态变化: a household's events dated on or before D, in the order they apply (same-day events:
 -- 纳入, 脱贫, 返贫, 清退), each with the status it leaves the household in.
--- scope: township
 -- Parameters: $household_id VARCHAR (户编号), $township VARCHAR ('ALL' = any; a 乡镇 user is held to theirs), $as_of DATE (D).
 WITH in_scope AS (  -- the household, only when it belongs to $township ('ALL' = any)
     SELECT h.household_id FROM households h JOIN villages v USING (village_code)

@@ -1,6 +1,6 @@
+-- level: household
 -- 惠及本村的项目: projects of the household's village, and township-wide projects (no 村代码) of its township,
 -- with status and 形象进度 at D (latest report dated ≤ D; none yet: 未开工, 0) and funds to D (万元).
--- scope: township
 -- Parameters: $household_id VARCHAR (户编号), $township VARCHAR ('ALL' = any; a 乡镇 user is held to theirs), $as_of DATE (D).
 WITH params AS (SELECT CAST($as_of AS DATE) AS d),
 home AS (

@@ -1,3 +1,4 @@
+-- level: county
 -- 导入历史: every import that produced the served version, newest first (a partial update carries the
 -- earlier ones forward). files is a JSON list of {"name", "sha256"}; row_counts a JSON object sheet -> rows.
 -- No parameters.

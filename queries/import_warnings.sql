@@ -1,3 +1,4 @@
+-- level: county
 -- 导入警告: problems that did not block an import (e.g. payments above allocations, 15-digit 身份证号),
 -- stored with the served version, newest import first, then by sheet and Excel row. No parameters.
 WITH stored_warnings AS (

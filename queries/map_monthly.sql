@@ -1,3 +1,4 @@
+-- level: township
 -- 按月回放: 贫困人口, 贫困发生率 and 一降 of every township at the end of each month from 2014-01 to the
 -- month of D (the last month is taken at D itself: records after D never count), for the map animation.
 -- Parameters: $as_of DATE (数据截止日期 D).

@@ -1,3 +1,4 @@
+-- level: village
 -- 地图上的村: the villages of a township (or of the county) at D, for the village markers of 挂图作战:
 -- 贫困人口 and 贫困户 at D, 农业户籍人口, 贫困发生率, and whether the village is a poor village and has exited.
 -- Parameters: $as_of DATE (数据截止日期 D), $township VARCHAR (a 乡镇代码, or 'ALL' for the whole county).

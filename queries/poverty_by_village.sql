@@ -1,3 +1,4 @@
+-- level: village
 -- 村级一升一降: per village of the area, 贫困人口 and 贫困发生率 at D and at the previous year end (the drop in
 -- percentage points), households 未脱贫/已脱贫 at D, persons exited this year, 是否贫困村, 出列年份, 第一书记.
 -- Parameters: $as_of DATE (D), $township VARCHAR (乡镇代码; 'ALL' lists every village of the county).

@@ -1,3 +1,4 @@
+-- level: township
 -- 贫困人口与贫困发生率月度趋势: the area's 贫困人口 and 贫困发生率 at every month end from 2014-01 up to D
 -- (the last point is D itself when D is not a month end).
 -- Parameters: $as_of DATE (数据截止日期 D), $township VARCHAR (乡镇代码, 'ALL' = 全县).

@@ -1,3 +1,4 @@
+-- level: project
 -- 项目资金下达记录: a project's allocations dated on or before D (万元), oldest first.
 -- Parameters: $project_id VARCHAR (项目编号), $as_of DATE (D).
 SELECT date, document_no, source, CAST(amount AS DOUBLE) AS amount_wan

@@ -1,3 +1,4 @@
+-- level: project
 -- 项目详情: one project with its township, 联系县领导, village, status and 形象进度 at D, and funds to D (万元).
 -- No row when the 项目编号 does not exist.
 -- Parameters: $project_id VARCHAR (项目编号), $as_of DATE (D).

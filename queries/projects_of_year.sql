@@ -1,3 +1,4 @@
+-- level: project
 -- 本年度项目一览: every project of year Y in the area with its status and 形象进度 at D (latest report dated ≤ D;
 -- none yet: 未开工, 0), actual start (first report ≤ D not 未开工) and finish (first report ≤ D 已完工/已验收),
 -- days overdue (计划完工日期 < D and not completed), funds to D (万元), township and 联系县领导.

@@ -1,3 +1,4 @@
+-- level: project
 -- 逾期项目清单: projects of year Y in the area whose 计划完工日期 is before D and that are not completed at D,
 -- most days overdue first, with the responsible township, its 联系县领导, status and 形象进度 at D.
 -- Parameters: $as_of DATE (D), $township VARCHAR (乡镇代码, 'ALL' = 全县).

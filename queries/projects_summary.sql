@@ -1,3 +1,4 @@
+-- level: project
 -- 项目进展汇总: projects of year Y in the area counted by 乡镇 × 项目类别 × status at D, with started, completed,
 -- overdue counts and the sum of 形象进度 (for averages). Pages add these rows up by status, category or township.
 -- Parameters: $as_of DATE (D), $township VARCHAR (乡镇代码, 'ALL' = 全县).

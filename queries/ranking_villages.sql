@@ -1,3 +1,4 @@
+-- level: village
 -- 村级排名: the villages of a township (or of the county) ranked on 一降, 一升 and 村项目完工率 at D.
 -- Parameters: $as_of DATE (数据截止日期 D), $township VARCHAR (乡镇代码, 'ALL' = every village of the county).
 -- Definitions follow DESIGN.md at village level: incidence from the village's households and 农业户籍人口;

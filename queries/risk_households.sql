@@ -1,3 +1,4 @@
+-- level: household
 -- 防返贫监测：截止日期已脱贫、命中至少一个返贫风险因素的户，附风险分和原因，按风险分从高到低。
 -- 风险因素（权重见 data/checks.toml [risk.weights]，风险分 = 命中因素的权重之和）：
 --   low_income   最近一个收入年度（不晚于截止年度）人均纯收入低于监测线（当年扶贫标准 × 系数）；
@@ -9,7 +10,6 @@
 --   $w_guarantee_gap DOUBLE（权重）；$risk_high_score、$risk_medium_score DOUBLE（高、中风险的分数线）。
 --   $per_level INTEGER：每个风险等级只返回风险分最高的这么多户（百万户的县有几十万户，页面只列前面的）；
 --   level_households = 该等级的全部户数。
--- scope: township
 WITH exited AS (  -- 已脱贫 at D: the household_spans row covering D (ingest/derived.sql; same-day events in the
                  -- order 纳入, 脱贫, 返贫, 清退) is 脱贫, and its valid_from is the last 脱贫 on or before D
     SELECT s.household_id, s.valid_from AS last_exit
@@ -42,7 +42,8 @@ factors AS (
            coalesce(ip.income < ip.monitoring_line, false) AS f_low_income,
            coalesce(ip.income < ip.income_prev * (1 - $income_drop_pct / 100.0), false) AS f_income_drop,
            eh.main_cause IN ('因病', '因残') AND eh.labor_count = 0 AS f_ill_no_labor,
-           NOT (eh.food_clothing AND eh.education AND eh.medical AND eh.housing AND eh.water) AS f_guarantee_gap,
+           coalesce(NOT (eh.food_clothing AND eh.education AND eh.medical AND eh.housing AND eh.water), false)
+               AS f_guarantee_gap,  -- a known 否 only; unknown (NULL) is listed by 数据核查
            concat_ws('、',
                      CASE WHEN NOT eh.food_clothing THEN '吃穿' END,
                      CASE WHEN NOT eh.education THEN '义务教育' END,

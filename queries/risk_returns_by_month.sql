@@ -1,3 +1,4 @@
+-- level: township
 -- 返贫户数：截止日期及以前每个月的返贫事件，按户的主要致贫原因分列（返贫原因未单独登记，以致贫原因代替）。
 -- 参数：$as_of DATE；$township VARCHAR（乡镇代码，'ALL' = 全县）。
 -- 结果：month（当月第一天）, main_cause, households（返贫户次）, persons（家庭人口数之和），按月份、原因排序。

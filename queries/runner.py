@@ -17,6 +17,7 @@ parameters is answered by its lookup file queries/prepared/<name>.sql instead of
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import re
@@ -31,6 +32,10 @@ from ingest import publish
 
 QUERY_DIR = Path(__file__).parent
 _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+# What one result row is about, declared in every file's header as `-- level: <level>` (queries/scope.py holds
+# a township-bound user to their own township for the village and household levels).
+LEVELS = ("county", "township", "project", "village", "household")
+_LEVEL = re.compile(r"^--\s*level:\s*(\S+)\s*$", re.MULTILINE)
 
 
 class NoDatabase(LookupError):
@@ -69,12 +74,28 @@ def sql_text(name: str) -> tuple[str, frozenset[str]]:
     return text, frozenset(_PARAM.findall(without_comments))
 
 
+class MissingLevel(ValueError):
+    """A query file without a valid `-- level:` header: it is not run (its rows could escape the scope)."""
+
+
+def level_of(name: str, text: str) -> str:
+    """The `-- level:` a query's header declares; MissingLevel when there is none or it is unknown."""
+    found = _LEVEL.findall(text)
+    if len(found) != 1 or found[0] not in LEVELS:
+        raise MissingLevel(f"queries/{name}.sql must declare exactly one `-- level: {'|'.join(LEVELS)}` line")
+    return found[0]
+
+
 PREPARED_DIR = "prepared"  # queries/prepared/<name>.sql: the lookup of <name>'s rows prepared at publish
 
 
-def params_key(params: dict) -> str:
-    """The parameters a prepared answer was computed with, as stored in prepared_answers.params (without as_of)."""
-    return json.dumps({k: v for k, v in params.items() if k != "as_of"}, sort_keys=True, default=str)
+def params_key(name: str, params: dict) -> str:
+    """What a prepared answer of `name` was computed with, as stored in prepared_answers.params: the parameters
+    besides as_of, and a digest of the query's text (so a rule file changed by an upgrade is not answered from a
+    version prepared with the old one)."""
+    digest = hashlib.sha256(sql_text(name)[0].encode("utf-8")).hexdigest()[:16]
+    values = {k: v for k, v in params.items() if k != "as_of"}
+    return json.dumps({"params": values, "sql": digest}, sort_keys=True, default=str)
 
 
 class Database:
@@ -106,6 +127,7 @@ class Database:
 
     def run(self, name: str, **params) -> pl.DataFrame:
         text, wanted = sql_text(name)
+        level_of(name, text)
         missing = wanted - params.keys()
         if missing:
             raise TypeError(f"query {name} needs parameters: {', '.join(sorted(missing))}")
@@ -161,7 +183,7 @@ class Database:
             self._prepared = self._prepared_index()
         as_of = bound["as_of"]
         as_of = as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(str(as_of))
-        return self._prepared.get((name, as_of)) == params_key(bound)
+        return self._prepared.get((name, as_of)) == params_key(name, bound)
 
     def _prepared_index(self) -> dict[tuple[str, dt.date], str]:
         try:  # a version published before issue 18 has no prepared answers

@@ -1,3 +1,4 @@
+-- level: township
 -- 乡镇指标总表: every indicator of DESIGN.md "Indicator definitions", one row per township plus the county
 -- (township_code 'ALL', 全县), with the composite score and rank of the townships.
 -- Parameters: $as_of DATE (数据截止日期 D), $lag_threshold (percentage points),

@@ -1,5 +1,5 @@
+-- level: village
 -- 乡镇所辖村: the villages of one township (or all) with their poverty status at D.
--- scope: township
 -- Parameters: $as_of DATE, $township VARCHAR ('ALL' = whole county).
 -- Status at D: the household_spans row covering D (ingest/derived.sql; same-day events in the order 纳入, 脱贫,
 -- 返贫, 清退), which carries the household's village and 家庭人口数 — no join on 户编号 needed.

@@ -1,3 +1,4 @@
+-- level: project
 -- 周调度·沉淀资金: projects whose money has sat idle — allocated more than $idle_days days before D and
 -- less than $idle_ratio of it spent by D (policy in data/indicators.toml: 90 days, 20%).
 -- Parameters: $as_of DATE (数据截止日期 D), $township VARCHAR (乡镇代码, 'ALL' = the county),

@@ -1,3 +1,4 @@
+-- level: project
 -- 周调度·逾期项目: projects of year Y (Y = year of D) overdue at D, how long, and whether they were already
 -- overdue a week earlier (D−7) — a project that was not is 本周新增逾期.
 -- Parameters: $as_of DATE (数据截止日期 D), $township VARCHAR (乡镇代码, 'ALL' = the county).

@@ -49,9 +49,12 @@ def append_row(folder: Path, sheet: str, values: dict[str, str]) -> int:
 
 
 def fingerprint(db: Path) -> dict[str, str]:
-    """Every file of the logical database's folder -> sha256 (symlinks -> their target), to compare."""
+    """Every file of the logical database's folder -> sha256 (symlinks -> their target), to compare. The
+    access store beside it (accounts, audit trail) is not the served data: a refused import is audited."""
     out = {}
     for p in sorted(Path(db).parent.iterdir()):
+        if ".access.sqlite" in p.name:
+            continue
         if p.is_symlink():
             out[p.name] = "-> " + os.readlink(p)
         elif p.is_file():

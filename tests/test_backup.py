@@ -26,6 +26,7 @@ def county(tmp_path_factory) -> Path:
     run_cli("ingest", "demo", "--db", str(db), "--households", "300")
     store = AccessStore(store_path(db))
     store.add_user("wang", "王乡长", "县领导", "s3cret-pw")
+    (db.parent / "county.boundary_names.csv").write_text("文件中的名称,乡镇\n白沙乡,431299101\n", encoding="utf-8")
     RectifyStore(rectify_path(db)).add_item(User("wang", "王乡长", "县领导", None), "ALL", "全县", "测试整改事项", dt.date(2020, 11, 30))
     return db
 
@@ -59,8 +60,8 @@ def test_backup_while_the_dashboard_writes_then_restore_into_an_empty_folder(cou
     assert str(folder) in result.stdout
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["version"] == publish.current(county).name
-    assert set(manifest["sidecars"]) == {"county.access.sqlite", "county.rectify.sqlite"}
-    for name in manifest["sidecars"]:
+    assert set(manifest["sidecars"]) == {"county.access.sqlite", "county.rectify.sqlite", "county.boundary_names.csv"}
+    for name in ("county.access.sqlite", "county.rectify.sqlite"):
         with sqlite3.connect(folder / name) as con:
             assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
 
@@ -72,6 +73,8 @@ def test_backup_while_the_dashboard_writes_then_restore_into_an_empty_folder(cou
     assert bcrypt.checkpw(b"s3cret-pw", users["wang"].encode())
     items = RectifyStore(rectify_path(target)).items()
     assert "测试整改事项" in items["text"].to_list()
+    assert (target.parent / "county.boundary_names.csv").read_text(encoding="utf-8") == \
+        (county.parent / "county.boundary_names.csv").read_text(encoding="utf-8"), "the clerk's name mapping"
 
 
 def test_restore_refuses_a_damaged_backup_and_changes_nothing(county, tmp_path):

@@ -342,3 +342,94 @@ def test_a_csv_that_is_not_a_person_list_is_refused(snapshot_server, browser):
     finally:
         tab.close()
     assert not tab.foreign
+
+
+def _merge_preview_script(db: str, week: str) -> None:
+    """The page's preview and choices, on a real check of `week` against `db` (AppTest.from_function)."""
+    from pathlib import Path
+
+    from components.merge_preview import merge_options, merge_preview
+    from ingest.load import check
+
+    _, problems, validated = check(Path(week), Path(db), **merge_options("replace", "duplicates"))
+    merge_preview(validated.changes, "replace", "duplicates")
+    import streamlit as st
+
+    st.write(f"errors={problems.count('错误')}")
+
+
+def test_merge_preview_shows_per_sheet_changes_and_what_a_replace_deletes(tmp_path):
+    """The tiny county (tests/fixtures/tiny, 16 progress reports, 12 payments) and a week of 3 reports (one
+    new, one corrected, one the same) and 1 payment equal to a served one: counts worked out by hand."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.ingest_helpers import copy_tiny, read_sheet, write_sheet
+
+    db = tmp_path / "db" / "county.duckdb"
+    assert load(copy_tiny(tmp_path / "full"), db).published is not None
+    week = tmp_path / "week"
+    week.mkdir()
+    write_sheet(week, "项目进度", [read_sheet(tmp_path / "full", "项目进度")[0], ["P1903", "2020-11-10", "100", "已完工"],
+                                ["P2002", "2020-11-15", "100", "已验收"], ["P2001", "2020-07-10", "100", "已完工"]])
+    write_sheet(week, "资金支出", [["项目编号", "支付日期", "金额"], ["P2001", "2020-11-01", "15"]])
+    at = AppTest.from_function(_merge_preview_script, args=(str(db), str(week)), default_timeout=60).run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    progress = table[table["表"] == "项目进度"].iloc[0]
+    assert (progress["方式"], progress["当前行数"], progress["新增"], progress["修改"], progress["相同"],
+            progress["删除"], progress["文件中没有（保留）"], progress["发布后行数"]) == ("按主键合并", 16, 1, 1, 1, 0, 14, 17)
+    assert progress["示例"] == "新增：P1903 2020-11-10；修改：P2002 2020-11-15"
+    choice = at.multiselect(key="replace")
+    assert choice.options == ["项目进度（将删除 14 行）", "资金支出（将删除 11 行）"]
+    assert not at.warning
+    assert at.checkbox(key="duplicates").label.startswith("确认追加相同的行：资金支出 1 行")
+    assert at.markdown[-1].value == "errors=1"  # the payment, until confirmed
+
+    at.checkbox(key="duplicates").check().run()
+    assert at.markdown[-1].value == "errors=0"
+    at.multiselect(key="replace").set_value(["项目进度"]).run()
+    progress = at.dataframe[0].value.iloc[0]
+    assert (progress["方式"], progress["删除"], progress["发布后行数"]) == ("替换整表", 14, 3)
+    assert at.warning[0].value.startswith("发布将删除当前数据中的 项目进度 14 行（文件中没有这些行）")
+
+
+@pytest.mark.browser
+def test_a_partial_file_shows_the_merge_preview_and_the_replace_choice(own_server, browser):
+    """Three of the demo's progress reports, one corrected: merged (1 changed, 2 the same, the rest kept);
+    choosing 替换整表 names the rows that would go before anything is published."""
+    from tests.conftest import OfflinePage
+
+    url, db, tmp = own_server
+    sheets = _demo_sheets(tmp / "merge")
+    rows = (sheets / "项目进度.csv").read_text(encoding="utf-8").splitlines()
+    served = len(rows) - 1
+    header, first, *rest = rows[:4]
+    cells = first.split(",")
+    cells[2] = "99" if cells[2] != "99" else "98"
+    week = tmp / "week.zip"
+    with zipfile.ZipFile(week, "w") as z:
+        z.writestr("项目进度.csv", "\n".join([header, ",".join(cells), *rest]) + "\n")
+    before = publish.current(db)
+    tab = OfflinePage(browser, width=1024, height=768)
+    try:
+        page = _open_import(tab, url)
+        _upload(tab, page, week)
+        page.get_by_text("发布后各表的变化").wait_for(timeout=30_000)
+        assert page.get_by_text("没有发现问题").count() == 1
+        page.get_by_text(f"项目进度（按 项目编号+填报日期 合并）：新增 0 行，修改 1 行，相同 2 行，删除 0 行，"
+                         f"文件中没有而保留 {served - 3:,} 行").wait_for(timeout=30_000)
+        tab.wait_idle(1000)
+        page.locator("[data-testid=stMultiSelect] input").click()
+        page.keyboard.type("项目进度")
+        page.get_by_role("option", name=f"项目进度（将删除 {served - 3:,} 行）").wait_for(timeout=10_000)
+        page.keyboard.press("Enter")
+        page.keyboard.press("Escape")  # close the list (it hides the rest of the page from the accessibility tree)
+        tab.wait_idle(2500)
+        page.get_by_text(f"发布将删除当前数据中的 项目进度 {served - 3:,} 行").wait_for(timeout=30_000)
+        assert page.get_by_role("button", name="发布为新版本").is_enabled()
+        assert not tab.error_boxes()
+        tab.screenshot("import_merge_replace_1024")
+    finally:
+        tab.close()
+    assert publish.current(db) == before  # nothing published without the button
+    assert not tab.foreign

@@ -118,7 +118,7 @@ def test_refused_workbook_leaves_the_served_database_untouched(tmp_path):
         if sheet == "资金支出":
             ws["C5"] = -40  # P1903's payment, row 5
 
-    result = load(tiny_workbook(tmp_path / "bad.xlsx", edit=edit), db)
+    result = load(tiny_workbook(tmp_path / "bad.xlsx", edit=edit), db, replace=["资金支出"])  # not merged
     assert result.published is None
     assert set(result.errors.select("sheet", "row", "column").iter_rows()) == {("资金支出", 5, "金额")}
     assert fingerprint(db) == before

@@ -1,5 +1,6 @@
 """The import as a clerk runs it: `python -m ingest check/load/rollback`, the capped printout and the
-.xlsx error report with marked cells, partial updates against the served data, versions kept."""
+.xlsx error report with marked cells, partial updates against the served data, versions kept. How a
+file's rows are merged with the served ones: tests/test_ingest_merge.py."""
 
 from __future__ import annotations
 
@@ -113,7 +114,7 @@ def test_keeps_the_configured_number_of_previous_versions(tmp_path):
     assert rows_of(db, "SELECT count(*) FROM import_log") == [(keep + 3,)]
 
 
-def test_partial_update_replaces_given_sheets_and_keeps_the_rest(tmp_path):
+def test_partial_update_merges_given_sheets_and_keeps_the_rest(tmp_path):
     db = tmp_path / "db" / "county.duckdb"
     load(copy_tiny(tmp_path / "full"), db, user="张会计")
     before = {t: rows_of(db, f"SELECT * FROM {t} ORDER BY ALL") for t in ("households", "incomes", "projects")}
@@ -148,20 +149,6 @@ def test_partial_update_is_validated_against_the_served_data(tmp_path):
     assert result.published is None
     assert set(result.errors.select("sheet", "row", "column").iter_rows()) == {("资金支出", row, "项目编号")}
     assert fingerprint(db) == before
-
-
-def test_partial_update_that_drops_rows_other_sheets_still_need_is_refused(tmp_path):
-    db = tmp_path / "db" / "county.duckdb"
-    load(copy_tiny(tmp_path / "full"), db)
-    part = tmp_path / "part"
-    part.mkdir()
-    rows = read_sheet(tmp_path / "full", "项目")
-    write_sheet(part, "项目", [r for r in rows if r[0] != "P1904"])
-    result = load(part, db)
-    assert result.published is None
-    sheets = set(result.errors["sheet"])
-    assert {"项目进度", "资金下达", "资金支出"} & sheets == {"资金下达", "资金支出"}  # P1904 has no progress
-    assert any("请同时导出「资金下达」表" in m for m in result.errors["message"])
 
 
 def test_partial_update_carries_kept_sheets_warnings_forward_and_recomputes_cross_sheet_ones(tmp_path):

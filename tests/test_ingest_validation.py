@@ -37,10 +37,16 @@ def served(tmp_path, export):
     return db
 
 
+def whole(export):
+    """The export as the county's complete data: every sheet it holds replaced, not merged (ingest/merge.py),
+    so that an edited cell is checked as it stands in the file."""
+    return {"replace": [p.stem for p in export.glob("*.csv")]}
+
+
 def refused(export, db):
     """Import `export` over `db`; assert it was refused and nothing of the served database changed."""
     before = fingerprint(db)
-    result = load(export, db)
+    result = load(export, db, **whole(export))
     assert result.published is None
     assert result.errors.height > 0
     assert fingerprint(db) == before
@@ -48,7 +54,7 @@ def refused(export, db):
 
 
 def accepted(export, db):
-    result = load(export, db)
+    result = load(export, db, **whole(export))
     assert result.published is not None, [describe(p) for p in result.errors.iter_rows(named=True)]
     return result
 

@@ -94,6 +94,19 @@ def test_lookup_only_for_the_prepared_date_and_parameters(demo_db):
         fast.close(), slow.close()
 
 
+def test_a_query_changed_after_the_publish_is_not_answered_from_the_old_preparation(demo_db, monkeypatch):
+    from queries import runner
+
+    with Database.open(demo_db) as db:
+        bound = {"as_of": db.data_as_of(), **{k: v for k, v in registry.rule_params().items()
+                                              if k in sql_text("checks_counts_by_township")[1]}}
+        assert db.is_prepared("checks_counts_by_township", bound)
+        original = runner.sql_text
+        monkeypatch.setattr(runner, "sql_text", lambda name: (original(name)[0] + "\n-- a rule edited by an upgrade",
+                                                              original(name)[1]))
+        assert not db.is_prepared("checks_counts_by_township", bound)
+
+
 def test_version_without_prepared_answers_runs_the_queries(tmp_path, demo_db):
     """A version published before issue 18 has no prepared_answers table: every query runs itself."""
     import shutil

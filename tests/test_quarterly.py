@@ -40,6 +40,22 @@ def test_county_kpis_change_since_quarter_start():
     assert "kpi-tile" in pres.kpi_tiles_html(list(tiles.values()))
 
 
+def test_an_annual_figure_is_not_a_quarter_on_quarter_change():
+    import polars as pl
+
+    def frame(growth, year):
+        return pl.DataFrame({"township_code": ["ALL"], "poor_persons": [400], "incidence_pct": [0.5],
+                             "income_growth_pct": [growth], "income_year": [year], "target_progress_pct": [50.0],
+                             "balance_rate_pct": [40.0], "completion_pct": [30.0]})
+
+    same = {t["key"]: t for t in pres.county_kpis(frame(15.8, 2020), frame(15.8, 2020))}
+    assert same["income_growth_pct"]["delta"] == "年度指标（2020年）"
+    assert same["income_growth_pct"]["colour"] == pres.NEUTRAL
+    assert same["poor_persons"]["delta"] == "本季 持平"
+    new_year = {t["key"]: t for t in pres.county_kpis(frame(15.8, 2020), frame(12.3, 2019))}
+    assert new_year["income_growth_pct"]["delta"] == "本季 +3.5 个百分点"
+
+
 def test_quarterly_page_defaults_to_the_current_quarter_and_walks_slides(app_page):
     at = app_page("pages/quarterly.py")
     assert not at.exception, [e.value for e in at.exception]
@@ -52,8 +68,16 @@ def test_quarterly_page_defaults_to_the_current_quarter_and_walks_slides(app_pag
     at.button(key="slide-next").click().run()
     assert "挂图作战" in at.markdown[0].value
     at.button(key="slide-prev").click().run()
-    at.button(key="slide-prev").click().run()  # wraps to the last slide
+    at.button(key="slide-prev").click().run()  # stays on the first slide
+    assert "全县主要指标" in at.markdown[0].value
+    at.button(key="slide-end").click().run()
+    assert "综合排名" in at.markdown[0].value and "第 6 / 6 页" in at.markdown[0].value
+    at.button(key="slide-next").click().run()  # → on the last slide stays there
     assert "综合排名" in at.markdown[0].value
+    at.button(key="slide-home").click().run()
+    assert "全县主要指标" in at.markdown[0].value
+    at.button(key="slide-space").click().run()
+    assert "挂图作战：各乡镇贫困发生率" in at.markdown[0].value
     at.button(key="slide-exit").click().run()
     assert at.title[0].value == "季讲评"
 
@@ -66,11 +90,11 @@ def test_quarterly_page_for_an_earlier_quarter(app_page):
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("width", [1400, 1024])
-def test_presentation_mode_in_a_browser_with_the_keyboard(server, browser, width):
+@pytest.mark.parametrize("width,height", [(1920, 1080), (1024, 768)])
+def test_presentation_mode_in_a_browser_with_the_keyboard(server, browser, width, height):
     from conftest import OfflinePage, open_signed_in
 
-    tab = OfflinePage(browser, width=width, height=800)
+    tab = OfflinePage(browser, width=width, height=height)
     try:
         page = open_signed_in(tab, f"{server}/quarterly", "季讲评")
         assert not tab.error_boxes()
@@ -79,17 +103,41 @@ def test_presentation_mode_in_a_browser_with_the_keyboard(server, browser, width
         title = page.locator(".slide-title")
         assert title.inner_text() == "全县主要指标"
         assert not page.locator("[data-testid=stSidebar]").is_visible()
+        # the control bar is out of the picture until the mouse goes to it
+        controls = page.locator(".st-key-slide-controls")
+        assert controls.evaluate("e => getComputedStyle(e).opacity") == "0"
+        if width == 1920:  # numbers readable from the back of the room
+            for selector in (".kpi-value", ".kpi-delta"):
+                px = page.locator(selector).first.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
+                assert px >= 28, selector
         tab.screenshot(f"quarterly_present_kpis_{width}")
-        steps = [("ArrowRight", "挂图作战"), ("PageDown", "一升一降"), ("ArrowRight", "资金"),
-                 ("ArrowLeft", "一升一降"), ("PageUp", "挂图作战")]
+        steps = [("ArrowRight", "挂图作战：各乡镇贫困发生率"), ("PageDown", "一升一降"), ("ArrowRight", "资金"),
+                 ("ArrowLeft", "一升一降"), ("PageUp", "挂图作战：各乡镇贫困发生率")]
         for key, expected in steps:
             page.keyboard.press(key)
             tab.wait_idle(800)
             assert title.inner_text() == expected, key
-        page.keyboard.press("PageDown")
+        tab.wait_idle(2500)
+        assert page.locator(".js-plotly-plot .maplibregl-canvas, .js-plotly-plot canvas").count() >= 1, \
+            "the map slide shows the map (the demo county has boundaries)"
+        tab.screenshot(f"quarterly_present_map_{width}")
+        page.keyboard.press("Space")
         tab.wait_idle(800)
         assert title.inner_text() == "一升一降"
+        if width == 1920:
+            sizes = page.locator(".js-plotly-plot text.bartext").evaluate_all(
+                "els => els.map(e => parseFloat(e.style.fontSize || getComputedStyle(e).fontSize))")
+            assert sizes and min(sizes) >= 28, sizes
         tab.screenshot(f"quarterly_present_rise_fall_{width}")
+        page.keyboard.press("End")
+        tab.wait_idle(800)
+        assert title.inner_text() == "综合排名"
+        page.keyboard.press("ArrowRight")
+        tab.wait_idle(800)
+        assert title.inner_text() == "综合排名"  # → on the last slide stays
+        page.keyboard.press("Home")
+        tab.wait_idle(800)
+        assert title.inner_text() == "全县主要指标"
         assert not tab.error_boxes()
         page.keyboard.press("Escape")
         tab.wait_idle()
@@ -98,4 +146,3 @@ def test_presentation_mode_in_a_browser_with_the_keyboard(server, browser, width
     finally:
         tab.close()
     assert not tab.foreign, tab.foreign[:5]
-

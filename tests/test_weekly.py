@@ -106,6 +106,30 @@ def test_week_comparison_blanks_year_to_date_changes_across_new_year():
     assert out["poor_persons"]["change"] == 0  # a stock, not year-to-date: still compared
 
 
+def test_week_comparison_across_new_year_labels_last_years_figures_and_compares_none():
+    # the case: 资金结余率 9.4% -> 100.0% "+90.6" and 逾期项目 4 -> 0 compared 2019's projects with 2020's
+    before = row(_year=2019, balance_rate_pct=9.4, overdue_projects=4, spent_wan=5000.0, projects_completed=80)
+    now = row(_year=2020, balance_rate_pct=100.0, overdue_projects=0, spent_wan=0.0, projects_completed=0)
+    out = {r["key"]: r for r in weekly_views.week_comparison(now, before).iter_rows(named=True)}
+    for key in ("balance_rate_pct", "overdue_projects", "spent_wan", "projects_completed", "target_progress_pct"):
+        assert out[key]["change"] is None and out[key]["change_text"] == "跨年度不比较", key
+        assert "2019年度" in out[key]["before_text"], key
+    assert out["balance_rate_pct"]["before_text"] == "9.4%（2019年度）"
+    assert "+90.6" not in "".join(r["change_text"] for r in out.values())
+
+
+def test_week_comparison_change_agrees_with_the_printed_values():
+    # the cases: 0.22% -> 0.14% printed "−0.07", 0.55% -> 0.54% printed "持平"
+    out = {r["key"]: r for r in weekly_views.week_comparison(row(incidence_pct=0.1449),
+                                                             row(incidence_pct=0.2151)).iter_rows(named=True)}
+    assert (out["incidence_pct"]["before_text"], out["incidence_pct"]["now_text"]) == ("0.22%", "0.14%")
+    assert out["incidence_pct"]["delta_text"] == "-0.08 个百分点"
+    out = {r["key"]: r for r in weekly_views.week_comparison(row(incidence_pct=0.5351),
+                                                             row(incidence_pct=0.5450)).iter_rows(named=True)}
+    assert (out["incidence_pct"]["before_text"], out["incidence_pct"]["now_text"]) == ("0.55%", "0.54%")
+    assert out["incidence_pct"]["delta_text"] == "-0.01 个百分点"
+
+
 def test_township_week_table_moves():
     now = pl.DataFrame({"township_code": ["A", "B", "ALL"], "township_name": ["甲", "乙", "全县"],
                         "rank": [1, 2, None], "exited_persons_ytd": [50, 20, 70], "incidence_pct": [1.0, 2.0, 1.5],
@@ -121,6 +145,10 @@ def test_township_week_table_moves():
     assert out["spent_week_wan"].to_list() == pytest.approx([6.0, 0.0])
     assert out["overdue_change"].to_list() == [0, 2]
     assert out["rank_move"].to_list() == [1, -1]
+    across = weekly_views.township_week_table(now, before, same_year=False)  # first week of January
+    for column in ("exited_week", "spent_week_wan", "completed_week", "overdue_change"):
+        assert across[column].null_count() == 2, column
+    assert across["incidence_change_pp"].to_list() == pytest.approx([-0.2, 0.0])  # a stock: still compared
 
 
 def test_weekly_sql_new_overdue_and_idle_funds_agree_with_indicators(demo_db):
@@ -148,11 +176,12 @@ def test_weekly_page_lists_items_with_leaders(app_page):
     at = app_page("pages/weekly.py")
     assert not at.exception, [e.value for e in at.exception]
     assert at.title[0].value == "周调度 · 全县"
-    assert [s.value for s in at.subheader] == ["本周与上周", "督办事项", "任务进度滞后乡镇", "各乡镇本周变化"]
+    assert [s.value for s in at.subheader] == ["本周与上周", "督办事项", "任务进度滞后乡镇", "年底进度", "各乡镇本周变化"]
     labels = [m.label for m in at.metric]
     assert labels[:3] == ["本年累计脱贫人数", "贫困人口", "贫困发生率"] and "沉淀资金（万元）" in labels
     text = " ".join(m.value for m in at.markdown)
     assert "【逾期项目】" in text and "联系县领导：" in text
+    assert "**全县**：还需脱贫" in text  # the county's pace to year-end
 
 
 def test_weekly_page_for_one_township_keeps_its_own_items(app_page):
@@ -172,7 +201,7 @@ def test_weekly_page_in_a_browser(server, browser, width):
         page = open_signed_in(tab, f"{server}/weekly", "周调度 · 全县")
         assert not tab.error_boxes()
         assert page.get_by_text("【逾期项目】").count() >= 1
-        assert page.get_by_role("button", name="周报 PDF").count() == 1
+        assert page.get_by_role("button", name="周调度通报 PDF").count() == 1
         tab.screenshot(f"weekly_{width}")
     finally:
         tab.close()

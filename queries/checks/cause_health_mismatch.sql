@@ -1,3 +1,4 @@
+-- level: household
 -- 标题：因病、因残致贫却无患病或残疾成员
 -- 简称：致贫原因与健康不符
 -- 严重程度：中
@@ -6,7 +7,6 @@
 --   的人。原因与成员情况对不上，健康扶贫、残疾人帮扶措施就落不到实处。没有该户成员记录时不判断。
 -- 参数：$as_of DATE（数据截止日期）；$township VARCHAR（乡镇代码，'ALL' = 全县）。
 -- 结果：每个问题户一行（统一列，见 digital_exit.sql）。
--- scope: township
 WITH registered AS (  -- 在册 at D: the household_spans row covering D (ingest/derived.sql; same-day events in the
                  -- order 纳入, 脱贫, 返贫, 清退) is 纳入, 返贫 (未脱贫) or 脱贫 (已脱贫)
     SELECT s.household_id

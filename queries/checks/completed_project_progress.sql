@@ -1,3 +1,4 @@
+-- level: village
 -- 标题：已完工项目形象进度不足 100%
 -- 简称：完工进度不符
 -- 严重程度：中
@@ -6,7 +7,6 @@
 --   会同时影响项目完工率和资金支出进度的判断。
 -- 参数：$as_of DATE（数据截止日期）；$township VARCHAR（乡镇代码，'ALL' = 全县）。
 -- 结果：每个问题项目一行（统一列，见 digital_exit.sql）；record_id 为项目编号，record_name 为项目名称。
--- scope: township
 WITH latest_progress AS (  -- a project's status at D: the project_spans row covering D (its latest report ≤ D)
     SELECT ps.project_id, ps.valid_from AS report_date, ps.status, CAST(ps.progress_pct AS DOUBLE) AS progress_pct
     FROM project_spans ps

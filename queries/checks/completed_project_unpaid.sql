@@ -1,3 +1,4 @@
+-- level: village
 -- 标题：已完工项目没有任何资金支出
 -- 简称：完工无支出
 -- 严重程度：高
@@ -6,7 +7,6 @@
 --   要么资金支出没有录入（资金结余率虚高），要么项目并未真正完工（"纸面完工"）。
 -- 参数：$as_of DATE（数据截止日期）；$township VARCHAR（乡镇代码，'ALL' = 全县）。
 -- 结果：每个问题项目一行（统一列，见 digital_exit.sql）；record_id 为项目编号，record_name 为项目名称。
--- scope: township
 WITH completed AS (  -- a project's status at D: the project_spans row covering D (its latest report ≤ D)
     SELECT ps.project_id, ps.valid_from AS report_date, ps.status
     FROM project_spans ps

@@ -1,3 +1,4 @@
+-- level: household
 -- 标题：疑似数字脱贫
 -- 简称：数字脱贫
 -- 严重程度：高
@@ -8,7 +9,6 @@
 --   $line_years INTEGER[]、$line_yuan DOUBLE[]（各年扶贫标准，元/人·年，配置缺某年时用此前最近一年的标准）。
 -- 结果：每个问题户一行，统一列 township_code, township_name, village_code, village_name, record_id（户编号）,
 --   record_name, person_name（户主）, id_number（户主身份证号）, helper, detail。
--- scope: township
 WITH exited AS (  -- 已脱贫 at D: the household_spans row covering D is 脱贫; its valid_from is the last 脱贫 ≤ D
     SELECT s.household_id, s.valid_from AS last_exit
     FROM household_spans s

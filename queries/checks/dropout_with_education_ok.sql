@@ -1,3 +1,4 @@
+-- level: household
 -- 标题：有失学辍学儿童却填"义务教育有保障"
 -- 简称：辍学与教育保障矛盾
 -- 严重程度：高
@@ -6,7 +7,6 @@
 --   的成员在校生状况为"失学辍学"，而户的"义务教育有保障"填了"是"。控辍保学是"三保障"的硬任务，两者必有一错。
 -- 参数：$as_of DATE（数据截止日期）；$township VARCHAR（乡镇代码，'ALL' = 全县）；$school_age_min、$school_age_max INTEGER（周岁，含两端）。
 -- 结果：每个辍学成员一行（统一列，见 digital_exit.sql）；person_name、id_number 为该成员。
--- scope: township
 WITH registered AS (  -- 在册 at D: the household_spans row covering D (ingest/derived.sql; same-day events in the
                  -- order 纳入, 脱贫, 返贫, 清退) is 纳入, 返贫 (未脱贫) or 脱贫 (已脱贫)
     SELECT s.household_id

@@ -1,3 +1,4 @@
+-- level: household
 -- 标题：身份证出生日期异常
 -- 简称：出生日期异常
 -- 严重程度：中
@@ -6,7 +7,6 @@
 --   或晚于今天，或根本不是有效日期。多为录入时位数错位，会让因学、因老等判断全部失真。
 -- 参数：$as_of DATE（数据截止日期）；$township VARCHAR（乡镇代码，'ALL' = 全县）；$max_age_years INTEGER（年龄上限）。
 -- 结果：每个问题人一行（统一列，见 digital_exit.sql）。
--- scope: township
 WITH registered AS (  -- 在册 at D: the household_spans row covering D (ingest/derived.sql; same-day events in the
                  -- order 纳入, 脱贫, 返贫, 清退) is 纳入, 返贫 (未脱贫) or 脱贫 (已脱贫)
     SELECT s.household_id

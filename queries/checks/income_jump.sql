@@ -1,3 +1,4 @@
+-- level: household
 -- 标题：人均纯收入同比畸高畸低
 -- 简称：收入突变
 -- 严重程度：中
@@ -6,7 +7,6 @@
 --   （N 默认 3）。真实收入很少一年变化这么大，多为多打或少打一个 0、把家庭总收入填成人均等录入错误。
 -- 参数：$as_of DATE（数据截止日期）；$township VARCHAR（乡镇代码，'ALL' = 全县）；$income_jump_factor DOUBLE（倍数 N）。
 -- 结果：每个问题户一行（统一列，见 digital_exit.sql）。
--- scope: township
 WITH registered AS (  -- 在册 at D: the household_spans row covering D (ingest/derived.sql; same-day events in the
                  -- order 纳入, 脱贫, 返贫, 清退) is 纳入, 返贫 (未脱贫) or 脱贫 (已脱贫)
     SELECT s.household_id

@@ -1,3 +1,4 @@
+-- level: household
 -- 标题：劳动力人数超过家庭人口数
 -- 简称：劳动力超人口
 -- 严重程度：中
@@ -6,7 +7,6 @@
 --   此规则用于核查更早导入、未经该项校验的数据。
 -- 参数：$as_of DATE（数据截止日期）；$township VARCHAR（乡镇代码，'ALL' = 全县）。
 -- 结果：每个问题户一行（统一列，见 digital_exit.sql）。
--- scope: township
 WITH suspects AS (
     SELECT h.* FROM households h WHERE h.labor_count > h.size
 ),

@@ -1,3 +1,4 @@
+-- level: household
 -- 标题：家庭成员人数与家庭人口数不一致
 -- 简称：人口数不符
 -- 严重程度：低
@@ -6,7 +7,6 @@
 --   成员表漏人或多人会让因学、因病、劳动力等核实失去依据。没有导入家庭成员表时，本规则不适用。
 -- 参数：$as_of DATE（数据截止日期）；$township VARCHAR（乡镇代码，'ALL' = 全县）。
 -- 结果：每个问题户一行（统一列，见 digital_exit.sql）。
--- scope: township
 WITH registered AS (  -- 在册 at D: the household_spans row covering D (ingest/derived.sql; same-day events in the
                  -- order 纳入, 脱贫, 返贫, 清退) is 纳入, 返贫 (未脱贫) or 脱贫 (已脱贫)
     SELECT s.household_id

@@ -1,3 +1,4 @@
+-- level: household
 -- 标题：主要致贫原因缺失或不具体
 -- 简称：致贫原因不细
 -- 严重程度：中
@@ -6,7 +7,6 @@
 --   对症，这是第三方评估常说的"原因不细"。
 -- 参数：$as_of DATE（数据截止日期）；$township VARCHAR（乡镇代码，'ALL' = 全县）；$vague_causes VARCHAR[]（视为不具体的写法，见 data/checks.toml）。
 -- 结果：每个问题户一行（统一列，见 digital_exit.sql）。
--- scope: township
 WITH registered AS (  -- 在册 at D: the household_spans row covering D (ingest/derived.sql; same-day events in the
                  -- order 纳入, 脱贫, 返贫, 清退) is 纳入, 返贫 (未脱贫) or 脱贫 (已脱贫)
     SELECT s.household_id

@@ -1,3 +1,4 @@
+-- level: household
 -- 标题：未落实帮扶责任人
 -- 简称：无帮扶人
 -- 严重程度：中
@@ -6,7 +7,6 @@
 --   缺了就说明"结对帮扶全覆盖"有漏洞，或者台账没有更新。
 -- 参数：$as_of DATE（数据截止日期）；$township VARCHAR（乡镇代码，'ALL' = 全县）。
 -- 结果：每个问题户一行（统一列，见 digital_exit.sql）。
--- scope: township
 WITH registered AS (  -- 在册 at D: the household_spans row covering D (ingest/derived.sql; same-day events in the
                  -- order 纳入, 脱贫, 返贫, 清退) is 纳入, 返贫 (未脱贫) or 脱贫 (已脱贫)
     SELECT s.household_id, s.event

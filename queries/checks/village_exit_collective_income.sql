@@ -1,3 +1,4 @@
+-- level: village
 -- 标题：已出列贫困村集体经济收入不达标
 -- 简称：出列村集体经济
 -- 严重程度：中
@@ -6,7 +7,6 @@
 --   （默认 4 万元），或者根本没有集体经济收入记录。
 -- 参数：$as_of DATE（数据截止日期）；$township VARCHAR（乡镇代码，'ALL' = 全县）；$collective_income_min_wan DOUBLE（标准，万元）。
 -- 结果：每个问题村一行（统一列，见 digital_exit.sql）；record_id 为村代码，record_name 为村名称。
--- scope: township
 WITH params AS (
     SELECT year(CAST($as_of AS DATE)) AS y
 ),

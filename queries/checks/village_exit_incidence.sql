@@ -1,3 +1,4 @@
+-- level: village
 -- 标题：已出列贫困村贫困发生率超过出列标准
 -- 简称：出列村发生率超标
 -- 严重程度：高
@@ -6,7 +7,6 @@
 --   仍高于出列标准（默认 2%，西部地区 3%）。要么出列不实，要么返贫后没有重新评估，须逐户核实。
 -- 参数：$as_of DATE（数据截止日期）；$township VARCHAR（乡镇代码，'ALL' = 全县）；$exit_incidence_max_pct DOUBLE（出列标准，%）。
 -- 结果：每个问题村一行（统一列，见 digital_exit.sql）；record_id 为村代码，record_name 为村名称。
--- scope: township
 WITH exited_villages AS (
     SELECT v.* FROM villages v
     WHERE v.is_poor_village AND v.exit_year <= year($as_of::DATE)
