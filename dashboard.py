@@ -13,9 +13,9 @@ import secrets
 import streamlit as st
 
 import app_data
-from access.files import owner_only_umask
 import settings
-from access import session
+from access import media_guard, session
+from access.files import owner_only_umask
 from access.roles import User
 from components.filters import sidebar_filters
 from components.text import md
@@ -90,6 +90,7 @@ def main() -> None:
         st.navigation([st.Page(_no_data, title="无数据", url_path="home")]).run()
         return
     store = app_data.access_store()
+    media_guard.install(store.path)  # downloads (/media/…) only with a valid sign-in cookie; once per process
     townships = app_data.townships()
     demo = session.demo_accounts(townships["township_code"][0]) if app_data.is_demo() else []
     user = session.enforce(store, demo)  # every run: idle time-out, revoked or changed account, demo ended

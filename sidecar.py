@@ -14,7 +14,7 @@ from pathlib import Path
 
 from access.files import private_file, restrict
 
-_RESTRICTED: set[str] = set()  # files made owner-only by this process already (one stat per file, not per query)
+_PREPARED: set[str] = set()  # files this process made owner-only and WAL already (once per file, not per query)
 
 
 def sidecar_path(db: Path, name: str) -> Path:
@@ -26,11 +26,13 @@ def sidecar_path(db: Path, name: str) -> Path:
 
 def connect(path: Path) -> sqlite3.Connection:
     """WAL, so that readers (page runs) never wait for a writer; a writer waits up to 10 s for another."""
-    if str(path) not in _RESTRICTED:
+    first = str(path) not in _PREPARED
+    if first:
         private_file(path)
         for journal in ("-wal", "-shm", "-journal"):
             restrict(f"{path}{journal}")
-        _RESTRICTED.add(str(path))
     con = sqlite3.connect(path, timeout=10)
-    con.execute("PRAGMA journal_mode=WAL")
+    if first:  # WAL is a property of the file: once per process is enough (it was a statement on every query)
+        con.execute("PRAGMA journal_mode=WAL")
+        _PREPARED.add(str(path))
     return con

@@ -77,6 +77,7 @@ def _sign_in(user: User, store: AccessStore, how: str, demo: bool) -> None:
     st.session_state["last_active"] = dt.datetime.now()
     st.session_state[_GEN] = store.session_generation(user.username)
     st.session_state[_DEMO] = demo
+    st.session_state.pop(_ENDED, None)
     store.record_success(user.username)
     store.audit(user.username, audit.LOGIN, how)
 
@@ -95,16 +96,15 @@ def enforce(store: AccessStore, demo: list[User]) -> User | None:
         _end(store, "会话超时", f"会话已超时（{IDLE_TIMEOUT.seconds // 60} 分钟无操作），请重新登录。", revoke=False)
         return None
     if _GEN in st.session_state:  # a session signed in through the form or a cookie (not a test's fixture)
+        stored, generation = store.account_and_generation(user.username)
         if st.session_state.get(_DEMO):
             if user.username not in {u.username for u in demo}:
                 _end(store, "演示账户停用", DEMO_ENDED_MESSAGE, revoke=False)
                 return None
-        else:
-            stored = store.user(user.username)
-            if stored is None or stored != user:
-                _end(store, "账户已变更", "账户已被删除或角色已变更，请重新登录。", revoke=False)
-                return None
-        if store.session_generation(user.username) != st.session_state[_GEN]:
+        elif stored is None or stored != user:
+            _end(store, "账户已变更", "账户已被删除或角色已变更，请重新登录。", revoke=False)
+            return None
+        if generation != st.session_state[_GEN]:
             _end(store, "会话已失效", "已在别处退出登录或密码已重置，请重新登录。", revoke=False)
             return None
     st.session_state["last_active"] = now
@@ -225,7 +225,7 @@ def authenticate(store: AccessStore, demo: list[User]) -> User | None:
     _harden_cookie(authenticator, store, known)
     _guard_password_login(authenticator, store, known, attempt)
     st.session_state["_authenticator"] = authenticator
-    ended = st.session_state.pop(_ENDED, None)
+    ended = st.session_state.get(_ENDED)  # kept until the next sign-in: the cookie component's rerun follows
     if ended:
         st.info(ended, icon=":material/logout:")
     try:
@@ -273,3 +273,6 @@ def logout(store: AccessStore, why: str = "退出", *, revoke: bool = True) -> N
         if revoke:
             store.revoke_sessions(user.username)
         store.audit(user.username, audit.LOGOUT, why)
+    from access.media_guard import purge_session_media
+
+    purge_session_media()  # the downloads this session made are gone now, not minutes later

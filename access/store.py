@@ -58,6 +58,8 @@ _NORMALISE = """
 UPDATE OR IGNORE users SET username = lower(trim(username)) WHERE username <> lower(trim(username));
 DELETE FROM login_state WHERE username <> lower(trim(username));
 """
+# The demo county's accounts (access/session.py), never stored here; their session generation is.
+DEMO_USERNAMES = ("secretary", "township", "clerk")
 # After this many consecutive failures an account is locked; each further failure doubles the lock.
 FAILURES_BEFORE_LOCK = 5
 FIRST_LOCK = dt.timedelta(minutes=5)
@@ -150,12 +152,30 @@ class AccessStore:
         return User(*row) if row else None
 
     # sessions ---------------------------------------------------------------------------------------
+    def account_and_generation(self, username: str) -> tuple[User | None, int]:
+        """The stored account (None for a demo or removed one) and its session generation: what every run of a
+        signed-in session checks (access.session.enforce), in one connection."""
+        username = normalise_username(username)
+        with closing(self._connect()) as con:
+            row = con.execute("SELECT username, name, role, township_code FROM users WHERE username = ?",
+                              (username,)).fetchone()
+            generation = con.execute("SELECT generation FROM session_generation WHERE username = ?",
+                                     (username,)).fetchone()
+        return (User(*row) if row else None), (generation[0] if generation else 0)
+
     def session_generation(self, username: str) -> int:
         """The generation a valid sign-in cookie of this user carries (0 until the first revocation)."""
         with closing(self._connect()) as con:
             row = con.execute("SELECT generation FROM session_generation WHERE username = ?",
                               (normalise_username(username),)).fetchone()
         return row[0] if row else 0
+
+    def end_demo_accounts(self) -> None:
+        """The demo county was replaced by real data: every demo account's cookie and session ends now."""
+        real = {user.username for user, _ in self.users()}  # a stored account of the same name is not a demo one
+        for username in DEMO_USERNAMES:
+            if username not in real:
+                self.revoke_sessions(username)
 
     def revoke_sessions(self, username: str) -> int:
         """Every cookie and open session of this user ends (logout, reset); returns the new generation."""

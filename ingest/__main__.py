@@ -156,6 +156,9 @@ def _audit_load(args, result: LoadResult) -> None:
     audit.record(who, audit.IMPORT, f"{name} → {result.published.name if result.published else '未更改'}"
                  f"（{result.mode}）", db=args.db)
     if result.ended_demo:
+        from access.store import AccessStore, store_path
+
+        AccessStore(store_path(Path(args.db))).end_demo_accounts()
         audit.record(who, audit.DEMO_ENDED, f"{name} 取代了演示县数据", db=args.db)
 
 

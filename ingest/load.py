@@ -180,6 +180,8 @@ def load(path: Path, db: Path, *, user: str | None = None, mode: str | None = No
         Path(f"{building}.wal").unlink(missing_ok=True)
         raise
     publish.prune(db, settings.load().keep_versions)
+    for older in publish.versions(db):  # versions written by an earlier release may still be world-readable
+        restrict(older)
     _progress(progress, 1.0, "完成")
     return LoadResult(problems.frame(), version, mode, counts, kept, changes=changes, snapshot=snapshot,
                       ended_demo=ended_demo)

@@ -25,6 +25,6 @@ who = st.text_input("用户名", placeholder="全部用户")
 if actions:
     log = log.filter(pl.col("操作").is_in(actions))
 if who:
-    log = log.filter(pl.col("用户").str.contains(who, literal=True))
+    log = log.filter(pl.col("用户").str.contains(who.strip().lower(), literal=True))  # names are stored lower-case
 st.caption(f"最近 {log.height} 条记录（最新在前）")
 table_with_download(log, "审计日志", key="audit")

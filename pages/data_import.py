@@ -204,6 +204,7 @@ def _publish(checked: dict) -> None:
         status.update(label="发布完成", state="complete")
     audit.record_session(audit.IMPORT, f"{checked['name']} → {result.published.name}（{result.mode}）")
     if result.ended_demo:
+        app_data.access_store().end_demo_accounts()
         audit.record_session(audit.DEMO_ENDED, f"{checked['name']} 取代了演示县数据")
     shutil.rmtree(Path(checked["path"]).parent, ignore_errors=True)
     for key in (_STAGED, _CHECKS):

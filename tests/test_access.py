@@ -247,3 +247,27 @@ def test_text_inputs_are_bound_parameters_not_sql(app_page, demo_db, attack):
         assert con.sql("SELECT count(*) FROM households").fetchall()[0][0] > 0
     finally:
         con.close()
+
+
+@pytest.mark.browser
+def test_a_download_link_needs_the_sign_in_cookie_and_dies_at_logout(server, browser):
+    """/media/<id> (every download) answers only a browser with a valid sign-in cookie (issue 15 §9)."""
+    from tests.conftest import OfflinePage, open_signed_in
+
+    tab = OfflinePage(browser)
+    stranger = browser.new_context()
+    try:
+        page = open_signed_in(tab, f"{server}/ranking", "综合排名")
+        with page.expect_download(timeout=60_000) as info:
+            page.get_by_role("button", name="下载 Excel").first.click()
+        url = info.value.url
+        assert "/media/" in url
+        assert tab.context.request.get(url).status == 200, "the signed-in browser may fetch it again"
+        refused = stranger.request.get(url)
+        assert refused.status == 403 and "需要登录" in refused.text(), "the same link without the cookie"
+        page.get_by_role("button", name="退出登录").click()
+        page.get_by_label("用户名").wait_for(timeout=60_000)
+        assert tab.context.request.get(url).status in (403, 404), "after logout the link is dead"
+    finally:
+        stranger.close()
+        tab.close()

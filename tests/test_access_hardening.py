@@ -261,7 +261,9 @@ def test_a_real_snapshot_import_ends_the_demo_accounts(tmp_path, monkeypatch):
     assert not at.metric, "clerk/demo must not open real data"
     assert "用户名或密码错误" in " ".join(e.value for e in at.error)
     assert "secretary" not in " ".join(i.value for i in at.info)
-    assert ("停用演示账户", 1) in [(a, ok) for _, _, a, _, ok in _rows(db)]
+    rows = [(a, d, ok) for _, _, a, d, ok in _rows(db)]
+    assert ("停用演示账户", "snapshot_2020-06-30.csv 取代了演示县数据", 1) in rows
+    assert any(a == "导入" and d.startswith("snapshot_2020-06-30.csv → county.") and ok for a, d, ok in rows)
 
 
 # --- §4 owner-only files ---------------------------------------------------------------------------------------
@@ -370,3 +372,29 @@ def test_every_weight_change_is_kept_in_the_audit_trail(app_page, demo_db, tmp_p
         assert not at.exception
     changes = [d for u, a, d, ok in _newest(demo_db) if a == "修改权重" and u == "clerk"]
     assert changes[:2] == ["资金结余率（越低越好） 40→30", "资金结余率（越低越好） 15→40"]
+
+
+@pytest.mark.parametrize("headers, secure", [({"X-Forwarded-Proto": "https"}, True), ({"X-Forwarded-Proto": "http"}, False),
+                                             ({}, False)])
+def test_the_cookie_is_secure_behind_https(monkeypatch, headers, secure):
+    import streamlit as st
+
+    from access import session
+
+    monkeypatch.setattr(type(st.context), "headers", property(lambda self: headers))
+    monkeypatch.setattr(type(st.context), "url", property(lambda self: "http://10.0.0.5/"))
+    assert session._https() is secure
+
+
+def test_the_upload_staging_folder_is_owner_only_and_never_someone_elses(tmp_path):
+    from access.files import private_dir
+
+    staging = private_dir(tmp_path / "warroom-uploads" / "abc")
+    assert _mode(staging) == 0o700
+    os.chmod(staging, 0o755)
+    assert _mode(private_dir(staging)) == 0o700, "an existing lax folder is repaired"
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (tmp_path / "planted").symlink_to(elsewhere)
+    with pytest.raises(PermissionError, match="不属于本程序的运行账户"):
+        private_dir(tmp_path / "planted")

@@ -217,8 +217,20 @@ def test_upload_check_publish_and_the_running_app_picks_up_the_new_version(own_s
         after = publish.current(db)
         assert after != before
         assert page.get_by_text(f"数据版本：{after.name}").count() == 1  # the shell serves the new version
-        page.get_by_text("部分更新").first.wait_for(state="attached", timeout=15_000)  # history shows the partial update (its grid draws late)
+        page.get_by_text("部分更新").first.wait_for(state="attached", timeout=30_000)  # history shows the partial update
         tab.screenshot(f"import_published_{width}")
+        from access.store import AccessStore, store_path
+
+        audited = [(u, a, ok) for _, u, a, _, ok in AccessStore(store_path(db)).audit_rows(50)]
+        assert ("clerk", "数据核查", 0) in audited and ("clerk", "数据核查", 1) in audited  # the refused, the good
+        assert ("clerk", "导入", 1) in audited
+        import stat
+        import tempfile
+
+        staging = Path(tempfile.gettempdir()) / f"warroom-uploads-{os.getuid()}"  # pages/data_import.UPLOAD_DIR
+        assert stat.S_IMODE(staging.stat().st_mode) == 0o700
+        assert not list(staging.glob(f"*/good{width}.zip")), "a published upload is deleted at once"
+        assert not list(staging.glob(f"*/bad{width}.zip")), "so is one replaced by another file"
         # the rest of the app, in the same session: the township filter lists the new name
         page.get_by_role("link", name="总览").click()
         tab.wait_idle(2500)
@@ -302,7 +314,7 @@ def test_person_snapshot_upload_confirm_removals_and_publish(snapshot_server, br
         assert after != before
         assert page.get_by_text(f"已发布新版本 {after.name}（人员快照 2020-06-30：9 人、3 户；").count() == 1
         assert page.get_by_text(f"数据版本：{after.name}").count() == 1
-        page.get_by_text("人员快照导入").first.wait_for(state="attached", timeout=15_000)  # 导入历史 (its grid draws late)
+        page.get_by_text("人员快照导入").first.wait_for(state="attached", timeout=30_000)  # 导入历史
         assert _served_modes(db)[-2:] == ["snapshot", "snapshot"]  # S1 (before the server), S2 here
         tab.screenshot("import_snapshot_published_1024")
 
@@ -339,6 +351,10 @@ def test_a_csv_that_is_not_a_person_list_is_refused(snapshot_server, browser):
         assert page.get_by_text("建档立卡人员表（快照导入）").count() == 0
         assert page.get_by_role("button", name="发布为新版本").count() == 0
         assert publish.current(db) == served
+        from access.store import AccessStore, store_path
+
+        refused = [r for r in AccessStore(store_path(db)).audit_rows(20) if r[2] == "导入被拒"]
+        assert refused and refused[0][1] == "clerk" and "乡镇.csv" in refused[0][3] and refused[0][4] == 0
     finally:
         tab.close()
     assert not tab.foreign
