@@ -18,6 +18,7 @@ import os
 import sys
 import tempfile
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -175,6 +176,17 @@ def run(name: str, **params) -> pl.DataFrame:
         return mask_result(_cached(_version(), name, tuple(sorted(params.items()))), role)
     except VersionGone:
         _repin()
+
+
+def run_later(name: str, **params) -> Callable[[], pl.DataFrame]:
+    """run() for a download that is written only when clicked: scope, role and version are settled now, in the
+    page's run; the query itself runs later in Streamlit's download thread (which has no session to ask)."""
+    user = st.session_state.get("user")
+    role = user.role if user is not None else st.session_state.get("role", VIEWER)
+    params = scope.enforce(name, params, user.household_scope if user is not None else None,
+                           summary_only=role == VIEWER)
+    version = _version()
+    return lambda: mask_result(_cached(version, name, tuple(sorted(params.items()))), role)
 
 
 def detail(name: str, **params) -> pl.DataFrame | None:

@@ -17,6 +17,7 @@ import settings
 from access import media_guard, session
 from access.files import owner_only_umask
 from access.roles import User
+from components import theme
 from components.filters import sidebar_filters
 from components.text import md
 from queries.runner import QueryTimeout
@@ -31,6 +32,7 @@ if not log.handlers:  # the server's log (stderr: journald under the service); t
 
 # A local icon: a Material icon or emoji favicon is fetched from a CDN, which the intranet does not have.
 st.set_page_config(page_title="脱贫攻坚作战室", page_icon="data/favicon.png", layout="wide")
+theme.apply()
 # The server writes the access store, database versions and uploads: owner-only (access/files.py).
 owner_only_umask()
 
@@ -99,7 +101,8 @@ def main() -> None:
         st.navigation(pages_for(None), position="hidden")
         _login_screen(store, demo)
         return
-    st.session_state["_filters"] = sidebar_filters(app_data.data_as_of(), townships)
+    st.session_state["_filters"] = sidebar_filters(app_data.data_as_of(), townships, home=user.township_code,
+                                                    earliest=app_data.run("data_as_of")["data_from"][0])
     st.session_state["_settings"] = config
     with st.sidebar:
         scope = f" · {dict(zip(townships['township_code'], townships['township_name'])).get(user.township_code, '')}" \

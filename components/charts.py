@@ -5,6 +5,8 @@ Colours follow queries/metrics.py: red = behind / the bad way, green = the good 
 
 from __future__ import annotations
 
+import datetime as dt
+
 import plotly.graph_objects as go
 import polars as pl
 
@@ -13,6 +15,47 @@ from queries.metrics import BAD, GOOD, METRICS, NEUTRAL
 
 FONT = dict(family="Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif", size=14)
 TIME_LINE = "#1565c0"
+# Date ticks in Chinese at every zoom (Plotly's defaults are "Apr 2020", "May 3"): (dtick range, format).
+DATE_TICKS = (
+    ((None, 86_400_000), "%-m月%-d日 %H:%M"),
+    ((86_400_000, "M1"), "%-m月%-d日"),
+    (("M1", "M12"), "%Y年%-m月"),
+    (("M12", None), "%Y年"),
+)
+PLOTLY_CONFIG = {"displaylogo": False}
+
+
+def _is_date(value) -> bool:
+    return isinstance(value, (dt.date, dt.datetime)) or (
+        isinstance(value, str) and len(value) >= 7 and value[4] == "-" and value[:4].isdigit())
+
+
+def chinese_axes(fig: go.Figure) -> go.Figure:
+    """Ticks a Chinese reader reads as written: full numbers with thousands separators (never Plotly's SI
+    "12k"), and on date axes 2020年4月 / 4月3日 (an axis whose builder set its own tickformat keeps it)."""
+    fig.update_xaxes(exponentformat="none", separatethousands=True)
+    fig.update_yaxes(exponentformat="none", separatethousands=True)
+    date_axes = set()
+    for trace in fig.data:
+        for letter in ("x", "y"):
+            values = getattr(trace, letter, None)
+            if values is not None and len(values) and _is_date(values[0]):
+                ref = getattr(trace, f"{letter}axis", None) or letter
+                date_axes.add(ref[0] + "axis" + ref[1:])
+    # An axis whose every value is 0 (a date before the data) would autorange to −1…1: show 0…1 instead.
+    for letter, update in (("y", fig.update_yaxes), ("x", fig.update_xaxes)):
+        values = [v for t in fig.data if t.type == "bar" and getattr(t, letter) is not None
+                  for v in getattr(t, letter) if isinstance(v, (int, float))]
+        if values and all(v == 0 for v in values):
+            update(range=[0, 1])
+    stops = [dict(dtickrange=list(r), value=f) for r, f in DATE_TICKS]
+    for name in date_axes:
+        axis = fig.layout[name]
+        if not axis.tickformat:
+            axis.tickformatstops = stops
+        if not axis.hoverformat:
+            axis.hoverformat = "%Y年%-m月%-d日"
+    return fig
 
 
 def base_layout(fig: go.Figure, title: str, *, height: int = 420) -> go.Figure:
@@ -25,7 +68,7 @@ def base_layout(fig: go.Figure, title: str, *, height: int = 420) -> go.Figure:
     )
     fig.update_xaxes(showgrid=False, automargin=True)
     fig.update_yaxes(gridcolor="#eceff1", zeroline=False, automargin=True)
-    return inert_links(fig)  # names in ticks and hovers are data: a <a href> in one stays text
+    return inert_links(chinese_axes(fig))  # names in ticks and hovers are data: a <a href> in one stays text
 
 
 def target_vs_time(frame: pl.DataFrame, lag_threshold: float) -> go.Figure:
@@ -60,3 +103,42 @@ def target_vs_time(frame: pl.DataFrame, lag_threshold: float) -> go.Figure:
                       annotation_bgcolor="rgba(255,255,255,0.85)")
     fig.update_yaxes(title_text=f"{METRICS['target_progress_pct'].label}（%）", rangemode="tozero")
     return base_layout(fig, "年度减贫任务进度 vs 时间进度（红色 = 滞后）")
+
+
+HIGHLIGHT_LINE = "#0d47a1"  # the viewer's own township: a dark blue outline, distinct from red/green
+
+
+def highlight(fig: go.Figure, name: str | None) -> go.Figure:
+    """Mark one township on a county-wide chart: its bars get a thick dark-blue outline, its markers a ring,
+    and its category tick is bold with a ▶ ("本乡镇"). Bars are matched on the category axis (x, or y when
+    horizontal); scatter points on their text. Other traces are left as they are; no name = no change."""
+    if not name:
+        return fig
+    marked_axes = set()
+    for trace in fig.data:
+        if trace.type == "bar":
+            horizontal = trace.orientation == "h"
+            categories = list(trace.y if horizontal else trace.x) if (trace.y if horizontal else trace.x) is not None else []
+            if name not in categories and not any(str(c).endswith(f" {name}") for c in categories):
+                continue
+            hit = [c == name or str(c).endswith(f" {name}") for c in categories]
+            trace.marker.line = dict(color=[HIGHLIGHT_LINE if h else "rgba(0,0,0,0)" for h in hit],
+                                     width=[3.5 if h else 0 for h in hit])
+            axis = (trace.yaxis or "y") if horizontal else (trace.xaxis or "x")
+            marked_axes.add((axis, tuple(categories)))
+        elif trace.type == "scatter" and trace.text is not None and not isinstance(trace.text, str):
+            texts = list(trace.text)
+            if name not in texts:
+                continue
+            hit = [t == name for t in texts]
+            trace.marker.line = dict(color=[HIGHLIGHT_LINE if h else "white" for h in hit],
+                                     width=[4 if h else 1 for h in hit])
+            trace.textfont = dict(color=[HIGHLIGHT_LINE if h else "#1a1a1a" for h in hit])
+            trace.text = [f"<b>{t}</b>" if h else t for t, h in zip(texts, hit)]
+    for axis, categories in marked_axes:
+        layout_axis = fig.layout[axis[0] + "axis" + axis[1:]]
+        layout_axis.tickmode = "array"
+        layout_axis.tickvals = list(categories)
+        layout_axis.ticktext = [f"<b>▶{c}</b>" if c == name or str(c).endswith(f" {name}") else c
+                                for c in categories]
+    return fig

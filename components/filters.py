@@ -17,19 +17,30 @@ class Filters:
     as_of: dt.date
     township: str  # a 乡镇代码, or ALL for 全县
     township_name: str
+    home_name: str | None = None  # the signed-in township head's own township
+
+    @property
+    def marked(self) -> str | None:
+        """The township to highlight on county-wide charts and tables: the one picked, else the viewer's own."""
+        return self.home_name if self.is_county else self.township_name
 
     @property
     def is_county(self) -> bool:
         return self.township == ALL
 
 
-def sidebar_filters(latest: dt.date, townships: pl.DataFrame) -> Filters:
+def sidebar_filters(latest: dt.date, townships: pl.DataFrame, home: str | None = None,
+                    earliest: dt.date | None = None) -> Filters:
+    """home: the signed-in user's own 乡镇代码 (a township head's), where the session opens unless a link
+    names another township; the user can still pick 全县 or any other township."""
     names = dict(zip(townships["township_code"], townships["township_name"]))
     # The URL carries the township by name (the widget binds its formatted option); links made by other
     # tools may carry the 乡镇代码: accept that on arrival.
     linked = st.query_params.get("township")
     if "township" not in st.session_state and linked in names:
         st.session_state["township"] = linked
+    elif "township" not in st.session_state and linked is None and home in names:
+        st.session_state["township"] = home
     # A view that showed the newest data keeps doing so after a publish (the widget keeps its value, not its
     # default); a date the user picked stays picked.
     followed = st.session_state.get("_as_of_latest")
@@ -47,8 +58,11 @@ def sidebar_filters(latest: dt.date, townships: pl.DataFrame) -> Filters:
             format_func=lambda code: "全县" if code == ALL else f"{names.get(code, code)}",
         )
     as_of = as_of if isinstance(as_of, dt.date) else latest
+    if earliest is not None and as_of < earliest:
+        st.sidebar.warning(f"所选日期早于数据中最早的记录（{earliest:%Y年%-m月%-d日}），各项指标都是 0。",
+                           icon=":material/event_busy:")
     township = township if township in names or township == ALL else ALL
-    return Filters(as_of, township, "全县" if township == ALL else names[township])
+    return Filters(as_of, township, "全县" if township == ALL else names[township], names.get(home))
 
 
 def current() -> Filters:

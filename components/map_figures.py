@@ -40,9 +40,11 @@ VILLAGE_COLOURS = {"未出列贫困村": BAD, "已出列贫困村": "#1565c0", "
 MAP_HEIGHT = 620
 # The width the on-screen view is fitted to (Streamlit does not tell Python the column width): a laptop's
 # content column; wider screens show the same view with more white around it.
-MAP_WIDTH_HINT = 680
+MAP_WIDTH_HINT = 600
 A3_LANDSCAPE_PX = (1587, 1123)  # 420 x 297 mm at 96 px per inch (kaleido's PDF page = figure size)
 TOWNSHIP_CURVE = 0  # trace index of the township choropleth (clicks on it select a township)
+CLICK_TRACE = "乡镇点选"  # the marker trace under the township names that clicks and hovers land on
+CLICK_TARGET_PX = 44
 
 
 def short_label(key: str) -> str:
@@ -163,11 +165,30 @@ def township_map(indicators: pl.DataFrame, boundaries: pl.DataFrame, key: str, *
     labels = geo.label_points(rows.select("township_code", "geometry"))
     label_at = {c: (x, y) for c, x, y in labels.iter_rows()}
     label_rows = [r for r in records if r["township_code"] != selected or villages is None]
+
+    if selected and villages is not None and selected in shape_by_code and villages.height:
+        view = geo.fit_view(shape_by_code[selected].bounds, width_hint, height - 90, padding=0.08)
+    else:
+        view = geo.fit_view(geo.total_bounds(shape_by_code.values()), width_hint, height - 90)
+    # Every name stays on the map: placed so that no two collide at this view (MapLibre would drop one).
+    texts = {r["township_code"]: _label(r, key).split("<br>") for r in label_rows}
+    placed = geo.place_labels([(c, *label_at[c], texts[c]) for c in texts], shape_by_code, view.zoom, label_size)
     fig.add_trace(go.Scattermap(
-        lon=[label_at[r["township_code"]][0] for r in label_rows],
-        lat=[label_at[r["township_code"]][1] for r in label_rows],
-        mode="text", text=[_label(r, key) for r in label_rows],
+        lon=[placed[r["township_code"]][0] for r in label_rows],
+        lat=[placed[r["township_code"]][1] for r in label_rows],
+        mode="text", text=["<br>".join(texts[r["township_code"]][:placed[r["township_code"]][2]]) for r in label_rows],
         textfont=dict(size=label_size, color="#1a1a1a"), hoverinfo="skip", showlegend=False, name="乡镇名称",
+    ))
+    # What a click or hover lands on. The choropleth's own picking does nothing in the browser (plotly's
+    # Choroplethmap finds no polygon under the pointer in Streamlit's bundle, checked in headless Chromium),
+    # so a near-invisible marker under each name carries the 乡镇代码 and the hover text: clicking a name selects
+    # its township. customdata = 乡镇代码 (battle_map reads it).
+    fig.add_trace(go.Scattermap(
+        lon=[placed[r["township_code"]][0] for r in label_rows],
+        lat=[placed[r["township_code"]][1] for r in label_rows],
+        mode="markers", marker=dict(size=CLICK_TARGET_PX, color="#ffffff", opacity=0.01),
+        customdata=[r["township_code"] for r in label_rows], text=[_hover_text(r) for r in label_rows],
+        hovertemplate="%{text}<extra></extra>", showlegend=False, name=CLICK_TRACE,
     ))
 
     layers = []
@@ -179,9 +200,6 @@ def township_map(indicators: pl.DataFrame, boundaries: pl.DataFrame, key: str, *
 
     if selected and villages is not None and selected in shape_by_code and villages.height:
         _add_villages(fig, villages, shape_by_code[selected], label_at.get(selected))
-        view = geo.fit_view(shape_by_code[selected].bounds, width_hint, height - 90, padding=0.08)
-    else:
-        view = geo.fit_view(geo.total_bounds(shape_by_code.values()), width_hint, height - 90)
 
     fig.update_layout(
         map=dict(style=BLANK_STYLE, center=dict(lon=view.lon, lat=view.lat), zoom=view.zoom, layers=layers),

@@ -85,9 +85,11 @@ def quadrant(frame: pl.DataFrame, benchmark_pct: float) -> go.Figure:
     good_x = [v >= x_line for v in rows["incidence_drop_pp"]]
     good_y = [v >= benchmark_pct for v in rows["income_growth_pct"]]
     colours = [GOOD if a and b else (BAD if not a and not b else MIXED) for a, b in zip(good_x, good_y)]
+    xs, ys = rows["incidence_drop_pp"].to_list(), rows["income_growth_pct"].to_list()
+    names = rows["township_name"].to_list()
     fig = go.Figure(go.Scatter(
-        x=rows["incidence_drop_pp"].to_list(), y=rows["income_growth_pct"].to_list(), mode="markers+text",
-        text=rows["township_name"].to_list(), textposition="top center",
+        x=xs, y=ys, mode="markers+text",
+        text=names, textposition=label_positions(xs, ys, names),
         marker=dict(size=14, color=colours, line=dict(color="white", width=1)),
         hovertemplate="%{text}<br>一降 %{x:.2f} 个百分点<br>一升 %{y:.1f}%<extra></extra>", name="乡镇",
     ))
@@ -103,6 +105,44 @@ def quadrant(frame: pl.DataFrame, benchmark_pct: float) -> go.Figure:
     fig.update_yaxes(title_text=f"一升（%；横线 = 对照 {benchmark_pct:g}%）")
     fig.update_layout(showlegend=False)
     return base_layout(fig, "一升一降象限图（右上 = 双优，左下 = 双弱）", height=480)
+
+
+LABEL_POSITIONS = ("top center", "bottom center", "middle right", "middle left", "top right", "bottom left")
+
+
+def label_positions(xs: list[float], ys: list[float], names: list[str], *, width_px: float = 560,
+                    height_px: float = 380, font_px: float = 14) -> list[str]:
+    """A text position per point so no two names overlap (greedy, in the plot's pixel space at a laptop's
+    size): each name takes the first of LABEL_POSITIONS whose box is clear of the names already placed and
+    of the other markers; a crowded point falls back to "top center"."""
+    if not xs:
+        return []
+    span_x = (max(xs) - min(xs)) or 1.0
+    span_y = (max(ys) - min(ys)) or 1.0
+    px = [(x - min(xs)) / span_x * width_px for x in xs]
+    py = [(max(ys) - y) / span_y * height_px for y in ys]  # screen y grows downwards
+    marker = 9.0  # half the marker (14 px) plus a gap
+
+    def box(i: int, position: str) -> tuple[float, float, float, float]:
+        w, h = font_px * len(names[i]) + 4, font_px * 1.3
+        vertical, horizontal = position.split()
+        x0 = {"center": px[i] - w / 2, "right": px[i] + marker, "left": px[i] - marker - w}[horizontal]
+        y0 = {"top": py[i] - marker - h, "bottom": py[i] + marker, "middle": py[i] - h / 2}[vertical]
+        return x0, y0, x0 + w, y0 + h
+
+    def clear(a, b) -> bool:
+        return a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1]
+
+    markers = [(x - marker, y - marker, x + marker, y + marker) for x, y in zip(px, py)]
+    placed: list[tuple] = []
+    out = []
+    for i in sorted(range(len(xs)), key=lambda i: (py[i], px[i])):
+        others = [m for j, m in enumerate(markers) if j != i]
+        chosen = next((p for p in LABEL_POSITIONS
+                       if all(clear(box(i, p), b) for b in placed + others)), LABEL_POSITIONS[0])
+        placed.append(box(i, chosen))
+        out.append((i, chosen))
+    return [p for _, p in sorted(out)]
 
 
 def monthly_trend(frame: pl.DataFrame) -> go.Figure:

@@ -97,8 +97,10 @@ def contribution_bars(contrib: pl.DataFrame, ranked: pl.DataFrame, *, highlight:
                            font=dict(color=BAD))
         fig.update_layout(margin=dict(r=80))
     base_layout(fig, "各乡镇综合得分构成：哪一项在拉低得分", height=height or max(400, 28 * len(names) + 170))
-    fig.update_layout(legend=dict(orientation="h", x=0, xanchor="left", y=-0.08, yanchor="top"),
-                      margin=dict(b=70))  # below the bars: a long title and five entries collide on a laptop
+    # The legend at the figure's foot (container coordinates), under the axis title rather than over it; at the
+    # top, a long title and five entries collide on a laptop.
+    fig.update_layout(legend=dict(orientation="h", x=0, xanchor="left", yref="container", y=0, yanchor="bottom"),
+                      margin=dict(b=110))
     return fig
 
 
@@ -116,7 +118,8 @@ def township_parts(contrib: pl.DataFrame, township: str) -> go.Figure:
     fig.update_xaxes(title_text="分（每项满分 = 权重占比 × 100）")
     name = rows["township_name"][0] if rows.height else ""
     base_layout(fig, f"{name}：各项得分与失分", height=340)
-    fig.update_layout(legend=dict(orientation="h", x=0, xanchor="left", y=-0.25, yanchor="top"), margin=dict(b=70))
+    fig.update_layout(legend=dict(orientation="h", x=0, xanchor="left", yref="container", y=0, yanchor="bottom"),
+                      margin=dict(b=100))
     return fig
 
 

@@ -4,8 +4,8 @@
 # Writes OUTDIR/warroom-<version>-linux-x86_64.tar.gz and OUTDIR/warroom-<version>-linux-aarch64.tar.gz
 # (ARCHES="x86_64" limits the set). Run it on a machine that reaches the package index; the bundle then
 # installs on the intranet with no network: unpack, `bash install.sh TARGET`, `TARGET/run.sh`.
-# Each bundle holds the app, every wheel it needs for CPython 3.11 on manylinux (glibc >= 2.17 x86_64,
-# >= 2.28 aarch64: Kylin V10 / UOS 20 / openEuler 22.03 and newer), install.sh, and SHA256SUMS.
+# Each bundle holds the app, every wheel it needs for CPython 3.11 on manylinux (glibc >= 2.28, which some
+# wheels such as pyproj need: Kylin V10 / UOS 20 / openEuler 22.03 and newer), install.sh, and SHA256SUMS.
 set -euo pipefail
 
 OUT=${1:?usage: bash deploy/bundle.sh OUTDIR}

@@ -34,12 +34,14 @@ from ingest.boundary_crs import CRSError, Placer, declared, geojson_crs_text
 from ingest.boundary_names import (COUNTY_KEYS, NameHit, TownshipNames, bare, how_normalised, last_part, normalise,
                                    splits)
 from ingest.problems import WARNING, Problems
+from ingest.zip_limits import zip_problem
 
 CODE_KEYS = ("乡镇代码", "township_code", "adcode", "code", "ADCODE", "CODE", "XZQDM", "xzqdm")
 NAME_KEYS = ("乡镇名称", "township_name", "name", "NAME", "名称", "XZQMC", "xzqmc", "Name")
 MAX_DISPLAY_VERTICES = 40_000  # whole county; a browser draws this instantly
 COORD_PRECISION = 1e-6  # degrees (~0.1 m)
 MAX_FILE_BYTES = 512 * 1024**2
+MAX_SUGGESTED = 300  # unmatched features that get nearest names suggested
 
 
 class BoundaryFileError(ValueError):
@@ -125,6 +127,9 @@ def geojson_collection(data: bytes, name: str = "boundaries.geojson") -> dict:
 
 
 def _from_zip(data: bytes, name: str) -> dict:
+    refused = zip_problem(data, name)  # a zip bomb is refused from its directory, before anything is inflated
+    if refused:
+        raise BoundaryFileError(refused)
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile as exc:
@@ -349,7 +354,8 @@ def match_features(collection: dict, townships: pl.DataFrame, *, mapping: dict[s
         if row.status == MATCHED:
             result.matched.append((row.label, row.code, row.township))
         elif row.status == UNMATCHED:
-            row.suggestions = table.suggest(normalise(row.name)) if row.name != row.label or row.name else []
+            if len(result.unmatched_features) < MAX_SUGGESTED:  # a wrong province-wide file: do not stall
+                row.suggestions = table.suggest(normalise(row.name)) if row.name != row.label else []
             result.unmatched_features.append(row.label)
         elif row.status == SKIPPED:
             result.skipped.append((row.label, row.how))
@@ -369,11 +375,12 @@ def match_features(collection: dict, townships: pl.DataFrame, *, mapping: dict[s
     display = simplify_for_display(merged)
     result.vertices_after = sum(int(shapely.get_num_coordinates(g)) for g in display.values())
     result.simplified = result.vertices_after < result.vertices_before
+    unmatched_names = [r.name for r in result.rows if r.status == UNMATCHED][:MAX_SUGGESTED]
     for c in codes:
         if c not in display:
             label = f"{name_of[c]}（{c}）"
             result.missing_townships.append(label)
-            near = nearest_features(name_of[c], [r.name for r in result.rows if r.status == UNMATCHED])
+            near = nearest_features(name_of[c], unmatched_names)
             result.missing_suggestions[label] = near
     result.shapes = pl.DataFrame(
         {"township_code": list(display), "geometry": [json.dumps(mapping_of(g), ensure_ascii=False) for g in display.values()]},
@@ -384,8 +391,11 @@ def match_features(collection: dict, townships: pl.DataFrame, *, mapping: dict[s
 def nearest_features(township: str, feature_names: list[str], n: int = 3) -> list[str]:
     """The unmatched features' names (as in the file) closest to a township that got no shape."""
     target = normalise(township)
+    stem = set(bare(target))
     scored = []
     for name in feature_names:
+        if not stem & set(normalise(name)):  # nothing in common: not worth a SequenceMatcher (big files)
+            continue
         rests = [rest for _, rest in splits(normalise(name))]
         score = max(max(difflib.SequenceMatcher(None, r, target).ratio(),
                         difflib.SequenceMatcher(None, bare(r), bare(target)).ratio()) for r in rests)

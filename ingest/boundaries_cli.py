@@ -46,7 +46,8 @@ class Plan:
     result: BoundaryMatch
     served: Path
     names_file: Path
-    stored: set[str]  # township codes with a boundary in the served version
+    townships: dict[str, str]  # 乡镇代码 -> 乡镇名称 of the served version
+    stored_shapes: dict[str, str]  # 乡镇代码 -> GeoJSON text of the boundaries served now
 
     @property
     def updated(self) -> list[str]:
@@ -55,7 +56,7 @@ class Plan:
     @property
     def kept(self) -> list[str]:
         """Townships the file does not cover that keep the shape they have."""
-        return [c for c in sorted(self.stored) if c not in set(self.updated)]
+        return [c for c in sorted(self.stored_shapes) if c not in set(self.updated)]
 
 
 def plan(path: Path, db: Path, *, county: str | None = None, names_file: Path | None = None) -> Plan:
@@ -65,13 +66,14 @@ def plan(path: Path, db: Path, *, county: str | None = None, names_file: Path | 
         raise BoundaryFileError(f"数据库 {Path(db).name} 尚未发布任何版本：请先导入县里的数据，再导入边界")
     names_file = Path(names_file) if names_file else mapping_path(db)
     boundary_file = read_boundary_file(path)
-    townships, stored = read_townships(served), read_stored_codes(served)
+    townships, stored = read_townships(served), read_stored_shapes(served)
     try:
         mapping = read_mapping(names_file, dict(zip(townships["township_code"], townships["township_name"])))
     except NameFileError as exc:
         raise BoundaryFileError(f"乡镇名称对照表有误：{exc}") from exc
     result = match_features(boundary_file.collection, townships, mapping=mapping, county=county)
-    return Plan(boundary_file, result, served, names_file, stored)
+    return Plan(boundary_file, result, served, names_file,
+                dict(zip(townships["township_code"], townships["township_name"])), stored)
 
 
 def _listing(title: str, items: list[str], out) -> None:
@@ -91,8 +93,9 @@ def match_lines(result: BoundaryMatch) -> list[str]:
         if row.status == OTHER_COUNTY:
             continue
         target = f"{row.township}（{row.code}）" if row.status == MATCHED else row.status
-        hint = f"；可能是：{'、'.join(row.suggestions)}" if row.suggestions else ""
-        lines.append(f"{row.name} → {target}　{row.how}{hint}".rstrip())
+        details = [row.how] if row.how else []
+        details += [f"可能是：{'、'.join(row.suggestions)}"] if row.suggestions else []
+        lines.append(f"{row.name} → {target}　{'；'.join(details)}".rstrip())
     return lines
 
 
@@ -134,10 +137,10 @@ def read_townships(version: Path) -> pl.DataFrame:
         con.close()
 
 
-def read_stored_codes(version: Path) -> set[str]:
+def read_stored_shapes(version: Path) -> dict[str, str]:
     con = duckdb.connect(str(version), read_only=True)
     try:
-        return {r[0] for r in con.sql("SELECT township_code FROM township_boundaries").fetchall()}
+        return dict(con.sql("SELECT township_code, geometry FROM township_boundaries").fetchall())
     finally:
         con.close()
 

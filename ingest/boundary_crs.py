@@ -42,7 +42,8 @@ class DeclaredCRS:
 
     def describe(self) -> str:
         kind = "投影坐标，单位米" if self.projected else "经纬度"
-        return f"{self.name}（{kind}）"
+        epsg = self.crs.to_epsg() if self.crs is not None else None
+        return f"{self.name}（{f'EPSG:{epsg}，' if epsg else ''}{kind}）"
 
 
 def declared(text: str | None) -> DeclaredCRS | None:

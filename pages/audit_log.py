@@ -19,7 +19,10 @@ if user is None or not user.can_read_audit:
 rows = app_data.access_store().audit_rows()
 log = pl.DataFrame(rows, schema={"时间": pl.String, "用户": pl.String, "操作": pl.String, "内容": pl.String,
                                  "成功": pl.Int64}, orient="row").with_columns(
-    pl.col("成功").replace_strict({1: "是", 0: "否"}, return_dtype=pl.String))
+    pl.col("成功").replace_strict({1: "是", 0: "否"}, return_dtype=pl.String),
+    # Stored as ISO text (2026-11-29T21:05:56); shown as a reader writes it. Unparseable text stays as is.
+    pl.coalesce(pl.col("时间").str.to_datetime("%Y-%m-%dT%H:%M:%S", strict=False).dt.strftime("%Y年%-m月%-d日 %H:%M:%S"),
+                pl.col("时间")))
 actions = st.multiselect("操作", sorted(log["操作"].unique().to_list()), placeholder="全部操作")
 who = st.text_input("用户名", placeholder="全部用户")
 if actions:

@@ -33,7 +33,10 @@ CHART_CONFIG = {"displaylogo": False, "scrollZoom": True, "modeBarButtonsToRemov
 def _select_township() -> None:
     """Click on a township: make it the global 乡镇 filter (before the sidebar widget renders next run)."""
     points = st.session_state["battle_map"].selection.points
-    code = next((p.get("location") for p in points if p.get("curve_number") in (0, 1) and p.get("location")), None)
+    known = set(app_data.townships()["township_code"])
+    # A township polygon gives its location; the marker under its name (map_figures.CLICK_TRACE) its customdata.
+    code = next((c for p in points for c in (p.get("location"), p.get("customdata"))
+                 if isinstance(c, str) and c in known), None)
     if code:
         st.session_state["township"] = code
 
@@ -96,7 +99,7 @@ unavailable = capabilities.map_images_unavailable()
 if unavailable:
     st.info(unavailable, icon=":material/image_not_supported:")
 else:
-    exports = st.columns([1, 1, 3])
+    exports = [st.container(horizontal=True)] * 2  # side by side at their natural width (columns cut labels)
     exports[0].download_button(
         "下载地图 PNG", audit.on_download(f"挂图作战_{metric.label}_{filters.as_of:%Y%m%d}.png",
                                           lambda: map_export.map_png(figure, 1600, 1100)),

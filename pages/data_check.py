@@ -45,11 +45,12 @@ with check_tab:
     high = summary.filter(pl.col("severity") == "高")
     cols = st.columns(3)
     cols[0].metric("核查问题", f"{total:,} 条", f"{change:+,} 条 较上周" if change else "与上周持平",
-                   delta_color="inverse" if change else "off", border=True,
+                   delta_color="inverse" if change else "off", delta_arrow="auto" if change else "off", border=True,
                    help="全部规则在截止日期命中的记录数；较上周 = 与 7 天前的截止日期相比")
     cols[1].metric("严重问题（高）", f"{int(high['issues'].sum()):,} 条",
                    f"{int(high['change'].sum()):+,} 条 较上周" if int(high["change"].sum()) else "与上周持平",
-                   delta_color="inverse" if int(high["change"].sum()) else "off", border=True,
+                   delta_color="inverse" if int(high["change"].sum()) else "off",
+                   delta_arrow="auto" if int(high["change"].sum()) else "off", border=True,
                    help="疑似数字脱贫、三保障缺口、身份证重号等，督查一旦发现即为问题")
     cols[2].metric("命中的规则", f"{summary.filter(pl.col('issues') > 0).height} / {summary.height} 条", border=True)
 

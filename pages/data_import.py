@@ -32,6 +32,7 @@ import streamlit as st
 import app_data
 from access import audit
 from access.files import private_dir
+from components.boundary_upload import boundary_upload
 from components.import_views import (NOT_A_PERSON_CSV, UPLOAD_TYPES, history_table, pending_removals_text,
                                      problems_table, upload_problem, warnings_table)
 from components.merge_preview import merge_options, merge_preview
@@ -341,3 +342,5 @@ if stored.height:
     table_with_download(warnings_table(shown), "导入警告", key="import-warnings")
 else:
     st.caption("当前版本没有导入警告。")
+
+boundary_upload(app_data.db_path(), role, _who())  # 乡镇边界 (components/boundary_upload.py), clerk only

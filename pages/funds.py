@@ -11,6 +11,7 @@ import streamlit as st
 import app_data
 import settings
 from components import funds_charts
+from components.charts import highlight
 from components.filters import current
 from components.kpi import kpi_card
 from components.tables import labelled, table_with_download
@@ -101,13 +102,15 @@ if has_funds:
                         column_config={**MONEY_COLUMNS, "占下达资金（%）": PCT})
 
 st.subheader("乡镇对比")
-st.plotly_chart(funds_charts.township_spend_progress(indicators), config={"displaylogo": False})
-st.plotly_chart(funds_charts.industry_share(indicators, config.industry_share_min_pct), config={"displaylogo": False})
+mine = filters.marked  # the viewer's township, marked on county charts
+st.plotly_chart(highlight(funds_charts.township_spend_progress(indicators), mine), config={"displaylogo": False})
+st.plotly_chart(highlight(funds_charts.industry_share(indicators, config.industry_share_min_pct), mine),
+                config={"displaylogo": False})
 table_with_download(
     labelled(indicators.with_columns(spend_progress_pct=100 - pl.col("balance_rate_pct"))
              .sort("balance_rate_pct", nulls_last=True), TOWNSHIP_COLUMNS)
     .with_columns(pl.col("乡镇").replace("全县", "全县（合计）")),
-    f"资金_乡镇对比_{filters.as_of:%Y%m%d}", key="funds-townships",
+    f"资金_乡镇对比_{filters.as_of:%Y%m%d}", key="funds-townships", highlight=("乡镇", mine),
     column_config={**MONEY_COLUMNS, "产业资金占比（%）": PCT})
 
 if not filters.is_county and area["projects"] > 0:

@@ -22,7 +22,7 @@ from components.text import md
 
 app_data.require_shell()
 
-SEARCH_LIMIT = 500
+PAGE_ROWS = 500  # rows per page of 农户查询
 STATUSES = [ALL, "未脱贫", "已脱贫", "已清退"]
 GAPS = [ALL, "任一", "吃穿不愁", "义务教育", "基本医疗", "住房安全", "饮水安全"]
 RESULT_COLUMNS = {
@@ -71,22 +71,46 @@ with st.expander("农户查询", expanded=not household_id):
                               format_func=lambda s: "全部" if s == ALL else s)
     gap = cols[4].selectbox("三保障缺口", GAPS, key="household-gap", format_func=lambda s: "全部" if s == ALL else s,
                             help="两不愁三保障中未达标的项目")
-    results = app_data.detail("household_search", as_of=filters.as_of, township=filters.township, village=village,
-                              status=status, cause=cause, gap=gap, search=search, limit=SEARCH_LIMIT)
+    # Every match can be reached: one page at a time on screen, all of them in the download.
+    criteria = (filters.township, filters.as_of, village, status, cause, gap, search)
+    if st.session_state.get("_household_criteria") != criteria:
+        st.session_state["_household_criteria"] = criteria
+        st.session_state["household-page"] = 1
+    page_no = int(st.session_state.get("household-page") or 1)
+    query = dict(as_of=filters.as_of, township=filters.township, village=village, status=status, cause=cause,
+                 gap=gap, search=search)
+    results = app_data.detail("household_search", **query, limit=PAGE_ROWS, offset=(page_no - 1) * PAGE_ROWS)
+    if results is not None and results.height == 0 and page_no > 1:  # the data changed under an open page
+        st.session_state["household-page"] = page_no = 1
+        results = app_data.detail("household_search", **query, limit=PAGE_ROWS, offset=0)
     if results is None:
         pass
     elif results.height == 0:
         st.info(f"{md(filters.township_name)}没有符合条件的农户。")
     else:
-        total = results["total_matches"][0]
-        st.caption(f"共 {total:,} 户" + (f"，显示前 {SEARCH_LIMIT} 户（请缩小条件）" if total > SEARCH_LIMIT else "")
-                   + "。点选一行打开该户台账。")
+        total = int(results["total_matches"][0])
+        pages = -(-total // PAGE_ROWS)
+        first = (page_no - 1) * PAGE_ROWS + 1
+        st.caption(f"共 {total:,} 户" + (f"，第 {page_no} / {pages} 页（第 {first:,}–{first + results.height - 1:,} 户）"
+                                          if pages > 1 else "") + "。点选一行打开该户台账；下载的 Excel 含全部匹配的农户。")
         shown = labelled(mask_frame(results, names=["head_name", "helper"], visible=visible), RESULT_COLUMNS)
         st.session_state["_household_result_ids"] = results["household_id"].to_list()
-        st.dataframe(shown, hide_index=True, width="stretch", height=320, key="household-results",
+        st.dataframe(shown, hide_index=True, width="stretch", height=320, key="household-results", placeholder="—",
                      on_select=_open_selected_household, selection_mode="single-row")
-        excel_download(shown, f"农户查询_{filters.township_name}_{filters.as_of:%Y%m%d}.xlsx",
-                       key="download-household-search", sheet="农户查询")
+        row = st.container(horizontal=True, vertical_alignment="bottom")
+        if pages > 1:
+            with row:
+                st.number_input(f"页码（共 {pages:,} 页，每页 {PAGE_ROWS} 户）", min_value=1, max_value=pages, step=1,
+                                key="household-page", width=260)
+
+        all_rows = app_data.run_later("household_search", **query, limit=max(total, 1), offset=0)
+
+        def every_match() -> pl.DataFrame:  # runs in the download's thread: no st.* in here
+            return labelled(mask_frame(all_rows(), names=["head_name", "helper"], visible=visible), RESULT_COLUMNS)
+
+        with row:
+            excel_download(every_match, f"农户查询_{filters.township_name}_{filters.as_of:%Y%m%d}.xlsx",
+                           key="download-household-search", sheet="农户查询", label=f"下载 Excel（全部 {total:,} 户）")
 
 if not household_id:
     st.info("输入户编号，或在上方查询结果中点选一户，查看一户一本台账。")
@@ -125,7 +149,7 @@ left, right = st.columns([1, 2])
 with left:
     st.subheader("两不愁三保障")
     flags = household_views.guarantee_flags(home)
-    st.dataframe(flags, hide_index=True, width="stretch")
+    st.dataframe(flags, hide_index=True, width="stretch", placeholder="—")
     if (flags["是否达标"] == "未达标").any():
         st.warning("有未达标项，需要在脱贫前补齐。", icon=":material/warning:")
     if (flags["是否达标"] == "未知").any():  # NULL: the imported file had no such column; never counted as met

@@ -8,19 +8,21 @@ import polars as pl
 import streamlit as st
 
 import app_data
+import ranking_weights
 import settings
-from components import charts
+from components import charts, ranking_charts, township_card
 from components.filters import current
 from components.kpi import kpi_card
 from components.sections import section
 from components.tables import labelled, table_with_download
 from components.text import md
 
+# What the 周调度 reads first comes first: rank, score, whether behind, task progress; then the indicators.
 TABLE_COLUMNS = {
-    "rank": "排名", "township_name": "乡镇", "poor_persons": "贫困人口（人）", "incidence_pct": "贫困发生率（%）",
+    "rank": "排名", "township_name": "乡镇", "score": "综合得分", "lagging_text": "是否滞后",
+    "target_progress_pct": "年度目标进度（%）", "poor_persons": "贫困人口（人）", "incidence_pct": "贫困发生率（%）",
     "incidence_drop_pp": "一降（个百分点）", "income_growth_pct": "一升：收入增幅（%）",
     "balance_rate_pct": "资金结余率（%）", "completion_pct": "项目完工率（%）", "overdue_projects": "逾期项目（个）",
-    "target_progress_pct": "年度目标进度（%）", "lagging_text": "是否滞后", "score": "综合得分",
 }
 
 filters = current()
@@ -37,6 +39,22 @@ area_before = None
 with section("较上周变化"):  # without it the cards still show, only the week's change is missing
     before = app_data.indicators(week_ago)
     area_before = before.filter(pl.col("township_code") == filters.township).row(0, named=True)
+
+
+if not filters.is_county:  # the township head's first question: where do we stand, and what costs us most
+    with section("本乡镇排名"):
+        try:
+            weights = ranking_weights.effective(config.weights)
+        except ranking_weights.WeightsError:
+            weights = dict(config.weights)
+        scored = ranking_weights.rescore(now, weights)
+        last_week = ranking_weights.rescore(before, weights) if area_before is not None else scored.clear()
+        ranked = ranking_charts.rank_changes(scored, last_week, scored.clear()).join(
+            ranking_weights.weakest_indicator(ranking_weights.contributions(now, weights)),
+            on="township_code", how="left")
+        card = township_card.standing(ranked, filters.township)
+        if card is not None:
+            township_card.show(card, filters.township_name)
 
 
 def change(key: str):
@@ -78,8 +96,9 @@ if lagging.height:
     st.warning(f"任务进度落后于时间进度超过 {config.lag_threshold_pp:g} 个百分点的乡镇（{lagging.height} 个）："
                + "、".join(md(n) for n in lagging["township_name"]), icon=":material/warning:")
 
-st.plotly_chart(charts.target_vs_time(townships, config.lag_threshold_pp), width="stretch",
-                config={"displaylogo": False})
+mine = filters.marked
+st.plotly_chart(charts.highlight(charts.target_vs_time(townships, config.lag_threshold_pp), mine), width="stretch",
+                config=charts.PLOTLY_CONFIG)
 
 st.subheader("乡镇指标一览")
 table = labelled(
@@ -87,7 +106,7 @@ table = labelled(
     TABLE_COLUMNS,
 )
 table_with_download(table, f"乡镇指标_{filters.as_of:%Y%m%d}", key="overview-townships",
-                    height=36 * (table.height + 1) + 4, column_config={
+                    height=36 * (table.height + 1) + 4, highlight=("乡镇", mine), column_config={
     "贫困发生率（%）": st.column_config.NumberColumn(format="%.2f"),
     "一降（个百分点）": st.column_config.NumberColumn(format="%.2f"),
     "一升：收入增幅（%）": st.column_config.NumberColumn(format="%.1f"),

@@ -12,6 +12,7 @@ import streamlit as st
 import app_data
 import settings
 from components import poverty_charts
+from components.charts import highlight
 from components.filters import ALL, current
 from components.kpi import kpi_card
 from components.privacy import DEFAULT_ROLE, can_see_personal, mask_frame
@@ -82,16 +83,18 @@ with cols[3]:
 
 st.subheader("乡镇对比")
 st.caption("点击柱子可钻取到该乡镇（等同于在侧栏选择乡镇）。")
-st.plotly_chart(poverty_charts.incidence_drop_by_township(indicators), key="drop-chart",
+mine = filters.marked  # the viewer's township, marked on county charts
+st.plotly_chart(highlight(poverty_charts.incidence_drop_by_township(indicators), mine), key="drop-chart",
                 on_select=lambda: _drill_to_clicked_township("drop-chart"), selection_mode="points",
                 config={"displaylogo": False})
-st.plotly_chart(poverty_charts.income_growth_by_township(indicators, config.income_growth_benchmark_pct),
+st.plotly_chart(highlight(poverty_charts.income_growth_by_township(indicators, config.income_growth_benchmark_pct), mine),
                 key="growth-chart", on_select=lambda: _drill_to_clicked_township("growth-chart"),
                 selection_mode="points", config={"displaylogo": False})
-st.plotly_chart(poverty_charts.quadrant(indicators, config.income_growth_benchmark_pct), config={"displaylogo": False})
+st.plotly_chart(highlight(poverty_charts.quadrant(indicators, config.income_growth_benchmark_pct), mine),
+                config={"displaylogo": False})
 table_with_download(labelled(indicators.sort("incidence_drop_pp", descending=True, nulls_last=True), TOWNSHIP_COLUMNS)
                     .with_columns(pl.col("乡镇").replace("全县", "全县（合计）")),
-                    f"一升一降_乡镇_{filters.as_of:%Y%m%d}", key="poverty-townships",
+                    f"一升一降_乡镇_{filters.as_of:%Y%m%d}", key="poverty-townships", highlight=("乡镇", mine),
                     column_config={"年初贫困发生率（%）": PCT2, "当前贫困发生率（%）": PCT2, "一降（个百分点）": PCT2,
                                    "上年人均纯收入（元）": YUAN, "人均纯收入（元）": YUAN, "一升：收入增幅（%）": PCT1})
 
@@ -136,7 +139,7 @@ table_with_download(labelled(villages, VILLAGE_COLUMNS), f"一升一降_各村_{
 village_names = dict(zip(villages["village_code"], villages["village_name"]))
 village = st.selectbox("选择村，查看农户名单", list(village_names), format_func=village_names.get, key="poverty-village")
 households = app_data.detail("household_search", as_of=filters.as_of, township=filters.township, village=village,
-                             status="ALL", cause="ALL", gap="ALL", search="", limit=2000)
+                             status="ALL", cause="ALL", gap="ALL", search="", limit=2000, offset=0)
 if households is None:
     pass
 elif households.height == 0:
@@ -149,7 +152,7 @@ else:
     st.caption(f"{md(village_names[village])}：{households['total_matches'][0]:,} 户（状态按截止日期）。"
                + ("" if visible else "姓名已脱敏。") + "点击「查看台账」打开一户一本台账。")
     frame = labelled(shown, HOUSEHOLD_COLUMNS)
-    st.dataframe(frame, hide_index=True, width="stretch", column_config={
+    st.dataframe(frame, hide_index=True, width="stretch", placeholder="—", column_config={
         "台账": st.column_config.LinkColumn("台账", display_text="查看台账")})
     excel_download(frame.drop("台账"), f"农户名单_{village_names[village]}_{filters.as_of:%Y%m%d}.xlsx",
                    key="download-poverty-households", sheet="农户名单")

@@ -12,6 +12,7 @@ import ranking_weights
 import settings
 from access import audit
 from components import ranking_charts
+from components.charts import highlight
 from components.filters import current
 from components.tables import labelled, table_with_download
 from components.text import md
@@ -28,10 +29,10 @@ def may_edit_weights() -> bool:
         return bool(user.can_edit_weights)
     return st.session_state.get("role") in AUTHORISED_ROLES
 
-TABLE_COLUMNS = {
-    "rank": "排名", "township_name": "乡镇", "score": "综合得分", "move_week_text": "较上周",
+TABLE_COLUMNS = {  # the answer first (rank, move, what costs most), then the points behind it
+    "rank": "排名", "township_name": "乡镇", "score": "综合得分", "move_week_text": "较上周", "weakest": "最拉分项",
     "move_month_text": "较上月", **{f"pts_{k}": f"{label}（分）" for k, label in ranking_weights.LABELS.items()},
-    "weakest": "最拉分项", "county_leader": "联系县领导",
+    "county_leader": "联系县领导",
 }
 VILLAGE_COLUMNS = {
     "rank": "排名", "village_name": "村", "score": "村级得分", "incidence_pct": "贫困发生率（%）",
@@ -84,16 +85,18 @@ if not filters.is_county and filters.township in ranked["township_code"].to_list
 st.subheader("红黑榜")
 red, black = ranking_charts.red_black(ranked, leaders)
 left, right = st.columns(2)
-for column, title, rows, colour in ((left, "红榜（前三名）", red, "green"), (right, "黑榜（后三名）", black, "red")):
+# Chinese convention: the 红榜 (honour list) in red, the 黑榜 in black — not the red-bad/green-good of the charts.
+for column, heading, rows in ((left, "**:red[红榜（前三名）]**", red), (right, "**黑榜（后三名）**", black)):
     with column.container(border=True):
-        st.markdown(f"**:{colour}[{title}]**")
+        st.markdown(heading)
         for row in rows.iter_rows(named=True):
             st.markdown(f"第 {row['rank']} 名　**{md(row['township_name'])}**　{row['score']:.1f} 分"
                         f"（较上周 {ranking_charts.move_text(row['move_week'])}）　"
                         f"联系县领导：{md(row['county_leader'] or '未填')}")
 
-st.plotly_chart(ranking_charts.contribution_bars(contrib, ranked, highlight=None if filters.is_county
-                                                 else filters.township),
+marked = filters.marked
+st.plotly_chart(highlight(ranking_charts.contribution_bars(contrib, ranked, highlight=None if filters.is_county
+                                                           else filters.township), marked),
                 width="stretch", config={"displaylogo": False})
 
 points = (contrib.pivot(on="indicator", index="township_code", values="points")
@@ -105,7 +108,8 @@ table = labelled(
     ),
     TABLE_COLUMNS,
 )
-table_with_download(table, f"综合排名_{filters.as_of:%Y%m%d}", key="ranking-townships", column_config={
+table_with_download(table, f"综合排名_{filters.as_of:%Y%m%d}", key="ranking-townships", highlight=("乡镇", marked),
+                    column_config={
     col: st.column_config.NumberColumn(format="%.1f") for col in table.columns if col.endswith("（分）") or col == "综合得分"
 })
 

@@ -1,10 +1,12 @@
 -- level: household
--- 农户查询: households matching the filters, with their status at D and 两不愁三保障 gaps; at most $limit rows
--- (ordered by 户编号) and the total number of matches in every row (total_matches).
+-- 农户查询: households matching the filters, with their status at D and 两不愁三保障 gaps; one page of at most
+-- $limit rows from match number $offset on (ordered by 户编号; offset 0 = the first page), and the total number
+-- of matches in every row (total_matches).
 -- Parameters: $as_of DATE (D), $township VARCHAR ('ALL' = 全县), $village VARCHAR ('ALL' = any village),
 --   $status VARCHAR ('ALL', 未脱贫, 已脱贫, 已清退, 未纳入), $cause VARCHAR ('ALL' or a 主要致贫原因),
 --   $gap VARCHAR ('ALL'; 任一 = any gap; 吃穿不愁, 义务教育, 基本医疗, 住房安全, 饮水安全 = that one unmet),
---   $search VARCHAR ('' = none; else 户编号 starting with it, or 户主姓名 containing it), $limit INTEGER.
+--   $search VARCHAR ('' = none; else 户编号 starting with it, or 户主姓名 containing it), $limit INTEGER,
+--   $offset INTEGER.
 WITH matching_households AS (
     SELECT h.*, v.village_name, v.township_code, t.township_name
     FROM households h
@@ -24,12 +26,12 @@ WITH matching_households AS (
               WHEN '饮水安全' THEN NOT h.water
           END
 ),
--- Without a status filter only the first $limit matches need a status (their count needs none); with one,
+-- Without a status filter only the page's $limit matches need a status (their count needs none); with one,
 -- every match does.
 candidates AS (
     SELECT * FROM matching_households WHERE $status <> 'ALL'
     UNION ALL
-    (SELECT * FROM matching_households WHERE $status = 'ALL' ORDER BY household_id LIMIT $limit)
+    (SELECT * FROM matching_households WHERE $status = 'ALL' ORDER BY household_id LIMIT $limit OFFSET $offset)
 ),
 status_at_d AS (  -- the household_spans row covering D (ingest/derived.sql; same-day events in the order 纳入, 脱贫,
                   -- 返贫, 清退); a household without one has no event yet (未纳入)
@@ -56,4 +58,4 @@ SELECT household_id, head_name, head_id_number, township_code, township_name, vi
 FROM with_status
 WHERE $status = 'ALL' OR status = $status
 ORDER BY household_id
-LIMIT $limit
+LIMIT $limit OFFSET (CASE WHEN $status = 'ALL' THEN 0 ELSE $offset END)  -- without a status: paged above

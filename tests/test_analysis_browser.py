@@ -73,3 +73,23 @@ def test_clicking_a_township_bar_drills_down(server, offline_page):
     assert not offline_page.error_boxes()
     page.get_by_text("各村情况").first.wait_for(timeout=30_000)
     assert page.locator("h1").first.inner_text() != "一升一降 · 全县"
+
+
+def test_household_search_download_has_every_match(server, offline_page):
+    """The 农户查询 download holds every matching household (all pages), read back from the workbook."""
+    import io
+    import re
+
+    import openpyxl
+
+    page = open_page(offline_page, server, "户情", "households", "")
+    button = page.get_by_role("button", name=re.compile(r"下载 Excel（全部 [\d,]+ 户）"))
+    button.wait_for(timeout=30_000)
+    total = int(re.search(r"全部 ([\d,]+) 户", button.inner_text()).group(1).replace(",", ""))
+    assert total > 500
+    with page.expect_download(timeout=60_000) as download:
+        button.click()
+    sheet = openpyxl.load_workbook(io.BytesIO(open(download.value.path(), "rb").read()), read_only=True).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "户编号" and len(rows) - 1 == total
+    assert len({r[0] for r in rows[1:]}) == total  # every household once

@@ -170,7 +170,7 @@ def test_breakdown_counts_registered_households_by_cause_and_attribute(db):
 
 def search(db, **overrides):
     params = dict(as_of=dt.date(2014, 7, 15), township="ALL", village="ALL", status="ALL", cause="ALL", gap="ALL",
-                  search="", limit=100)
+                  search="", limit=100, offset=0)
     return db.run("household_search", **{**params, **overrides})
 
 
@@ -189,6 +189,15 @@ def test_search_by_name_gap_and_limit(db):
     assert search(db, gap="任一")["household_id"].to_list() == ["H3"]
     limited = search(db, limit=2)
     assert limited["household_id"].to_list() == ["H1", "H2"] and limited["total_matches"][0] == 5
+
+
+def test_search_pages_through_every_match_with_and_without_a_status(db):
+    """Pages of 2 over H1..H5 (no status filter) and over 已清退 H2, H3 (status filter): every match once."""
+    pages = [search(db, limit=2, offset=o)["household_id"].to_list() for o in (0, 2, 4, 6)]
+    assert pages == [["H1", "H2"], ["H3", "H4"], ["H5"], []]
+    assert search(db, limit=2, offset=2)["total_matches"][0] == 5
+    assert search(db, status="已清退", limit=1, offset=1)["household_id"].to_list() == ["H3"]
+    assert search(db, status="已清退", limit=1, offset=1)["total_matches"][0] == 2
 
 
 # --- 资金 -------------------------------------------------------------------------------------------

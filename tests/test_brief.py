@@ -109,7 +109,8 @@ def test_every_item_of_the_page_is_in_the_brief(papers, app_page):
     assert len(listed) > 12  # more than the old brief's cut-off
     pdf, docx = pdf_text(out / "周调度通报_20201116.pdf"), docx_text(out / "周调度通报_20201116.docx")
     for line in listed:
-        item = squeeze(re.sub(r"^\d+\. \*\*【.+?】\*\* ", "", line).split("　—　")[0])
+        shown = re.sub(r"\\(.)", r"\1", line).replace("\u2060", "")  # the page's Markdown source, as it reads
+        item = squeeze(re.sub(r"^\d+\. \*\*【.+?】\*\* ", "", shown).split("　—　")[0])
         assert item in pdf and item in docx, item
     assert f"本周共梳理督办事项{len(listed)}项" in pdf
 

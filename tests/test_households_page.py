@@ -1,5 +1,6 @@
 """户情 page (AppTest through the shell, demo county): search, the household ledger, masking by role."""
 
+import re
 
 import pytest
 
@@ -13,7 +14,7 @@ def some_household(demo_db):
 
     with Database.open(demo_db) as db:
         return db.run("household_search", as_of=db.data_as_of(), township="ALL", village="ALL", status="已脱贫",
-                      cause="ALL", gap="ALL", search="", limit=1).row(0, named=True)
+                      cause="ALL", gap="ALL", search="", limit=1, offset=0).row(0, named=True)
 
 
 def test_search_lists_households(app_page):
@@ -48,3 +49,18 @@ def test_unknown_household_is_explained(app_page):
     at = app_page("pages/households.py", query={"household": "NO-SUCH"})
     assert not at.exception
     assert any("没有户编号为 NO-SUCH" in w.value for w in at.warning)
+
+
+def test_search_pages_through_every_household(app_page):
+    """More matches than a page: page 2 shows the next households (not the first 500 again) and says so."""
+    at = app_page("pages/households.py")
+    first = at.dataframe[0].value["户编号"].to_list()
+    caption = next(c.value for c in at.caption if c.value.startswith("共 "))
+    total = int(re.search(r"共 ([\d,]+) 户", caption).group(1).replace(",", ""))
+    assert total > 500 and len(first) == 500 and "第 1 / " in caption
+    at.number_input(key="household-page").set_value(2).run()
+    assert not at.exception
+    second = at.dataframe[0].value["户编号"].to_list()
+    assert second[0] > first[-1] and not set(first) & set(second)
+    assert any("第 2 / " in c.value and "第 501–" in c.value for c in at.caption)
+    assert any(f"全部 {total:,} 户" in b.label for b in at.get("download_button"))

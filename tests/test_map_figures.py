@@ -205,3 +205,30 @@ def test_png_export_renders_offline_without_mathjax(tmp_path):
     out = Path(__file__).parent / "screenshots"
     out.mkdir(exist_ok=True)
     (out / "map_export.png").write_bytes(png)
+
+
+def test_crowded_townships_keep_every_name_with_no_two_labels_overlapping():
+    """A county with one big township and four slivers along its edge (a real county lost 3 of 20 names to
+    MapLibre's collision culling): every name is drawn and no two label boxes overlap at the fitted view."""
+    big = box(110.0, 27.0, 111.0, 28.0)
+    slivers = [box(111.0, 27.5 + 0.012 * i, 111.03, 27.512 + 0.012 * i) for i in range(4)]
+    names = ["大山镇", "甲乡", "乙乡", "丙乡", "丁乡"]
+    bounds = pl.DataFrame({"township_code": [f"T{i}" for i in range(5)], "township_name": names,
+                           "geometry": [json.dumps(mapping(g)) for g in (big, *slivers)]})
+    frame = pl.DataFrame({"township_code": [f"T{i}" for i in range(5)], "township_name": names,
+                          "incidence_pct": [1.0, 2.0, 3.0, 4.0, 5.0], "time_progress_pct": [80.0] * 5,
+                          "lagging": [False] * 5})
+    fig = mf.township_map(frame, bounds, "incidence_pct")
+    labels = trace(fig, "scattermap", "text")[0]
+    assert sorted(t.split("<br>")[0] for t in labels.text) == sorted(names)
+    zoom = fig.layout.map.zoom
+    boxes = []
+    for lon, lat, text in zip(labels.lon, labels.lat, labels.text):
+        x, y = geo.to_px(lon, lat, zoom)
+        w, h = geo.text_box(text.split("<br>"), 12)
+        boxes.append(box(x - w / 2 + 2, y - h / 2 + 2, x + w / 2 - 2, y + h / 2 - 2))  # without the padding
+    overlaps = [(names[i], names[j]) for i in range(5) for j in range(i + 1, 5) if boxes[i].intersects(boxes[j])]
+    assert not overlaps
+    # the click targets follow the labels they sit under
+    clicks = [t for t in fig.data if t.name == mf.CLICK_TRACE][0]
+    assert list(clicks.lon) == list(labels.lon) and list(clicks.customdata) == [f"T{i}" for i in range(5)]

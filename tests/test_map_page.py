@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -54,7 +55,7 @@ def open_map(server, offline_page):
     page = offline_page.open(f"{server}/")
     page.locator("[data-testid=stSidebarNav] a", has_text="挂图作战").first.click()
     offline_page.wait_idle(1500)
-    page.wait_for_selector(".js-plotly-plot canvas", timeout=30_000)
+    page.wait_for_selector(".js-plotly-plot canvas", timeout=60_000)
     offline_page.wait_idle(2500)
     return page
 
@@ -70,22 +71,39 @@ def test_map_in_headless_chromium_offline(server, offline_page, width):
     offline_page.screenshot(f"map_county_{width}")
 
 
+def township_on_screen(page, index: int) -> dict:
+    """Where township `index` of the click trace (markers under the names) is drawn, in page pixels."""
+    return page.evaluate("""(k) => { const gd = document.querySelector('.js-plotly-plot');
+      const t = gd.data.find(t => t.name === '乡镇点选'); const m = gd._fullLayout.map._subplot.map;
+      const p = m.project([t.lon[k], t.lat[k]]); const r = m.getCanvas().getBoundingClientRect();
+      return {code: t.customdata[k], x: r.left + p.x, y: r.top + p.y}; }""", index)
+
+
 @pytest.mark.browser
 def test_clicking_a_township_selects_it_and_shows_its_villages(server, offline_page):
+    """A real click on a township's name on the map drills down: the title, the sidebar filter (in the URL)
+    and the village section change to that township. Fails when the click does nothing."""
+    offline_page.page.set_viewport_size({"width": 1024, "height": 1400})  # the whole map on screen
     page = open_map(server, offline_page)
-    plot = page.locator(".js-plotly-plot").first.bounding_box()
-    # the middle of the map is inside some township (the demo county tiles its outline)
-    x, y = plot["x"] + plot["width"] / 2, plot["y"] + (plot["height"] - 70) / 2
-    page.mouse.move(x - 10, y - 10)
+    assert page.locator("h1").first.inner_text() == "挂图作战 · 全县"
+    target = township_on_screen(page, 3)
+    names = json.loads(page.evaluate("() => JSON.stringify(document.querySelector('.js-plotly-plot').data"
+                                     ".find(t => t.name === '乡镇点选').text)"))
+    name = re.search(r"<b>(.*?)</b>", names[3]).group(1)
+    page.mouse.move(target["x"] - 8, target["y"] - 8)
     page.wait_for_timeout(300)
-    page.mouse.move(x, y)
+    page.mouse.move(target["x"], target["y"])
     page.wait_for_timeout(800)
-    page.mouse.click(x, y)
+    assert page.locator(".hoverlayer .hovertext").count() == 1, "hovering a township shows its figures"
+    page.mouse.click(target["x"], target["y"])
     offline_page.wait_idle(2500)
     assert not offline_page.error_boxes()
-    assert "各村情况" in page.inner_text("body")
-    selected = page.locator("[data-testid=stSidebar] [data-testid=stSelectbox]").last.inner_text()
-    assert "全县" not in selected, "the sidebar 乡镇 filter should follow the click"
+    title = page.locator("h1").first.inner_text()
+    assert title.startswith("挂图作战 · ") and title != "挂图作战 · 全县", "the click must open the township"
+    township = title.split(" · ")[1]
+    assert township == name, "the township clicked, not another"
+    assert page.get_by_text(f"{township}：各村情况").count() == 1
+    assert "township=" in page.url
     offline_page.screenshot("map_township_selected")
 
 

@@ -1,0 +1,123 @@
+"""The shared UI parts on tiny frames: Chinese axis ticks, the viewer's township highlighted, the township head's
+card, blank cells and years in Excel (issue 17 §2, §4)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import openpyxl
+import plotly.graph_objects as go
+import polars as pl
+
+from components import charts, funds_charts, poverty_charts, township_card
+from components.tables import highlighted, plain_number_columns, to_excel
+from components.theme import MODEBAR, _tooltip_rules
+
+
+def test_money_axis_has_no_si_suffix():
+    fig = funds_charts.allocated_vs_spent(
+        pl.DataFrame({"source": ["中央", "省级"], "allocated_wan": [12000.0, 20000.0], "spent_wan": [9000.0, 15000.0],
+                      "spend_progress_pct": [75.0, 75.0]}), "source", "按来源", 80.0)
+    assert fig.layout.yaxis.exponentformat == "none"  # Plotly's default "B"/SI would print 20k beside 万元
+    assert fig.layout.yaxis.separatethousands is True
+
+
+def test_date_axes_read_2020年4月_and_number_axes_are_left_alone():
+    monthly = pl.DataFrame({"as_of": [dt.date(2020, 3, 31), dt.date(2020, 4, 30)], "poor_persons": [120, 100],
+                            "incidence_pct": [1.2, 1.0]})
+    fig = poverty_charts.monthly_trend(monthly)
+    assert fig.layout.xaxis.tickformat == "%Y年"  # the builder's own format is kept
+    bars = charts.base_layout(go.Figure(go.Bar(x=[dt.date(2020, 4, 1), dt.date(2020, 5, 1)], y=[1, 2])), "t")
+    stops = {tuple(s.dtickrange): s.value for s in bars.layout.xaxis.tickformatstops}
+    assert stops[("M1", "M12")] == "%Y年%-m月"
+    assert bars.layout.xaxis.hoverformat == "%Y年%-m月%-d日"
+    assert not bars.layout.yaxis.tickformatstops  # a number axis gets no date format
+
+
+def _indicators() -> pl.DataFrame:
+    return pl.DataFrame({
+        "township_code": ["ALL", "T1", "T2", "T3"], "township_name": ["全县", "东山镇", "西河乡", "南岭乡"],
+        "target_progress_pct": [80.0, 90.0, 60.0, 85.0], "time_progress_pct": [87.0] * 4,
+        "lagging": [False, False, True, False], "exited_persons_ytd": [10, 4, 2, 4],
+        "target_exit_persons": [12, 4, 4, 4]})
+
+
+def test_the_viewers_township_is_outlined_and_its_tick_marked():
+    fig = charts.highlight(charts.target_vs_time(_indicators(), 10), "西河乡")
+    bar = fig.data[0]
+    names = list(bar.x)
+    widths = dict(zip(names, bar.marker.line.width))
+    colours = dict(zip(names, bar.marker.line.color))
+    assert widths["西河乡"] > 0 and widths["东山镇"] == 0 and widths["南岭乡"] == 0
+    assert colours["西河乡"] == charts.HIGHLIGHT_LINE
+    assert dict(zip(fig.layout.xaxis.tickvals, fig.layout.xaxis.ticktext))["西河乡"] == "<b>▶西河乡</b>"
+    # the red/green judgement of the fill is not touched by the highlight
+    assert list(bar.marker.color) == list(charts.target_vs_time(_indicators(), 10).data[0].marker.color)
+
+
+def test_highlight_finds_a_ranked_label_and_a_scatter_point():
+    fig = go.Figure([go.Bar(y=["1. 东山镇", "2. 西河乡"], x=[80, 70], orientation="h"),
+                     go.Scatter(x=[1, 2], y=[3, 4], text=["东山镇", "西河乡"], mode="markers+text")])
+    charts.highlight(fig, "西河乡")
+    assert list(fig.data[0].marker.line.width) == [0, 3.5]
+    assert list(fig.data[1].marker.line.width) == [1, 4]
+    assert list(fig.data[1].text) == ["东山镇", "<b>西河乡</b>"]
+    untouched = charts.highlight(go.Figure(go.Bar(x=["甲"], y=[1])), None)
+    assert untouched.data[0].marker.line.width is None
+
+
+def test_township_card_ranks_of_n_with_the_weekly_move_and_the_costliest_part():
+    ranked = pl.DataFrame({"township_code": ["T1", "T2", "T3"], "rank": [1, 2, 3], "score": [80.0, 70.0, 60.0],
+                           "rank_week_ago": [2, 1, 3], "move_week": [1, -1, 0],
+                           "weakest": ["一升", "一降", "项目完工率"], "weakest_lost": [5.0, 12.5, 9.0]})
+    card = township_card.standing(ranked, "T2")
+    assert (card["rank"], card["of"], card["move_week"], card["weakest"], card["weakest_lost"]) == (2, 3, -1, "一降", 12.5)
+    assert township_card.move_sentence(-1, 1) == "-1 位（上周第 1 名）"
+    assert township_card.move_sentence(2, 5) == "+2 位（上周第 5 名）"
+    assert township_card.move_sentence(0, 3) == "与上周持平"
+    assert township_card.move_sentence(None, None) == "上周无排名"
+    assert township_card.standing(ranked, "T9") is None
+
+
+def test_years_are_plain_digits_in_excel_and_amounts_keep_separators():
+    frame = pl.DataFrame({"年度": [2020], "出列年份": [2019], "贫困人口（人）": [12345]})
+    assert plain_number_columns(frame) == ["年度", "出列年份"]
+    sheet = openpyxl.load_workbook(io.BytesIO(to_excel(frame))).active
+    assert sheet["A2"].number_format == "0" and sheet["B2"].number_format == "0"
+    assert "," in sheet["C2"].number_format
+
+
+def test_highlighted_table_marks_only_the_viewers_row():
+    frame = pl.DataFrame({"乡镇": ["东山镇", "西河乡"], "得分": [80.0, None]})
+    styled = highlighted(frame, "乡镇", "西河乡")
+    cells = styled._compute().ctx  # {(row, col): [(prop, value)]}
+    assert all(row == 1 for row, _ in cells) and cells
+    assert highlighted(frame, "乡镇", None) is frame
+    assert highlighted(frame, "乡镇", "北坡村") is frame
+
+
+def test_modebar_and_table_toolbar_tooltips_are_translated():
+    rules = _tooltip_rules()
+    assert '.modebar-btn[data-title="Download plot as a png"]::after { content: "下载图片（PNG）"' in rules
+    assert all(zh in rules for zh in MODEBAR.values())
+    assert 'aria-label="Fullscreen"]:hover::after { content: "全屏"; }' in rules
+
+
+def test_quadrant_names_do_not_overlap_when_points_crowd():
+    """Two townships almost on the same spot: the second name goes below (or beside), not on top."""
+    xs, ys = [0.50, 0.51, 0.9], [10.0, 10.1, 5.0]
+    positions = poverty_charts.label_positions(xs, ys, ["东山镇", "西河乡", "南岭乡"])
+    assert positions[0] != positions[1]
+    assert positions[2] == "top center"  # a lone point keeps the default
+    fig = poverty_charts.quadrant(pl.DataFrame({
+        "township_code": ["ALL", "T1", "T2", "T3"], "township_name": ["全县", "东山镇", "西河乡", "南岭乡"],
+        "incidence_drop_pp": [0.6, 0.50, 0.51, 0.9], "income_growth_pct": [9.0, 10.0, 10.1, 5.0]}), 9.0)
+    assert len(set(fig.data[0].textposition[:2])) == 2
+
+
+def test_a_chart_of_zeros_has_no_negative_axis():
+    """A date before the data: every bar is 0; the axis shows 0…1, not Plotly's −1…1."""
+    fig = charts.base_layout(go.Figure(go.Bar(x=["东山镇", "西河乡"], y=[0, 0])), "t")
+    assert tuple(fig.layout.yaxis.range) == (0, 1)
+    assert charts.base_layout(go.Figure(go.Bar(x=["东山镇"], y=[3])), "t").layout.yaxis.range is None
