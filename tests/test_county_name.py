@@ -88,3 +88,15 @@ def test_township_sheet_names_the_county_and_a_partial_import_keeps_it(tmp_path)
     result = load(BASE, db, replace=[p.stem for p in BASE.glob("*.csv")])
     assert result.published is not None, result.errors.to_dicts()
     assert _meta(db)["county_name"] == "某某县"
+
+
+def test_real_import_over_the_demo_county_drops_the_demo_name(tmp_path):
+    db = tmp_path / "db" / "county.duckdb"
+    assert load(BASE, db, mode="demo", meta={"is_demo": "true", "county_name": "演示县"}).published is not None
+    partial = tmp_path / "partial"
+    partial.mkdir()
+    write_sheet(partial, "乡镇", [["乡镇代码", "乡镇名称", "联系县领导"], ["101", "东乡", "张县长"]])
+    result = load(partial, db)
+    assert result.published is not None and result.ended_demo
+    meta = _meta(db)
+    assert meta["is_demo"] == "false" and "county_name" not in meta  # the 报头 falls back to 本县
