@@ -497,7 +497,8 @@ def _cross_sheet_warnings(tables: dict[str, pl.DataFrame], provided: list[str], 
 def _warn_fraction_progress(progress: pl.DataFrame, problems: Problems) -> None:
     """形象进度 is 0-100. A column of fractions (0.85 typed for 85%, in a cell not formatted as a percentage, or a
     CSV) would reach the pages as 0.85 %: said once, so the clerk can check the export."""
-    values = progress.select(pl.col(ROW), x=pl.col("progress_pct").cast(pl.Float64, strict=False)).drop_nulls("x")
+    values = progress.filter(pl.col(ROW).is_not_null()).select(  # the file's rows, not the served ones merged in
+        pl.col(ROW), x=pl.col("progress_pct").cast(pl.Float64, strict=False)).drop_nulls("x")
     if values.height == 0 or values["x"].max() > 1 or not ((values["x"] > 0) & (values["x"] < 1)).any():
         return
     first = values.filter((pl.col("x") > 0) & (pl.col("x") < 1)).row(0, named=True)
