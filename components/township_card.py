@@ -10,6 +10,7 @@ import polars as pl
 import streamlit as st
 
 from components.ranking_charts import move_text
+from components.text import md
 
 
 def standing(ranked: pl.DataFrame, township: str) -> dict | None:
@@ -40,7 +41,7 @@ def move_sentence(move: int | None, rank_week_ago: int | None) -> str:
 def show(card: dict, township_name: str) -> None:
     """One bordered row of three figures; each keeps its width and wraps to the next line on a narrow screen."""
     with st.container(border=True, key="township-card"):
-        st.markdown(f"**{township_name} 本周排名**")
+        st.markdown(f"**{md(township_name)} 本周排名**")
         row = st.container(horizontal=True, gap="small")
         row.metric("综合排名", f"第 {card['rank']} 名", f"共 {card['of']} 个乡镇", delta_color="off",
                    delta_arrow="off", width=180, help=f"综合得分 {card['score']:.1f} 分")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from concurrent.futures import ThreadPoolExecutor
 import shutil
 import sys
 import urllib.request
@@ -34,6 +35,12 @@ def deployment(tmp_path_factory):
         yield db, running.processes, running.proxy
 
 
+def _run(coro):
+    """asyncio.run in a thread of its own: a browser test's Playwright may hold this thread's event loop."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 async def _visit(base: str, user: str, password: str) -> tuple[str, list[str]]:
     tab = ProtocolTab(base, timeout=120)
     try:
@@ -55,7 +62,7 @@ def _poor_persons(text: str) -> str:
 
 def test_through_nginx_under_a_base_path_the_dashboard_signs_in_and_renders(deployment):
     _, _, proxy = deployment
-    text, buttons = asyncio.run(_visit(proxy, "wang", "pw-2026"))
+    text, buttons = _run(_visit(proxy, "wang", "pw-2026"))
     assert "总览 · 全县" in text and "退出登录" in buttons
     with urllib.request.urlopen(f"{proxy}/") as r:  # the static page too, with its assets under the path
         assert r.status == 200 and b"<!doctype html>" in r.read(2000).lower()
@@ -63,10 +70,10 @@ def test_through_nginx_under_a_base_path_the_dashboard_signs_in_and_renders(depl
 
 def test_a_rollback_is_seen_by_every_process_at_its_next_visit(deployment):
     db, processes, _ = deployment
-    before = {base: _poor_persons(asyncio.run(_visit(base, "wang", "pw-2026"))[0]) for base in processes}
+    before = {base: _poor_persons(_run(_visit(base, "wang", "pw-2026"))[0]) for base in processes}
     assert len(set(before.values())) == 1, before
     run_cli("ingest", "rollback", "--db", str(db))  # back to the 300-household county
-    after = {base: _poor_persons(asyncio.run(_visit(base, "wang", "pw-2026"))[0]) for base in processes}
+    after = {base: _poor_persons(_run(_visit(base, "wang", "pw-2026"))[0]) for base in processes}
     assert len(set(after.values())) == 1, after
     assert set(after.values()) != set(before.values()), "both processes serve the rolled-back version"
 
@@ -75,7 +82,7 @@ def test_a_lock_out_earned_on_one_process_holds_on_the_other(deployment):
     _, (first, second), _ = deployment
     run_cli("admin", "add-user", "li", "--name", "李", "--role", "县领导", "--db", str(deployment[0]), input="right-pw\n")
     for _ in range(5):
-        text, buttons = asyncio.run(_visit(first, "li", "wrong-pw"))
+        text, buttons = _run(_visit(first, "li", "wrong-pw"))
         assert "退出登录" not in buttons
-    text, buttons = asyncio.run(_visit(second, "li", "right-pw"))
+    text, buttons = _run(_visit(second, "li", "right-pw"))
     assert "退出登录" not in buttons and "锁定" in text, text[-500:]
