@@ -67,3 +67,16 @@ def problem_cells(problems: pl.DataFrame, severity: str | None = None) -> set[tu
     if severity:
         problems = problems.filter(pl.col("severity") == severity)
     return set(problems.select("sheet", "row", "column").iter_rows())
+
+
+def rows_of(db: Path, sql: str) -> list[tuple]:
+    """`sql` on the version the logical database `db` serves (read-only)."""
+    import duckdb
+
+    from ingest import publish
+
+    con = duckdb.connect(str(publish.current(db)), read_only=True)
+    try:
+        return con.sql(sql).fetchall()
+    finally:
+        con.close()

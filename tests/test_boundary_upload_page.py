@@ -4,13 +4,7 @@ table, a partial publish, and the 挂图作战 map drawing the new shapes."""
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import duckdb
@@ -19,7 +13,7 @@ import pytest
 from shapely import affinity
 from shapely.geometry import box, mapping, shape
 
-from conftest import ROOT, _free_port, demo_user, run_cli
+from conftest import demo_user, run_cli, serving
 from ingest import publish
 from ingest.boundaries import match_features
 from components.boundary_upload import code_of_option, match_table, preview_figure, unmatched_editor_frame
@@ -85,28 +79,6 @@ def test_only_the_clerk_role_gets_the_boundary_upload(app_page, tmp_path):
 # --- in a real browser, against a server of its own ---------------------------------------------------
 
 
-@contextlib.contextmanager
-def _serving(db: Path, tmp: Path):
-    port = _free_port()
-    with (tmp / "streamlit.log").open("w") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true"],
-            cwd=ROOT, env={**os.environ, "WARROOM_DB": str(db)}, stdout=log, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}"
-        for _ in range(200):
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
-                    break
-            except OSError:
-                time.sleep(0.3)
-        try:
-            yield url
-        finally:
-            proc.terminate()
-            proc.wait(10)
-
-
 TRADITIONAL = {"431299101": "龍潭鄉", "431299102": "青石鎮", "431299103": "白沙鎮", "431299104": "桃花鄉",
                "431299106": "高峰鎮", "431299107": "楊柳鄉", "431299108": "石門鎮", "431299109": "雲溪鄉",
                "431299110": "馬鞍鎮"}
@@ -144,7 +116,7 @@ def test_city_wide_upload_fix_a_name_publish_part_and_the_map_draws_it(tmp_path,
     upload.write_text(json.dumps({"type": "FeatureCollection", "features": features}, ensure_ascii=False),
                       encoding="utf-8")
 
-    with _serving(db, tmp_path) as url:
+    with serving(db, tmp_path) as url:
         tab = OfflinePage(browser, width=1024, height=768)
         try:
             page = tab.open(url, login=("clerk", "demo"))

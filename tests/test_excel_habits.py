@@ -13,18 +13,16 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
-import duckdb
 import polars as pl
 import pytest
 from openpyxl import Workbook as OpenpyxlWorkbook
 
 from components.household_views import guarantee_flags
-from ingest import publish
 from ingest.load import check, load
 from ingest.problems import ERROR, WARNING
 from ingest.workbook import Workbook
 from queries.runner import Database
-from tests.ingest_helpers import TINY, read_sheet, set_cell, write_sheet
+from tests.ingest_helpers import TINY, read_sheet, rows_of, set_cell, write_sheet
 
 PERCENT_XLS = Path(__file__).parent / "fixtures" / "national" / "项目进度_百分比.xls"
 PROGRESS_ROWS = [("P1901", dt.date(2019, 8, 1), 0.6, "在建"), ("P1901", dt.date(2019, 12, 31), 1, "已验收"),
@@ -34,13 +32,6 @@ EXPECTED_PROGRESS = {("P1901", dt.date(2019, 8, 1)): 60, ("P1901", dt.date(2019,
                      ("P2001", dt.date(2020, 5, 1)): 85, ("P2001", dt.date(2020, 6, 1)): 90,
                      ("P2002", dt.date(2020, 6, 1)): 45}
 
-
-def _query(db: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(publish.current(db)), read_only=True)
-    try:
-        return con.sql(sql).fetchall()
-    finally:
-        con.close()
 
 
 @pytest.fixture
@@ -64,7 +55,7 @@ def _percent_xlsx(path: Path) -> Path:
 
 
 def _stored_progress(db: Path) -> dict:
-    rows = _query(db, "SELECT project_id, report_date, progress_pct::DOUBLE FROM project_progress")
+    rows = rows_of(db, "SELECT project_id, report_date, progress_pct::DOUBLE FROM project_progress")
     return {(p, d): v for p, d, v in rows if (p, d) in EXPECTED_PROGRESS}
 
 
@@ -135,10 +126,10 @@ def test_full_width_dates_and_years_with_nian_are_stored_like_plain_ones(tmp_pat
     db = tmp_path / "db" / "county.duckdb"
     result = load(folder, db)
     assert result.published is not None, result.errors.to_dicts()
-    assert _query(db, "SELECT count(*) FROM project_progress WHERE project_id = 'P1901' "
+    assert rows_of(db, "SELECT count(*) FROM project_progress WHERE project_id = 'P1901' "
                       "AND report_date = DATE '2019-08-01'") == [(1,)]
-    assert _query(db, "SELECT year FROM incomes WHERE household_id = 'H01' ORDER BY year")[0] == (2018,)
-    assert _query(db, "SELECT planned_start FROM projects WHERE project_id = 'P1901'") == [(dt.date(2019, 3, 1),)]
+    assert rows_of(db, "SELECT year FROM incomes WHERE household_id = 'H01' ORDER BY year")[0] == (2018,)
+    assert rows_of(db, "SELECT planned_start FROM projects WHERE project_id = 'P1901'") == [(dt.date(2019, 3, 1),)]
 
 
 def test_a_guarantee_without_a_column_is_unknown_never_met(tmp_path):
@@ -150,8 +141,8 @@ def test_a_guarantee_without_a_column_is_unknown_never_met(tmp_path):
     db = tmp_path / "db" / "county.duckdb"
     result = load(folder, db)
     assert result.published is not None, result.errors.to_dicts()
-    assert _query(db, "SELECT count(*), count(food_clothing) FROM households") == [(rows.__len__() - 1, 0)]
-    assert _query(db, "SELECT medical FROM households WHERE household_id = 'H02'") == [(None,)]
+    assert rows_of(db, "SELECT count(*), count(food_clothing) FROM households") == [(rows.__len__() - 1, 0)]
+    assert rows_of(db, "SELECT medical FROM households WHERE household_id = 'H02'") == [(None,)]
     notes = result.warnings.filter(pl.col("column").is_in(["吃穿不愁", "基本医疗有保障"]))
     assert notes.height == 2 and notes["message"].str.contains("未知").all()
 
@@ -159,7 +150,7 @@ def test_a_guarantee_without_a_column_is_unknown_never_met(tmp_path):
     as_of = dt.date(2020, 12, 31)
     with Database.open(db) as county:
         listed = county.run("checks/exit_without_guarantees", as_of=as_of, township="ALL")
-    exited = _query(db, "SELECT household_id FROM household_spans WHERE valid_from <= DATE '2020-12-31' "
+    exited = rows_of(db, "SELECT household_id FROM household_spans WHERE valid_from <= DATE '2020-12-31' "
                         "AND DATE '2020-12-31' < valid_to AND event = '脱贫' ORDER BY 1")
     assert sorted(listed["record_id"].to_list()) == [h for (h,) in exited] and exited
     assert listed["detail"].str.contains("「吃穿不愁").all() and listed["detail"].str.contains("」未知").all()

@@ -6,14 +6,9 @@ derived changes are known by hand (S2 after S1: 9 人, 3 户; 纳入 H4, 脱贫 
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
 import os
-import subprocess
-import sys
-import time
-import urllib.request
 import zipfile
 from pathlib import Path
 
@@ -25,7 +20,7 @@ from components.import_views import (NOT_A_PERSON_CSV, OLE2_MAGIC, ZIP_MAGIC, hi
 from ingest import publish
 from ingest.error_report import LIST_SHEET, error_report_bytes
 from ingest.load import check, load
-from tests.conftest import ROOT, _free_port, demo_user, run_cli
+from tests.conftest import ROOT, demo_user, run_cli, serving
 
 CLERK = "数据管理员"
 PERSON_FIXTURES = ROOT / "tests" / "fixtures" / "person_export"
@@ -115,29 +110,6 @@ def _demo_sheets(tmp: Path) -> Path:
     return tmp / "demo"
 
 
-@contextlib.contextmanager
-def _serving(db: Path, tmp: Path):
-    """`streamlit run dashboard.py` on `db` (never the session's shared demo database); yields its URL."""
-    port = _free_port()
-    with (tmp / "streamlit.log").open("w") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true"],
-            cwd=ROOT, env={**os.environ, "WARROOM_DB": str(db)}, stdout=log, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}"
-        for _ in range(200):
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
-                    break
-            except OSError:
-                time.sleep(0.3)
-        try:
-            yield url
-        finally:
-            proc.terminate()
-            proc.wait(10)
-
-
 @pytest.fixture(scope="module")
 def own_server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("import-server")
@@ -148,7 +120,7 @@ def own_server(tmp_path_factory):
     # A real account: the first real import here ends the demo accounts (issue 15 §1).
     username, password = CLERK_LOGIN
     AccessStore(store_path(db)).add_user(username, "测试数据管理员", CLERK, password)
-    with _serving(db, tmp) as url:
+    with serving(db, tmp) as url:
         yield url, db, tmp
 
 
@@ -163,7 +135,7 @@ def snapshot_server(tmp_path_factory):
 
     username, password = CLERK_LOGIN
     AccessStore(store_path(db)).add_user(username, "测试数据管理员", CLERK, password)
-    with _serving(db, tmp) as url:
+    with serving(db, tmp) as url:
         yield url, db, tmp
 
 

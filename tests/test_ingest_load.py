@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 
-import duckdb
 from openpyxl import load_workbook
 
 import settings
@@ -14,15 +13,8 @@ from ingest import publish
 from ingest.error_report import ERROR_FILL, LIST_SHEET, marked_sheet_name
 from ingest.load import load
 from tests.conftest import run_cli
-from tests.ingest_helpers import append_row, copy_tiny, fingerprint, read_sheet, set_cell, write_sheet
+from tests.ingest_helpers import append_row, copy_tiny, fingerprint, read_sheet, rows_of, set_cell, write_sheet
 
-
-def rows_of(db, sql):
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def test_check_exits_1_on_errors_and_0_when_clean(tmp_path):

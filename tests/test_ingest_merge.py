@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 
-import duckdb
 import polars as pl
 
 from ingest.error_report import LIST_SHEET
@@ -18,15 +17,8 @@ from ingest.merge import NATURAL_KEYS, merge_sheet
 from ingest.readers import ROW
 from ingest.sheets import SHEETS, SHEETS_BY_LABEL
 from tests.conftest import run_cli
-from tests.ingest_helpers import copy_tiny, fingerprint, read_sheet, write_sheet
+from tests.ingest_helpers import copy_tiny, fingerprint, read_sheet, rows_of, write_sheet
 
-
-def rows_of(db, sql):
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def loaded_tiny(tmp_path):

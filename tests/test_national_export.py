@@ -19,18 +19,17 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
-import duckdb
 import polars as pl
 import pytest
 from openpyxl import load_workbook
 
-from ingest import publish, vocabulary
+from ingest import vocabulary
 from ingest.error_report import write_error_report
 from ingest.load import check, load
 from ingest.person_export import read_person_export, to_contract
 from ingest.problems import ERROR, WARNING, Problems
 from queries.__main__ import main as queries_main
-from tests.ingest_helpers import write_sheet
+from tests.ingest_helpers import rows_of, write_sheet
 from tests.national_export import BASE, XLS_2019, households, write_national_xlsx
 
 H1, H2, H3 = "4312991010001", "4312991010002", "4312991020001"
@@ -38,13 +37,6 @@ TOWNSHIPS = pl.DataFrame({"township_code": ["101", "102"], "township_name": ["�
 VILLAGES = pl.DataFrame({"village_code": ["101001", "102001"], "village_name": ["甲村", "乙村"],
                          "township_code": ["101", "102"]})
 
-
-def _query(db: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(publish.current(db)), read_only=True)
-    try:
-        return con.sql(sql).fetchall()
-    finally:
-        con.close()
 
 
 def _xlsx(tmp_path: Path, year: int = 2019, name: str | None = None, **options) -> Path:
@@ -68,7 +60,7 @@ def national_2019(tmp_path_factory):
 
 def test_national_headers_values_and_layout_are_stored_as_meant(national_2019):
     db, _ = national_2019
-    rows = _query(db, "SELECT household_id, village_code, size, attribute, main_cause, labor_count, food_clothing, "
+    rows = rows_of(db, "SELECT household_id, village_code, size, attribute, main_cause, labor_count, food_clothing, "
                       "education, medical, housing, water FROM households ORDER BY household_id")
     # 低保(全家)贫困户 / 一般脱贫户 / 五保户; 因病致贫 -> 因病; 人数 -> size; 弱劳动力或半劳动力 counts as labour;
     # 吃穿不愁 has no column: unknown (NULL), never 是; 大病保险 否 for one member -> 基本医疗 否; 危房户 是 -> 住房 否;
@@ -78,16 +70,16 @@ def test_national_headers_values_and_layout_are_stored_as_meant(national_2019):
         (H2, "101001", 2, "一般贫困户", "因学", 0, None, True, False, False, True),
         (H3, "102001", 1, "特困供养户", "自身发展动力不足", 0, None, True, True, True, False),
     ]
-    members = _query(db, "SELECT name, health, labor_skill FROM household_members WHERE household_id = "
+    members = rows_of(db, "SELECT name, health, labor_skill FROM household_members WHERE household_id = "
                          f"'{H1}' ORDER BY name")
     assert members == [("张大山", "长期慢性病", "普通劳动力"), ("张小明", "健康", "技能劳动力"),
                        ("李秀英", "长期慢性病、残疾", "丧失劳动力")]
-    events = _query(db, "SELECT household_id, date, event FROM household_events ORDER BY household_id, date, "
+    events = rows_of(db, "SELECT household_id, date, event FROM household_events ORDER BY household_id, date, "
                         "event_order")
     assert events == [(H1, dt.date(2019, 12, 31), "纳入"),
                       (H2, dt.date(2018, 12, 31), "纳入"), (H2, dt.date(2018, 12, 31), "脱贫"),  # 脱贫年度 "2018年"
                       (H3, dt.date(2019, 12, 31), "纳入"), (H3, dt.date(2019, 12, 31), "脱贫")]
-    incomes = _query(db, "SELECT household_id, year, income_per_capita::DOUBLE FROM incomes ORDER BY 1")
+    incomes = rows_of(db, "SELECT household_id, year, income_per_capita::DOUBLE FROM incomes ORDER BY 1")
     assert incomes == [(H1, 2019, 3000.0), (H2, 2019, 5000.0), (H3, 2019, 4200.0)]
 
 
