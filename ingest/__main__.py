@@ -18,7 +18,7 @@ import polars as pl
 
 from access import audit
 from access.files import owner_only_umask
-from ingest import publish
+from ingest import publish, timing
 from ingest.load import LoadResult, check, load
 from ingest.merge import change_line, removals_text
 from ingest.problems import ERROR, describe
@@ -122,6 +122,8 @@ def _report_disk_full(db: Path) -> None:
 
 def cmd_load(args) -> int:
     started = time.perf_counter()
+    if args.verbose:
+        timing.start()
     try:
         result = load(Path(args.path), Path(args.db), user=args.user, **_merge_options(args),
                       **_snapshot_options(args))
@@ -131,14 +133,24 @@ def cmd_load(args) -> int:
         _report_disk_full(Path(args.db))
         return 1
     _print_problems(result.problems)
-    report = _write_report(result.problems, Path(args.path), args.report)
+    with timing.phase("问题清单"):
+        report = _write_report(result.problems, Path(args.path), args.report)
     _print_changes(result.changes, result.published is None)
     _summarise(result)
     _audit_load(args, result)
     if report:
         print(f"问题清单已写入 {report}")
     print(f"用时 {time.perf_counter() - started:.1f} 秒")
+    if args.verbose:
+        _print_phases()
     return 1 if result.published is None else 0
+
+
+def _print_phases(out=sys.stderr) -> None:
+    """--verbose: the wall time of each phase of the import, in the order they ended."""
+    print("各阶段用时（秒）：     实际   CPU", file=out)
+    for name, wall, cpu in timing.recorded():
+        print(f"  {wall:7.1f} {cpu:7.1f}  {name}", file=out)
 
 
 def _audit_load(args, result: LoadResult) -> None:
@@ -296,6 +308,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--db", required=True)
     p.add_argument("--user", default=None)
     p.add_argument("--report", type=Path, default=None, help="问题清单 .xlsx 的保存位置")
+    p.add_argument("--verbose", action="store_true", help="导入结束后列出各阶段用时（读取、校验、写入、派生表、预备答案）")
     _add_merge_options(p)
     _add_snapshot_options(p)
     p.set_defaults(func=cmd_load)

@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
 
+from ingest.timing import phase
+
 DERIVED_SQL = Path(__file__).with_name("derived.sql")
 DERIVED_TABLES = ("household_spans", "income_pairs", "income_years", "project_spans", "fund_flows", "income_latest",
                   "household_persons", "household_member_counts")
+_TABLE = re.compile(r"CREATE OR REPLACE TABLE (\w+)")
 
 
 def build_derived(con: duckdb.DuckDBPyConnection) -> None:
     """The derived tables, then the answers prepared from them (ingest/prepared.py)."""
     from ingest.prepared import build_prepared
 
-    con.execute(DERIVED_SQL.read_text(encoding="utf-8"))
-    build_prepared(con)
+    for statement in re.split(r";\s*$", DERIVED_SQL.read_text(encoding="utf-8"), flags=re.MULTILINE):
+        table = _TABLE.search(statement)
+        if table is None:  # the comments after the last statement
+            continue
+        with phase(f"派生表 {table.group(1)}"):
+            con.execute(statement)
+    with phase("预备答案（合计）"):
+        build_prepared(con)

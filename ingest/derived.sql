@@ -22,6 +22,29 @@ JOIN households h USING (household_id)
 JOIN villages v USING (village_code)
 ORDER BY township_code, village_code, valid_from;
 
+-- 最近收入年度: each income record of a household, valid from its 年度 until the household's next record
+-- (next_year; 9999 for its last), with the record of the year before (income_prev, blank when there is none).
+-- A household's latest income year ≤ Y is then the row with year <= Y < next_year: one filtered scan instead
+-- of a max() over every household's history. Stored by next_year, so for the current year the rows needed are
+-- the last block of the file; within it by township and village. The year before is the previous record when
+-- it is exactly year − 1 (one window over the household's records, not a second pass over every income).
+CREATE OR REPLACE TABLE income_latest AS
+WITH ordered AS (
+    SELECT household_id, year, income_per_capita AS income,
+           lead(year) OVER by_year AS following_year,
+           lag(year) OVER by_year AS previous_year,
+           lag(income_per_capita) OVER by_year AS previous_income
+    FROM incomes
+    WINDOW by_year AS (PARTITION BY household_id ORDER BY year)
+)
+SELECT o.household_id, v.township_code, h.village_code, o.year,
+       coalesce(o.following_year, 9999) AS next_year,
+       o.income, CASE WHEN o.previous_year = o.year - 1 THEN o.previous_income END AS income_prev
+FROM ordered o
+JOIN households h ON h.household_id = o.household_id
+JOIN villages v USING (village_code)
+ORDER BY next_year, v.township_code, h.village_code;
+
 -- 收入年度对: a household's per-capita income in a year next to the year before, where both exist (一升
 -- compares only households with records in both years), repeated for each period in which the household
 -- counts (status 未脱贫 or 已脱贫: from its first 纳入 until a 清退, again after a re-enrolment). The income
@@ -46,11 +69,11 @@ counted_periods AS (
     GROUP BY household_id, island
 )
 SELECT cur.year, cur.household_id, cp.township_code, cp.size,
-       cur.income_per_capita AS income, prev.income_per_capita AS income_prev,
+       cur.income, cur.income_prev,
        cp.counted_from, cp.counted_to, cp.village_code
-FROM incomes cur
-JOIN incomes prev ON prev.household_id = cur.household_id AND prev.year = cur.year - 1
+FROM income_latest cur  -- the records with one of the year before (built above)
 JOIN counted_periods cp ON cp.household_id = cur.household_id
+WHERE cur.income_prev IS NOT NULL
 ORDER BY cur.year, cp.township_code, cp.village_code;
 
 -- 收入年度: the years that have any income record (一升's year I is the latest of them ≤ Y).
@@ -90,21 +113,6 @@ SELECT p.year, p.township_code, p.category, x.project_id, NULL, x.date,
 FROM fund_payments x JOIN projects p USING (project_id)
 ORDER BY year, date;
 
--- 最近收入年度: each income record of a household, valid from its 年度 until the household's next record
--- (next_year; 9999 for its last), with the record of the year before (income_prev, blank when there is none).
--- A household's latest income year ≤ Y is then the row with year <= Y < next_year: one filtered scan instead
--- of a max() over every household's history. Stored by next_year, so for the current year the rows needed are
--- the last block of the file; within it by township and village.
-CREATE OR REPLACE TABLE income_latest AS
-SELECT i.household_id, v.township_code, h.village_code, i.year,
-       coalesce(lead(i.year) OVER (PARTITION BY i.household_id ORDER BY i.year), 9999) AS next_year,
-       i.income_per_capita AS income, prev.income_per_capita AS income_prev
-FROM incomes i
-LEFT JOIN incomes prev ON prev.household_id = i.household_id AND prev.year = i.year - 1
-JOIN households h ON h.household_id = i.household_id
-JOIN villages v USING (village_code)
-ORDER BY next_year, v.township_code, h.village_code;
-
 -- 户内人员: the heads (relation 户主) and members of every household, one row per household and 身份证号
 -- (upper case; name and relation the smallest where one number is listed twice in a household), with the
 -- comparison key of a number (a 15-digit number as its 18-digit body), its date of birth (blank when the
@@ -129,8 +137,10 @@ keyed AS (
     FROM persons
 )
 SELECT k.household_id, v.township_code, h.village_code, k.id_number, k.name, k.relation, k.person_key, k.born,
-       count(DISTINCT k.household_id) OVER (PARTITION BY k.person_key) AS key_households
+       n.key_households
 FROM keyed k
+JOIN (SELECT person_key, count(DISTINCT household_id) AS key_households FROM keyed GROUP BY person_key) n
+    USING (person_key)
 JOIN households h USING (household_id)
 JOIN villages v USING (village_code)
 ORDER BY v.township_code, h.village_code, k.household_id;

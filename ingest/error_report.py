@@ -63,8 +63,8 @@ def _write(problems: pl.DataFrame, source: Path | Export | None, out) -> None:
     listing.freeze_panes(1, 0)
     listing.autofilter(0, 0, max(shown.height, 1), len(HEADERS) - 1)
 
-    export = source if isinstance(source, Export) else _export_of(source)
     located = problems.filter(pl.col("row").is_not_null())
+    export = source if isinstance(source, Export) else _export_of(source, set(located["sheet"].unique()))
     if export is not None:
         for sheet_label in [s for s in export.sheets if s in set(located["sheet"].unique())]:
             raw = export.sheets[sheet_label]
@@ -82,15 +82,16 @@ def _write(problems: pl.DataFrame, source: Path | Export | None, out) -> None:
     wb.close()
 
 
-def _export_of(path: Path | None) -> Export | None:
-    """The file again, for marking its rows: a person-level list by its own headers, else the sheets."""
-    if path is None or not Path(path).exists():
+def _export_of(path: Path | None, sheets: set[str]) -> Export | None:
+    """The file again, for marking its rows: a person-level list by its own headers, else the sheets that have
+    problems on a row (a folder or .zip: only their CSV files are read)."""
+    if path is None or not sheets or not Path(path).exists():
         return None
     from ingest.person_export import is_person_export
 
     if is_person_export(Path(path)):
         return Export(person=Path(path))
-    return read_export(Path(path), Problems())
+    return read_export(Path(path), Problems(), only=sheets)
 
 
 def _marked_sheet(wb, label: str, columns: list[tuple[str, str]], frame: pl.DataFrame, problems: pl.DataFrame,

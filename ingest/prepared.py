@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 
 from queries import checks_registry as registry
+from ingest.timing import phase
 from queries.runner import params_key, sql_text
 
 PREPARED_SQL = Path(__file__).with_name("prepared.sql")
@@ -58,5 +59,6 @@ def build_prepared(con: duckdb.DuckDBPyConnection, config=None, settings=None) -
         con.execute(f"DROP TABLE IF EXISTS prepared_{name}")
         for i, day in enumerate(dates[name]):
             verb = f"CREATE TABLE prepared_{name} AS" if i == 0 else f"INSERT INTO prepared_{name}"
-            con.execute(f"{verb} SELECT CAST($as_of AS DATE) AS as_of, * FROM (\n{text}\n)", {**bound, "as_of": day})
+            with phase(f"预备答案 {name} {day}"):
+                con.execute(f"{verb} SELECT CAST($as_of AS DATE) AS as_of, * FROM (\n{text}\n)", {**bound, "as_of": day})
             con.execute("INSERT INTO prepared_answers VALUES (?, ?, ?)", [name, day, params_key(name, bound)])

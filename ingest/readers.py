@@ -95,7 +95,9 @@ def _sheet_for(stem: str) -> Sheet | None:
     return SHEET_ALIASES.get(normalize_header(stem))
 
 
-def read_export(path: Path, problems: Problems) -> Export:
+def read_export(path: Path, problems: Problems, only: set[str] | None = None) -> Export:
+    """only: the sheet labels wanted (the error report marks the rows of a few sheets); CSV files of other
+    sheets in a folder or .zip are not read at all."""
     path = Path(path)
     export = Export()
     if not path.exists():
@@ -103,11 +105,12 @@ def read_export(path: Path, problems: Problems) -> Export:
         return export
     if path.is_dir():
         for p in sorted(p for p in path.iterdir() if p.is_file()):
-            _add_file(export, p.name, p.read_bytes(), problems)
+            if _wanted(p.name, only):
+                _add_file(export, p.name, p.read_bytes(), problems)
         if not export.sheets and not problems.has_errors:
             problems.file_error(path.name, "文件夹中没有可识别的 <表名>.csv 文件（如 农户.csv）")
     elif path.suffix.lower() == ".zip":
-        _read_zip(export, path, problems)
+        _read_zip(export, path, problems, only)
     elif path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
         data = path.read_bytes()
         export.files.append(SourceFile(path.name, hashlib.sha256(data).hexdigest()))
@@ -119,7 +122,15 @@ def read_export(path: Path, problems: Problems) -> Export:
     return export
 
 
-def _read_zip(export: Export, path: Path, problems: Problems) -> None:
+def _wanted(name: str, only: set[str] | None) -> bool:
+    """Whether a file of an export is read: every file, or with `only` a CSV of one of those sheets."""
+    if only is None or Path(name).suffix.lower() != ".csv":
+        return True
+    sheet = _sheet_for(Path(name).stem)
+    return sheet is not None and sheet.label in only
+
+
+def _read_zip(export: Export, path: Path, problems: Problems, only: set[str] | None = None) -> None:
     refused = zip_problem(path)  # a zip bomb is refused from its directory, before anything is inflated
     if refused:
         problems.file_error(path.name, refused)
@@ -135,7 +146,8 @@ def _read_zip(export: Export, path: Path, problems: Problems) -> None:
                         name = info.filename.encode("cp437").decode("gb18030")
                     except (UnicodeEncodeError, UnicodeDecodeError):
                         pass
-                _add_file(export, Path(name).name, read_member(archive, info), problems)
+                if _wanted(Path(name).name, only):
+                    _add_file(export, Path(name).name, read_member(archive, info), problems)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError) as exc:
         problems.file_error(path.name, f"不是有效的 .zip 压缩包（{exc}）")
         return

@@ -1,7 +1,10 @@
 -- The database one import publishes. Table and column names follow ingest/sheets.py (the English ids of
 -- DESIGN.md's import format). Money is in 万元 as in the files, stored exactly; dates are DATE.
 -- Validation (ingest/validate.py) reports problems in the user's terms before any row gets here; the
--- constraints below are the last line, so a bug there cannot publish inconsistent data.
+-- constraints below are the last line, so a bug there cannot publish inconsistent data. The references of the
+-- sheets (→ table (column), as ingest/sheets.py declares them) are checked once after the rows are in
+-- (ingest/load.py `_check_references`, one anti-join each) rather than as FOREIGN KEYs: checked row by row,
+-- those cost more than half a minute at a million households.
 
 CREATE TABLE townships (
     township_code   VARCHAR PRIMARY KEY,
@@ -12,7 +15,7 @@ CREATE TABLE townships (
 CREATE TABLE villages (
     village_code     VARCHAR PRIMARY KEY,
     village_name     VARCHAR NOT NULL,
-    township_code    VARCHAR NOT NULL REFERENCES townships (township_code),
+    township_code    VARCHAR NOT NULL,  -- → townships (township_code)
     is_poor_village  BOOLEAN NOT NULL,
     exit_year        SMALLINT CHECK (exit_year BETWEEN 1980 AND 2100),
     rural_population INTEGER NOT NULL CHECK (rural_population >= 0),
@@ -23,7 +26,7 @@ CREATE TABLE households (
     household_id    VARCHAR PRIMARY KEY,
     head_name       VARCHAR NOT NULL,
     head_id_number  VARCHAR NOT NULL CHECK (length(head_id_number) IN (15, 18)),
-    village_code    VARCHAR NOT NULL REFERENCES villages (village_code),
+    village_code    VARCHAR NOT NULL,  -- → villages (village_code)
     size            SMALLINT NOT NULL CHECK (size > 0),
     attribute       VARCHAR NOT NULL CHECK (attribute IN ('一般贫困户', '低保贫困户', '特困供养户')),
     main_cause      VARCHAR NOT NULL,
@@ -37,7 +40,7 @@ CREATE TABLE households (
 );
 
 CREATE TABLE household_members (
-    household_id  VARCHAR NOT NULL REFERENCES households (household_id),
+    household_id  VARCHAR NOT NULL,  -- → households (household_id)
     name          VARCHAR NOT NULL,
     id_number     VARCHAR NOT NULL CHECK (length(id_number) IN (15, 18)),
     relation      VARCHAR NOT NULL,
@@ -49,7 +52,7 @@ CREATE TABLE household_members (
 );
 
 CREATE TABLE household_events (
-    household_id  VARCHAR NOT NULL REFERENCES households (household_id),
+    household_id  VARCHAR NOT NULL,  -- → households (household_id)
     date          DATE NOT NULL,
     event         VARCHAR NOT NULL CHECK (event IN ('纳入', '脱贫', '返贫', '清退')),
     -- same-day events apply in this order (DESIGN.md "Household status at D")
@@ -58,7 +61,7 @@ CREATE TABLE household_events (
 );
 
 CREATE TABLE incomes (
-    household_id       VARCHAR NOT NULL REFERENCES households (household_id),
+    household_id       VARCHAR NOT NULL,  -- → households (household_id)
     year               SMALLINT NOT NULL,
     income_per_capita  DECIMAL(14, 2) NOT NULL CHECK (income_per_capita >= 0),
     PRIMARY KEY (household_id, year)
@@ -67,8 +70,8 @@ CREATE TABLE incomes (
 CREATE TABLE projects (
     project_id              VARCHAR PRIMARY KEY,
     project_name            VARCHAR NOT NULL,
-    township_code           VARCHAR NOT NULL REFERENCES townships (township_code),
-    village_code            VARCHAR REFERENCES villages (village_code),
+    township_code           VARCHAR NOT NULL,  -- → townships (township_code)
+    village_code            VARCHAR,  -- → villages (village_code)
     category                VARCHAR NOT NULL CHECK (category IN ('产业发展', '基础设施', '易地扶贫搬迁', '教育扶贫', '健康扶贫', '危房改造', '饮水安全', '光伏扶贫', '就业扶贫', '其他')),
     year                    SMALLINT NOT NULL,
     planned_investment      DECIMAL(18, 4) NOT NULL CHECK (planned_investment >= 0),
@@ -78,7 +81,7 @@ CREATE TABLE projects (
 );
 
 CREATE TABLE project_progress (
-    project_id    VARCHAR NOT NULL REFERENCES projects (project_id),
+    project_id    VARCHAR NOT NULL,  -- → projects (project_id)
     report_date   DATE NOT NULL,
     progress_pct  DECIMAL(6, 2) NOT NULL CHECK (progress_pct BETWEEN 0 AND 100),
     status        VARCHAR NOT NULL CHECK (status IN ('未开工', '在建', '已完工', '已验收')),
@@ -87,28 +90,28 @@ CREATE TABLE project_progress (
 
 CREATE TABLE fund_allocations (
     document_no  VARCHAR,
-    project_id   VARCHAR NOT NULL REFERENCES projects (project_id),
+    project_id   VARCHAR NOT NULL,  -- → projects (project_id)
     source       VARCHAR NOT NULL CHECK (source IN ('中央', '省级', '市级', '县级', '整合涉农', '社会帮扶')),
     date         DATE NOT NULL,
     amount       DECIMAL(18, 4) NOT NULL CHECK (amount >= 0)
 );
 
 CREATE TABLE fund_payments (
-    project_id  VARCHAR NOT NULL REFERENCES projects (project_id),
+    project_id  VARCHAR NOT NULL,  -- → projects (project_id)
     date        DATE NOT NULL,
     amount      DECIMAL(18, 4) NOT NULL CHECK (amount >= 0)
 );
 
 CREATE TABLE annual_plans (
     year                  SMALLINT NOT NULL,
-    township_code         VARCHAR NOT NULL REFERENCES townships (township_code),
+    township_code         VARCHAR NOT NULL,  -- → townships (township_code)
     target_exit_persons   INTEGER NOT NULL CHECK (target_exit_persons >= 0),
     target_exit_villages  INTEGER NOT NULL CHECK (target_exit_villages >= 0),
     PRIMARY KEY (year, township_code)
 );
 
 CREATE TABLE village_collective_income (
-    village_code       VARCHAR NOT NULL REFERENCES villages (village_code),
+    village_code       VARCHAR NOT NULL,  -- → villages (village_code)
     year               SMALLINT NOT NULL,
     collective_income  DECIMAL(18, 4) NOT NULL CHECK (collective_income >= 0),
     PRIMARY KEY (village_code, year)
