@@ -297,7 +297,7 @@ def _check_references(con: duckdb.DuckDBPyConnection) -> None:
         for column, parent, parent_column in sheet.refs:
             orphans = con.execute(
                 f"SELECT count(*), min({column}) FROM {sheet.table} c WHERE {column} IS NOT NULL "
-                f"AND NOT EXISTS (SELECT 1 FROM {parent} p WHERE p.{parent_column} = c.{column})").fetchone()
+                f"AND NOT EXISTS (SELECT 1 FROM {parent} p WHERE p.{parent_column} = c.{column})").fetchall()[0]
             if orphans[0]:
                 raise BrokenReference(f"{sheet.table}.{column}: {orphans[0]} rows refer to no {parent}.{parent_column}"
                                       f" (e.g. {orphans[1]})")

@@ -18,6 +18,8 @@ from ingest.timing import phase
 from queries.runner import params_key, sql_text
 
 PREPARED_SQL = Path(__file__).with_name("prepared.sql")
+# The quality table at a date whose counts are prepared: a sum of those counts, not a second run of every rule.
+FROM_COUNTS = {"checks_quality_by_township": Path(__file__).with_name("prepared_quality.sql")}
 
 
 def prepared_dates(as_of: dt.date, trend_weeks: int) -> dict[str, list[dt.date]]:
@@ -60,5 +62,10 @@ def build_prepared(con: duckdb.DuckDBPyConnection, config=None, settings=None) -
         for i, day in enumerate(dates[name]):
             verb = f"CREATE TABLE prepared_{name} AS" if i == 0 else f"INSERT INTO prepared_{name}"
             with phase(f"预备答案 {name} {day}"):
-                con.execute(f"{verb} SELECT CAST($as_of AS DATE) AS as_of, * FROM (\n{text}\n)", {**bound, "as_of": day})
+                if name in FROM_COUNTS and day in dates["checks_counts_by_township"]:
+                    derived = FROM_COUNTS[name].read_text(encoding="utf-8")
+                    con.execute(f"{verb} SELECT CAST($as_of AS DATE) AS as_of, * FROM (\n{derived}\n)", {"as_of": day})
+                else:
+                    con.execute(f"{verb} SELECT CAST($as_of AS DATE) AS as_of, * FROM (\n{text}\n)",
+                                {**bound, "as_of": day})
             con.execute("INSERT INTO prepared_answers VALUES (?, ?, ?)", [name, day, params_key(name, bound)])

@@ -1,0 +1,31 @@
+-- 数据质量 at a prepared date, from the data-check counts prepared at that date (ingest/prepared.py): the same rows
+-- queries/checks_quality_by_township.sql gives, without running every rule a second time. Its issues per township
+-- are the sum of the counts of every rule there (both count the records of the union that fall in a township of
+-- 乡镇); the households 在册 at D and the county row (ALL) are as in that file.
+-- 参数：$as_of DATE (a date prepared_checks_counts_by_township holds).
+WITH registered_households AS (  -- 在册 at D: the status span covering D is 纳入, 脱贫 or 返贫
+    SELECT township_code, count(*) AS households
+    FROM household_spans
+    WHERE valid_from <= CAST($as_of AS DATE) AND CAST($as_of AS DATE) < valid_to
+      AND event IN ('纳入', '脱贫', '返贫')
+    GROUP BY township_code
+),
+issue_counts AS (
+    SELECT township_code, sum(issues) AS issues
+    FROM prepared_checks_counts_by_township
+    WHERE as_of = CAST($as_of AS DATE)
+    GROUP BY township_code
+),
+by_area AS (
+    SELECT coalesce(t.township_code, 'ALL') AS township_code,
+           CAST(sum(coalesce(rh.households, 0)) AS BIGINT) AS households,
+           CAST(sum(coalesce(ic.issues, 0)) AS BIGINT) AS issues
+    FROM townships t
+    LEFT JOIN registered_households rh USING (township_code)
+    LEFT JOIN issue_counts ic USING (township_code)
+    GROUP BY ROLLUP (t.township_code)
+)
+SELECT b.township_code, coalesce(t.township_name, '全县') AS township_name, b.households, b.issues,
+       100.0 * b.issues / nullif(b.households, 0) AS issues_per_100_households
+FROM by_area b LEFT JOIN townships t USING (township_code)
+ORDER BY b.township_code = 'ALL', b.township_code
