@@ -13,7 +13,7 @@ files queries/checks/*.sql (checks_registry.issues_union), so a rule lives in it
 `{{<part>}}` by the file queries/parts/<part>.sql (a piece two query files share, e.g. township_indicators' score
 and rank, used by the query and by its prepared lookup); and a query listed in the version's `prepared_answers`
 (built at publish, ingest/prepared.py) for this date and these parameters, or in its `prepared_every_day` (tables
-of per-day changes, ingest/prepared_days.sql) for any date, is answered by its lookup file
+of per-day changes, ingest/prepared_days.sql) for any date up to their last one, is answered by its lookup file
 queries/prepared/<name>.sql instead of being run over the households.
 """
 
@@ -145,7 +145,7 @@ class Database:
         self._active = 0
         self._released = False
         self._prepared: dict[tuple[str, dt.date], str] | None = None
-        self._every_day: dict[str, str] | None = None
+        self._every_day: dict[str, tuple[str, dt.date]] | None = None
 
     @classmethod
     def open(cls, db: Path) -> "Database":
@@ -206,17 +206,19 @@ class Database:
 
     def is_prepared(self, name: str, bound: dict) -> bool:
         """True when this version holds `name`'s answer for exactly these parameters (ingest/prepared.py), or the
-        per-day tables that answer it at any date with any parameters (ingest/prepared_days.py)."""
+        per-day tables that answer it at any date up to their last one, with any parameters (ingest/prepared_days.py)."""
         if not self.use_prepared or "as_of" not in bound:
             return False
-        if self._every_day is None:
-            self._every_day = self._every_day_index()
-        if name in self._every_day and self._every_day[name] == every_day_key(name):
-            return True
-        if self._prepared is None:
-            self._prepared = self._prepared_index()
         as_of = bound["as_of"]
         as_of = as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(str(as_of))
+        if self._every_day is None:
+            self._every_day = self._every_day_index()
+        if name in self._every_day:
+            digest, last_day = self._every_day[name]
+            if as_of <= last_day and digest == every_day_key(name):
+                return True
+        if self._prepared is None:
+            self._prepared = self._prepared_index()
         return self._prepared.get((name, as_of)) == params_key(name, bound)
 
     def _prepared_index(self) -> dict[tuple[str, dt.date], str]:
@@ -226,10 +228,11 @@ class Database:
             return {}
         return {(q, d): p for q, d, p in rows.iter_rows()}
 
-    def _every_day_index(self) -> dict[str, str]:
-        """The queries this version answers at any date from its per-day tables (ingest/prepared_days.sql)."""
+    def _every_day_index(self) -> dict[str, tuple[str, dt.date]]:
+        """The queries this version answers at any date up to a last one from its per-day tables
+        (ingest/prepared_days.sql), with the digest of the files they were built for."""
         try:  # a version published before them has none
-            return dict(self.run("prepared_every_day").iter_rows())
+            return {q: (digest, last_day) for q, digest, last_day in self.run("prepared_every_day").iter_rows()}
         except duckdb.CatalogException:
             return {}
 

@@ -28,8 +28,8 @@ from queries.runner import Database, sql_text
 
 REPO = Path(__file__).resolve().parents[1]
 NAME = "township_indicators"
-TABLES = ("prepared_poverty_days", "prepared_income_days", "prepared_fund_days", "prepared_project_days")
-OPEN_END = dt.date(9999, 12, 31)
+GROUPS = ("poverty", "income", "fund", "project")
+TABLES = tuple(f"prepared_{group}_{kind}" for group in GROUPS for kind in ("days", "months"))
 
 
 @pytest.fixture(scope="module")
@@ -44,13 +44,15 @@ def _ranking(**changed) -> dict:
 
 
 def _view_dates(con: duckdb.DuckDBPyConnection) -> tuple[list[dt.date], dict[str, dt.date]]:
-    """Every day from a year before the first record to the first day of the year after the data date, and every
-    day on which a per-day table records a change (and the day before it); named: the dates checked one by one."""
-    as_of, data_from = con.execute(sql_text("data_as_of")[0]).fetchone()
-    last = dt.date(as_of.year + 1, 1, 1)
+    """Every day from the day before the first record to the last day the tables answer (the end of the year after
+    the data date), and every day until then on which a table records a change (and the day before it); named: the
+    dates also checked one by one through the runner."""
+    as_of, data_from = con.execute(sql_text("data_as_of")[0]).fetchall()[0]
+    ((last,),) = con.execute("SELECT last_day FROM prepared_every_day WHERE query = ?", [NAME]).fetchall()
+    assert last == dt.date(as_of.year + 1, 12, 31)
     days = {data_from + dt.timedelta(days=k) for k in range(-1, (last - data_from).days + 1)}
-    for table in TABLES:
-        for (day,) in con.execute(f"SELECT DISTINCT day FROM {table} WHERE day < ?", [OPEN_END]).fetchall():
+    for group in GROUPS:
+        for (day,) in con.execute(f"SELECT DISTINCT day FROM prepared_{group}_days WHERE day <= ?", [last]).fetchall():
             if day.year >= 1900:  # a project's 未开工 span starts on 0001-01-01
                 days |= {day - dt.timedelta(days=1), day}
     named = {
@@ -59,10 +61,11 @@ def _view_dates(con: duckdb.DuckDBPyConnection) -> tuple[list[dt.date], dict[str
         "the first record": data_from,
         "the data date": as_of,
         "a week after the data date": as_of + dt.timedelta(days=7),
-        "the last date": max(days),
+        "the last day the tables answer": last,
     }
-    for year in range(data_from.year, as_of.year + 1):
+    for year in range(data_from.year, last.year + 1):
         named[f"{year}-12-31"], named[f"{year}-01-01"] = dt.date(year, 12, 31), dt.date(year, 1, 1)
+        named[f"{year}-03-01"], named[f"{year}-02-28"] = dt.date(year, 3, 1), dt.date(year, 2, 28)
     return sorted(days | set(named.values())), named
 
 
@@ -101,11 +104,20 @@ def _assert_equal_at_every_date(db: Path) -> int:
 
 
 def test_demo_county_prepared_equals_the_query_at_every_date(demo_db):
-    assert _assert_equal_at_every_date(demo_db) > 2400  # 2014-04-01 … 2021-01-01
+    assert _assert_equal_at_every_date(demo_db) > 2800  # 2014-03-31 … 2021-12-31
 
 
 def test_tiny_county_prepared_equals_the_query_at_every_date(tiny_county):
-    assert _assert_equal_at_every_date(tiny_county) > 1700  # 2016-03-01 … 2022-01-01
+    assert _assert_equal_at_every_date(tiny_county) > 2400  # 2016-02-29 … 2022-12-31
+
+
+def test_after_the_last_day_the_query_runs_itself(demo_db):
+    with Database.open(demo_db) as db:
+        last = dt.date(db.data_as_of().year + 1, 12, 31)
+        assert db.is_prepared(NAME, {"as_of": last, **_ranking()})
+        assert not db.is_prepared(NAME, {"as_of": last + dt.timedelta(days=1), **_ranking()})
+        after = db.run(NAME, as_of=last + dt.timedelta(days=1), **_ranking())
+        assert after.height == db.run("townships").height + 1 and after["projects"].sum() == 0  # no 2022 projects
 
 
 def test_other_weights_and_threshold_apply_on_the_prepared_path(demo_db):
@@ -124,18 +136,26 @@ def test_other_weights_and_threshold_apply_on_the_prepared_path(demo_db):
     assert changed >= 4  # the parameters did change the ranks and the lagging flags
 
 
-def test_tables_hold_a_row_per_township_key_year_and_change_day(demo_db):
-    """Their size follows the townships and the days on which something changed, not the households."""
+def test_tables_hold_a_row_per_township_key_year_and_day(demo_db):
+    """Their size follows the townships and the days on which something changed (or the month starts), not the
+    households; and a month's balance is the sum of what was dated before it (here: the funds of a year)."""
     with duckdb.connect(str(publish.current(demo_db)), read_only=True) as con:
         townships = con.execute("SELECT count(*) FROM townships").fetchone()[0]
         for table in TABLES:
-            columns = {r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()}
+            columns = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
             key_year = "year" if "year" in columns else "exit_year"
+            day = "day" if "day" in columns else "month"
             rows, keys, days, years = con.execute(
-                f"SELECT count(*), count(DISTINCT (township_code, {key_year}, day)), count(DISTINCT day),"
+                f"SELECT count(*), count(DISTINCT (township_code, {key_year}, {day})), count(DISTINCT {day}),"
                 f" count(DISTINCT {key_year}) + 1 FROM {table}").fetchone()
             assert rows == keys, table
             assert days <= rows <= townships * days * years, table
+        (wrong,) = con.execute("""
+            SELECT count(*) FROM prepared_fund_months m
+            WHERE m.allocated IS DISTINCT FROM (SELECT sum(f.allocated) FROM fund_flows f
+                                                WHERE f.township_code = m.township_code AND f.year = m.year
+                                                  AND f.date < m.month)""").fetchone()
+        assert wrong == 0
 
 
 def test_a_version_without_the_tables_or_built_by_other_files_runs_the_query(tmp_path, demo_db):
