@@ -116,6 +116,9 @@ def main() -> None:
                        icon=":material/history:")
     # Every page in view: collapsed, the sidebar hides what comes after the tenth link (数据导入 among them)
     # behind a "查看更多" button.
+    # .streamlit/config.toml hides the legacy pages/ list (English file names on a first visit); in Streamlit
+    # 1.67 that option also hides st.navigation's sidebar menu, so the shell shows its own explicitly.
+    st.set_option("client.showSidebarNavigation", True)
     page = st.navigation(pages_for(user), expanded=True)
     run_page(page)
 

@@ -9,6 +9,7 @@ sidebar (a visit costs a click, not a login). Failures are collected and reporte
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -147,3 +148,40 @@ def test_township_head_opens_on_their_township_with_rank_card_and_phone_layout(s
         tab.screenshot("layout_township_ranking_390")
     finally:
         tab.close()
+
+
+# Every DOM state of the sidebar from the first paint on (a MutationObserver installed before any script runs).
+WATCH_SIDEBAR = """
+  window.__sidebar = new Set();
+  const grab = () => { const s = document.querySelector('[data-testid=stSidebar]'); if (!s) return;
+    const c = s.cloneNode(true);  // without Material icon ligatures ("dashboard", "map": drawn as glyphs)
+    c.querySelectorAll("[translate=no], [data-testid=stIconMaterial]").forEach(x => x.remove());
+    window.__sidebar.add(c.textContent); };
+  new MutationObserver(grab).observe(document, {subtree: true, childList: true, characterData: true});
+"""
+
+
+def test_first_visit_after_a_start_never_lists_script_names(demo_db, browser, tmp_path):
+    """Streamlit runs its legacy pages/ mode until a session calls st.navigation: the very first visitor after a
+    server start saw the pages/*.py names ("battle map", "data check" …) in the sidebar until the shell's own
+    navigation arrived. A fresh server; every sidebar text from the first paint; then the Chinese navigation."""
+    import shutil
+
+    from ingest import publish
+    from tests.conftest import ROOT, serving
+
+    db = tmp_path / "county.duckdb"
+    publish.switch(db, Path(shutil.copy(publish.current(demo_db), tmp_path / publish.current(demo_db).name)))
+    stems = {p.stem.replace("_", " ") for p in (ROOT / "pages").glob("*.py")} | {"dashboard"}
+    with serving(db, tmp_path) as url:
+        tab = OfflinePage(browser, width=1024, height=768)
+        try:
+            tab.page.add_init_script(WATCH_SIDEBAR)
+            tab.open(f"{url}/funds", login=("secretary", "demo"))  # a deep link, the first visit of this server
+            tab.page.locator("[data-testid=stSidebarNav] a[href$='/funds']").wait_for(timeout=60_000)
+            seen = tab.page.evaluate("[...window.__sidebar]")
+        finally:
+            tab.close()
+    shown = [f"{stem}: {s[:80]}" for s in seen for stem in stems if stem in s]
+    assert not shown, f"script names in the sidebar: {shown[:3]}"
+    assert any("挂图作战" in s and "数据核查" in s for s in seen), "the shell's own navigation is shown"
