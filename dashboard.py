@@ -110,7 +110,7 @@ def main() -> None:
         st.caption(md(f"{user.name}（{user.role}{scope}）"))
         # A callback, not `if st.button(): ... st.rerun()`: the cookie deletion must reach the browser.
         st.button("退出登录", icon=":material/logout:", key="sign_out", on_click=session.logout, args=(store,))
-        st.caption(f"数据版本：{version.name}" + ("（演示县）" if app_data.is_demo() else ""))
+        st.caption(app_data.version_caption())
         if app_data.on_fallback():
             st.warning("当前数据库文件无法使用，正在浏览上一个完好版本（只读）。请联系数据管理员修复。",
                        icon=":material/history:")
