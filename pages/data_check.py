@@ -65,13 +65,15 @@ with check_tab:
 
     st.subheader("乡镇 × 规则")
     matrix = check_views.heat_matrix(rules, counts_now, townships)
-    st.plotly_chart(check_charts.issue_heatmap(matrix, rules), width="stretch", config=PLOT_CONFIG)
+    st.plotly_chart(check_charts.issue_heatmap(matrix, rules, mark=filters.marked), width="stretch",
+                    config=PLOT_CONFIG)
     quality = app_data.run("checks_quality_by_township", as_of=filters.as_of, **rule_params)
     with st.expander("乡镇问题数明细与数据质量（每百户问题数）"):
         st.caption("每百户问题数 = 100 × 全部规则命中的记录数 ÷ 在册户数（未脱贫或已脱贫的户），越低越好。"
                    "可按配置计入综合排名（默认权重 0，不影响现行排名）。")
         table_with_download(check_views.township_issue_table(matrix, rules, quality),
-                            f"乡镇核查问题_{filters.as_of:%Y%m%d}", key="check-matrix")
+                            f"乡镇核查问题_{filters.as_of:%Y%m%d}", key="check-matrix",
+                            highlight=("乡镇", filters.marked))
 
     st.subheader("问题清单")
     # Each rule's count is for the rows its list shows (a 乡镇 user on 全县 lists only their own households).

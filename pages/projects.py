@@ -60,8 +60,9 @@ cols[4].metric("逾期项目", f"{totals['overdue']} 个", "需督办" if totals
 
 st.plotly_chart(project_charts.by_status(summary), config={"displaylogo": False})
 st.plotly_chart(project_charts.by_category(summary), config={"displaylogo": False})
+mine = filters.marked  # the viewer's township, marked on county charts and tables
 if filters.is_county:
-    st.plotly_chart(project_charts.by_township(summary), config={"displaylogo": False})
+    st.plotly_chart(project_charts.by_township(summary, mark=mine), config={"displaylogo": False})
 
 st.subheader("逾期项目清单")
 overdue = app_data.run("projects_overdue", as_of=filters.as_of, township=filters.township)
@@ -69,7 +70,8 @@ if overdue.height == 0:
     st.success(f"{md(filters.township_name)} {year} 年度没有逾期项目。", icon=":material/check_circle:")
 else:
     table_with_download(labelled(overdue, OVERDUE_COLUMNS), f"逾期项目_{filters.township_name}_{filters.as_of:%Y%m%d}",
-                        key="projects-overdue", column_config={**DATE_CONFIG, "形象进度（%）": PCT})
+                        key="projects-overdue", column_config={**DATE_CONFIG, "形象进度（%）": PCT},
+                        highlight=("责任乡镇", mine))
 
 projects = None
 if filters.is_county:
