@@ -9,7 +9,7 @@ import datetime as dt
 import plotly.graph_objects as go
 import polars as pl
 
-from components.charts import TIME_LINE, base_layout
+from components.charts import TIME_LINE, base_layout, highlight
 from queries.metrics import BAD, GOOD, NEUTRAL
 
 STATUSES = ("未开工", "在建", "已完工", "已验收")
@@ -63,8 +63,9 @@ def by_category(summary: pl.DataFrame) -> go.Figure:
     return _stacked_by_status(summary, "category", totals["category"].to_list(), "各类别项目进展")
 
 
-def by_township(summary: pl.DataFrame) -> go.Figure:
-    """Projects per township stacked by status; the township label carries its 完工率 and overdue count."""
+def by_township(summary: pl.DataFrame, *, mark: str | None = None) -> go.Figure:
+    """Projects per township stacked by status; the township label carries its 完工率 and overdue count.
+    mark: a 乡镇 name (the viewer's own) whose bar and label are highlighted (charts.highlight)."""
     totals = (summary.group_by("township_name")
               .agg(pl.col("projects").sum(), pl.col("completed").sum(), pl.col("overdue").sum())
               .with_columns(rate=100 * pl.col("completed") / pl.col("projects"))
@@ -72,8 +73,9 @@ def by_township(summary: pl.DataFrame) -> go.Figure:
     labels = {n: f"{n}（完工 {r:.0f}%{f'，逾期 {o}' if o else ''}）"
               for n, r, o in zip(totals["township_name"], totals["rate"], totals["overdue"])}
     relabelled = summary.with_columns(pl.col("township_name").replace_strict(labels).alias("label"))
-    return _stacked_by_status(relabelled, "label", [labels[n] for n in totals["township_name"]],
-                              "各乡镇项目进展（括号内为完工率、逾期数）")
+    fig = _stacked_by_status(relabelled, "label", [labels[n] for n in totals["township_name"]],
+                             "各乡镇项目进展（括号内为完工率、逾期数）")
+    return highlight(fig, labels.get(mark))
 
 
 def timeline(projects: pl.DataFrame, as_of: dt.date) -> go.Figure:

@@ -9,6 +9,7 @@ sidebar (a visit costs a click, not a login). Failures are collected and reporte
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -147,3 +148,92 @@ def test_township_head_opens_on_their_township_with_rank_card_and_phone_layout(s
         tab.screenshot("layout_township_ranking_390")
     finally:
         tab.close()
+
+
+# Every DOM state of the sidebar from the first paint on (a MutationObserver installed before any script runs).
+WATCH_SIDEBAR = """
+  window.__sidebar = new Set();
+  const grab = () => { const s = document.querySelector('[data-testid=stSidebar]'); if (!s) return;
+    const c = s.cloneNode(true);  // without Material icon ligatures ("dashboard", "map": drawn as glyphs)
+    c.querySelectorAll("[translate=no], [data-testid=stIconMaterial]").forEach(x => x.remove());
+    window.__sidebar.add(c.textContent); };
+  new MutationObserver(grab).observe(document, {subtree: true, childList: true, characterData: true});
+"""
+
+
+def test_first_visit_after_a_start_never_lists_script_names(demo_db, browser, tmp_path):
+    """Streamlit runs its legacy pages/ mode until a session calls st.navigation: the very first visitor after a
+    server start saw the pages/*.py names ("battle map", "data check" …) in the sidebar until the shell's own
+    navigation arrived. A fresh server; every sidebar text from the first paint; then the Chinese navigation."""
+    import shutil
+
+    from ingest import publish
+    from tests.conftest import ROOT, serving
+
+    db = tmp_path / "county.duckdb"
+    publish.switch(db, Path(shutil.copy(publish.current(demo_db), tmp_path / publish.current(demo_db).name)))
+    stems = {p.stem.replace("_", " ") for p in (ROOT / "pages").glob("*.py")} | {"dashboard"}
+    with serving(db, tmp_path) as url:
+        tab = OfflinePage(browser, width=1024, height=768)
+        try:
+            tab.page.add_init_script(WATCH_SIDEBAR)
+            tab.open(f"{url}/funds", login=("secretary", "demo"))  # a deep link, the first visit of this server
+            tab.page.locator("[data-testid=stSidebarNav] a[href$='/funds']").wait_for(timeout=60_000)
+            seen = tab.page.evaluate("[...window.__sidebar]")
+        finally:
+            tab.close()
+    shown = [f"{stem}: {s[:80]}" for s in seen for stem in stems if stem in s]
+    assert not shown, f"script names in the sidebar: {shown[:3]}"
+    assert any("挂图作战" in s and "数据核查" in s for s in seen), "the shell's own navigation is shown"
+
+
+# Each table's grid: its scroll width against its visible width, its first headers, and the heading above it.
+TABLES = """() => [...document.querySelectorAll('[data-testid=stDataFrame]')].filter(d => d.offsetParent).map(d => {
+  const grid = d.querySelector('.dvn-scroller');
+  let heading = '';
+  for (let e = d.closest('[data-testid=stElementContainer]'); e && !heading; e = e.previousElementSibling) {
+    const h = e.querySelector('h2, h3'); if (h) heading = h.innerText.trim(); }
+  return {heading, scroll: grid ? grid.scrollWidth : 0, width: grid ? grid.clientWidth : 0,
+          headers: [...d.querySelectorAll('[role=columnheader]')].map(h => h.innerText.trim())};
+})"""
+# The key tables (issue 17 §3) by their heading -> the columns that must come first.
+KEY_TABLES = {
+    ("ranking", "红黑榜"): ["排名", "乡镇", "综合得分", "较上周", "最拉分项"],
+    ("ranking", "村级排名"): ["排名", "村", "村级得分"],
+    ("poverty", "乡镇对比"): ["乡镇", "一降(百分点)", "一升%"],
+    ("funds", "乡镇对比"): ["乡镇"],
+    ("battle_map", "各村情况"): ["村"],
+    ("data_check", "各规则问题数"): ["核查规则"],
+    ("data_check", "问题清单"): ["乡镇", "村"],
+    ("projects", "逾期项目清单"): ["责任乡镇", "项目名称", "逾期（天）"],
+}
+
+
+def test_key_tables_fit_a_1440_projector_with_the_columns_that_matter_first(server, browser):
+    """At 1440×900 (the meeting room's projector) the secretary reads the key tables whole: no horizontal scroll
+    bar in their grid, and the columns that answer the page's question first. Long lists (沉淀资金, 项目工期)
+    may scroll, with those columns first too."""
+    tab = OfflinePage(browser, width=1440, height=900)
+    found, problems = set(), []
+    try:
+        tab.open(f"{server}/", login=("secretary", "demo"))
+        for path in ("ranking", "poverty", "funds", "battle_map", "data_check", "projects"):
+            tab.page.goto(f"{server}/{path}?township=431299101" if path in ("ranking", "battle_map") else
+                          f"{server}/{path}")
+            tab.wait_idle(1500)
+            if tab.page.get_by_label("用户名").count():
+                tab.login("secretary", "demo")
+            tab.page.locator("h1").first.wait_for(timeout=60_000)
+            for table in tab.page.evaluate(TABLES):
+                first = KEY_TABLES.get((path, next((h for p, h in KEY_TABLES if p == path and table["heading"].endswith(h)), "")))
+                if first is None:
+                    continue
+                found.add((path, table["heading"]))
+                if table["scroll"] > table["width"] + 1:
+                    problems.append(f"{path} {table['heading']}: {table['scroll']} px wide in {table['width']} px")
+                if table["headers"][:len(first)] != first:
+                    problems.append(f"{path} {table['heading']}: columns {table['headers'][:len(first)]}, not {first}")
+    finally:
+        tab.close()
+    assert len(found) == len(KEY_TABLES), f"key tables found: {sorted(found)}"
+    assert not problems, problems
