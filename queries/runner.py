@@ -231,9 +231,9 @@ class Database:
     def _every_day_index(self) -> dict[str, tuple[str, dt.date]]:
         """The queries this version answers at any date up to a last one from its per-day tables
         (ingest/prepared_days.sql), with the digest of the files they were built for."""
-        try:  # a version published before them has none
+        try:  # a version published before them has none (or a catalogue of another shape: ignored too)
             return {q: (digest, last_day) for q, digest, last_day in self.run("prepared_every_day").iter_rows()}
-        except duckdb.CatalogException:
+        except (duckdb.CatalogException, duckdb.BinderException):
             return {}
 
     def data_as_of(self) -> dt.date | None:
