@@ -237,3 +237,59 @@ def test_key_tables_fit_a_1440_projector_with_the_columns_that_matter_first(serv
         tab.close()
     assert len(found) == len(KEY_TABLES), f"key tables found: {sorted(found)}"
     assert not problems, problems
+
+
+# What a user sees inside each upload box (its label aside): text nodes that are drawn (not display:none, hidden,
+# font-size 0 or the 1 px screen-reader clip), CSS ::before/::after text, tooltips; icon ligatures, the chosen
+# files' names and sizes left out.
+UPLOAD_BOX_TEXT = """() => {
+  const drawn = (e) => { const s = getComputedStyle(e); const box = e.getBoundingClientRect();
+    return s.display === "contents" || s.display !== "none" && s.visibility !== "hidden" &&
+           !(box.width <= 1 && box.height <= 1) && !s.clip.startsWith("rect(0px"); };
+  const texts = [];
+  const walk = (e) => {
+    if (!drawn(e) || e.closest("[translate=no], svg, [data-testid=stFileChipName], [data-testid=stWidgetLabel]")) return;
+    for (const where of ["::before", "::after"]) {
+      const c = getComputedStyle(e, where).content; if (c && c !== "none" && c !== "normal") texts.push(c); }
+    if (getComputedStyle(e).fontSize !== "0px")
+      for (const n of e.childNodes) if (n.nodeType === 3 && n.textContent.trim()) texts.push(n.textContent.trim());
+    for (const c of e.children) walk(c);
+  };
+  document.querySelectorAll("[data-testid=stFileUploader], [data-testid=stTooltipErrorContent]").forEach(walk);
+  return texts.filter(t => !/^[\\d.]+\\s?[KMG]?B$/.test(t));  // a chosen file's size
+}"""
+
+
+def test_upload_boxes_speak_chinese_empty_dragged_over_and_refusing_a_file(server, browser, tmp_path):
+    """数据导入 as the data office at 1024×768: both upload boxes (export, 乡镇边界) show no English — empty, while a
+    file is dragged over, and with a refused file (its reason is a tooltip that Streamlit writes in English)."""
+    refused = tmp_path / "说明.txt"
+    refused.write_text("不是导出文件", encoding="utf-8")
+    tab = OfflinePage(browser, width=1024, height=768)
+    page, seen = tab.page, {}
+    try:
+        tab.open(f"{server}/", login=("clerk", "demo"))
+        page.locator("[data-testid=stSidebarNav] a[href$='/data_import']").click()
+        page.get_by_text("导入乡镇边界文件").click()
+        tab.wait_idle(1500)
+        boxes = page.locator("[data-testid=stFileUploaderDropzone]")
+        assert boxes.count() == 2
+        seen["empty"] = page.evaluate(UPLOAD_BOX_TEXT)
+        drag = page.evaluate_handle("() => { const d = new DataTransfer(); d.items.add(new File(['x'], 'a.xlsx')); return d; }")
+        boxes.first.dispatch_event("dragenter", {"dataTransfer": drag})
+        page.wait_for_timeout(500)
+        seen["dragged over"] = page.evaluate(UPLOAD_BOX_TEXT)
+        boxes.first.dispatch_event("dragleave", {"dataTransfer": drag})
+        for i in range(2):
+            page.locator("[data-testid=stFileUploaderDropzoneInput]").nth(i).set_input_files(str(refused))
+        page.locator("[data-testid=stFileChip][aria-invalid=true]").first.hover()
+        page.locator("[data-testid=stTooltipErrorContent]").wait_for(timeout=10_000)
+        seen["refused"] = page.evaluate(UPLOAD_BOX_TEXT)
+        tab.screenshot("layout_upload_refused_1024")
+    finally:
+        tab.close()
+    english = {state: [t for t in texts if re.search(r"[A-Za-z]{2,}", t)] for state, texts in seen.items()}
+    assert not any(english.values()), english
+    assert any("选择文件" in t for t in seen["empty"]) and any("拖" in t for t in seen["empty"]), seen["empty"]
+    assert any("放到这里" in t for t in seen["dragged over"])
+    assert sum("不能上传" in t for t in seen["refused"]) >= 3, seen["refused"]  # two boxes' lines and the tooltip
