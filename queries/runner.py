@@ -210,6 +210,8 @@ class Database:
         if not self.use_prepared or "as_of" not in bound:
             return False
         as_of = bound["as_of"]
+        if isinstance(as_of, dt.datetime):
+            as_of = as_of.date()
         as_of = as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(str(as_of))
         if self._every_day is None:
             self._every_day = self._every_day_index()
