@@ -19,14 +19,14 @@ app_data.require_shell()
 WAN = st.column_config.NumberColumn(format="%,.2f")
 PCT = st.column_config.NumberColumn(format="%.0f")
 DATE = st.column_config.DateColumn(format="YYYY-MM-DD")
-OVERDUE_COLUMNS = {"township_name": "责任乡镇", "county_leader": "联系县领导", "project_id": "项目编号",
-                   "project_name": "项目名称", "village_name": "村", "category": "项目类别", "planned_end": "计划完工日期",
-                   "days_overdue": "逾期（天）", "status": "状态", "progress_pct": "形象进度（%）",
-                   "last_report": "最近填报日期"}
-PROJECT_COLUMNS = {"project_id": "项目编号", "project_name": "项目名称", "village_name": "村", "category": "项目类别",
-                   "planned_investment_wan": "计划投资（万元）", "planned_start": "计划开工", "planned_end": "计划完工",
-                   "actual_start": "实际开工", "actual_end": "实际完工", "status": "状态", "progress_pct": "形象进度（%）",
-                   "days_overdue": "逾期（天）", "allocated_wan": "下达（万元）", "spent_wan": "支出（万元）"}
+OVERDUE_COLUMNS = {"township_name": "责任乡镇", "project_name": "项目名称", "days_overdue": "逾期（天）",  # who, what, how late
+                   "progress_pct": "形象进度（%）", "status": "状态", "county_leader": "联系县领导", "village_name": "村",
+                   "category": "项目类别", "planned_end": "计划完工日期", "last_report": "最近填报日期",
+                   "project_id": "项目编号"}
+PROJECT_COLUMNS = {"project_name": "项目名称", "village_name": "村", "status": "状态", "progress_pct": "形象进度（%）",
+                   "days_overdue": "逾期（天）", "planned_end": "计划完工", "actual_end": "实际完工",
+                   "planned_investment_wan": "计划投资（万元）", "allocated_wan": "下达（万元）", "spent_wan": "支出（万元）",
+                   "category": "项目类别", "planned_start": "计划开工", "actual_start": "实际开工", "project_id": "项目编号"}
 DATE_CONFIG = {k: DATE for k in ("计划完工日期", "最近填报日期", "计划开工", "计划完工", "实际开工", "实际完工", "日期",
                                  "填报日期")}
 
