@@ -35,7 +35,7 @@ SELECT township_code, exit_year, day,
        sum(persons) FILTER (WHERE exit_year IS NOT NULL) AS exited_persons
 FROM poverty_changes
 GROUP BY township_code, exit_year, day
-ORDER BY day, township_code;
+ORDER BY day;
 
 CREATE OR REPLACE TABLE prepared_poverty_months AS
 WITH by_month AS (  -- the changes of each month, at the start of the next one
@@ -63,7 +63,7 @@ months AS (  -- poor persons: from their first change; exits: the month starts o
 SELECT m.township_code, m.exit_year, m.month, r.poor_persons, r.exited_persons
 FROM months m ASOF LEFT JOIN running r
   ON m.township_code = r.township_code AND m.exit_year IS NOT DISTINCT FROM r.exit_year AND m.month >= r.month
-ORDER BY m.month, m.township_code;
+ORDER BY m.month;
 
 -- 一升: income_pairs, per income year. A household counts from counted_from until counted_to with its income and
 -- the year before's, each times its size (exact DECIMAL sums, as the query sums them).
@@ -83,7 +83,7 @@ SELECT year, township_code, day, sum(amount) AS income_amount, sum(amount_prev) 
 FROM income_changes
 WHERE day >= make_date(year, 1, 1)
 GROUP BY year, township_code, day
-ORDER BY day, township_code;
+ORDER BY day;
 
 CREATE OR REPLACE TABLE prepared_income_months AS
 WITH by_month AS (  -- the changes of each month at the start of the next one; those before January of I, at it
@@ -108,7 +108,7 @@ months AS (  -- from January of I on
 SELECT m.township_code, m.year, m.month, r.income_amount, r.income_prev_amount, r.income_persons
 FROM months m ASOF LEFT JOIN running r
   ON m.township_code = r.township_code AND m.year = r.year AND m.month >= r.month
-ORDER BY m.month, m.township_code;
+ORDER BY m.month;
 
 -- 资金: fund_flows, per project 年度. An allocation or payment adds on its date and stays.
 CREATE OR REPLACE TEMP VIEW fund_changes AS
@@ -123,7 +123,7 @@ SELECT year, township_code, day, sum(allocated) AS allocated, sum(spent) AS spen
 FROM fund_changes
 WHERE day >= make_date(year, 1, 1)
 GROUP BY year, township_code, day
-ORDER BY day, township_code;
+ORDER BY day;
 
 CREATE OR REPLACE TABLE prepared_fund_months AS
 WITH by_month AS (  -- the changes of each month at the start of the next one; those before January of Y, at it
@@ -147,7 +147,7 @@ months AS (  -- the month starts of Y
 SELECT m.township_code, m.year, m.month, r.allocated, r.spent, r.allocated_industry
 FROM months m ASOF LEFT JOIN running r
   ON m.township_code = r.township_code AND m.year = r.year AND m.month >= r.month
-ORDER BY m.month, m.township_code;
+ORDER BY m.month;
 
 -- 项目: project_spans, per project 年度. A status span counts in projects while it covers D, and in
 -- projects_completed when its status is 已完工 or 已验收; a span of another status is overdue once D passes
@@ -177,7 +177,7 @@ SELECT year, township_code, day, sum(projects) AS projects, sum(completed) AS pr
 FROM project_changes
 WHERE day >= make_date(year, 1, 1)
 GROUP BY year, township_code, day
-ORDER BY day, township_code;
+ORDER BY day;
 
 CREATE OR REPLACE TABLE prepared_project_months AS
 WITH by_month AS (  -- the changes of each month at the start of the next one; those before January of Y, at it
@@ -201,7 +201,7 @@ months AS (  -- the month starts of Y
 SELECT m.township_code, m.year, m.month, r.projects, r.projects_completed, r.overdue_projects
 FROM months m ASOF LEFT JOIN running r
   ON m.township_code = r.township_code AND m.year = r.year AND m.month >= r.month
-ORDER BY m.month, m.township_code;
+ORDER BY m.month;
 
 DROP VIEW poverty_changes;
 DROP VIEW income_changes;
