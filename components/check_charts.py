@@ -42,9 +42,13 @@ def issue_heatmap(matrix: pl.DataFrame, rules: pl.DataFrame, *, mark: str | None
     ))
     fig.update_xaxes(side="top", tickangle=-40, tickfont=dict(size=12))
     fig.update_yaxes(autorange="reversed", tickfont=dict(size=13))
-    height = 160 + 30 * max(len(names), 1)
-    fig = base_layout(fig, "各乡镇核查问题数（每列颜色最深 = 该项问题最多的乡镇）", height=height)
-    fig.update_layout(margin=dict(l=10, r=10, t=150, b=10), title=dict(y=0.99, yanchor="top"))
+    height = 215 + 30 * max(len(names), 1)
+    fig = base_layout(fig, "各乡镇核查问题数<br><span style='font-size:13px'>每列颜色最深 = 该项问题最多的乡镇</span>",
+                      height=height)
+    # the two-line title's foot 56 px from the top, the rotated rule names below it (plotly clips a
+    # multi-line title anchored at its top)
+    fig.update_layout(margin=dict(l=10, r=10, t=205, b=10),
+                      title=dict(y=1 - 56 / height, yref="container", yanchor="bottom"))
     return highlight(fig, mark)
 
 

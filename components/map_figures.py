@@ -41,12 +41,23 @@ MAP_HEIGHT = 620
 # The width the on-screen view is fitted to (Streamlit does not tell Python the column width): a laptop's
 # content column; wider screens show the same view with more white around it.
 MAP_WIDTH_HINT = 600
+PHONE_WIDTH_HINT = 350  # a phone's content column (390 px screen less Streamlit's padding)
+PHONE_MAP_HEIGHT = 480  # the county fitted to a phone's width needs less height
 A3_LANDSCAPE_PX = (1587, 1123)  # 420 x 297 mm at 96 px per inch (kaleido's PDF page = figure size)
 TOWNSHIP_CURVE = 0  # trace index of the township choropleth
 CLICK_TRACE = "乡镇点选"  # the marker traces (one per township) that clicks and hovers land on
 CLICK_TARGET_PX = 44  # the marker under a township's name
 CLICK_GRID_PX = 14  # the markers covering a township's area: this far apart, this wide
 LAG_LEGEND = "红色粗框：滞后乡镇（年度目标进度落后时间进度）"
+
+
+def screen_size_for(user_agent: str | None) -> dict:
+    """The on-screen map's height and fitted width for this browser (Streamlit tells Python nothing about the
+    screen): a phone (its User-Agent says "Mobi", as every phone browser's does) gets a view that fits its
+    narrow column, so no township is cut off at the sides."""
+    if user_agent and "Mobi" in user_agent:
+        return {"width_hint": PHONE_WIDTH_HINT, "height": PHONE_MAP_HEIGHT}
+    return {"width_hint": MAP_WIDTH_HINT, "height": MAP_HEIGHT}
 
 
 def short_label(key: str) -> str:

@@ -134,12 +134,18 @@ def from_px(x: float, y: float, zoom: float) -> tuple[float, float]:
     return x / world * 360 - 180, math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * y / world))))
 
 
+# MapLibre pads each label's collision box by 2 px; its boxes come out slightly larger than the em count
+# (glyph metrics, fractional zoom), so a margin on top: two labels 1.9 px apart by the count collided on a
+# phone and one name vanished.
+LABEL_PAD_PX = 4
+
+
 def text_box(lines: list[str], size: float) -> tuple[float, float]:
     """Width and height in px of centred text lines (a Chinese character is 1 em, digits and Latin ~0.56 em and
-    a space 0.3 em in Noto Sans CJK), with MapLibre's 2 px collision padding on each side."""
+    a space 0.3 em in Noto Sans CJK), with LABEL_PAD_PX on each side."""
     width = max(sum(size if ord(c) > 0x2E80 else (0.3 if c == " " else 0.56) * size for c in line)
                 for line in lines)
-    return width + 4, len(lines) * size * 1.2 + 4
+    return width + 2 * LABEL_PAD_PX, len(lines) * size * 1.2 + 2 * LABEL_PAD_PX
 
 
 def place_labels(labels: list[tuple[str, float, float, list[str]]], geoms: dict[str, BaseGeometry], zoom: float,

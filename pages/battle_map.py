@@ -80,6 +80,7 @@ st.caption(f"数据截止 {filters.as_of:%Y年%m月%d日}；{metric.label}：{me
 if missing.height:
     st.warning("以下乡镇没有边界，地图上不显示：" + "、".join(md(n) for n in missing["township_name"]), icon=":material/warning:")
 
+screen = mf.screen_size_for(st.context.headers.get("User-Agent"))  # a phone's map fits its narrow column
 if view == "replay":
     animated = key if key in mf.ANIMATED_METRICS else st.segmented_control(
         "回放指标", mf.ANIMATED_METRICS, format_func=mf.short_label, default="incidence_pct", required=True,
@@ -88,7 +89,7 @@ if view == "replay":
     if monthly.height == 0:
         st.info("2014 年以来还没有农户状态记录，无法回放。")
     else:
-        st.plotly_chart(mf.monthly_map(monthly, boundaries, animated or "incidence_pct"), width="stretch",
+        st.plotly_chart(mf.monthly_map(monthly, boundaries, animated or "incidence_pct", **screen), width="stretch",
                         config=CHART_CONFIG, key="battle_map_replay")
         st.caption("点击 ▶ 播放 按月回放，或拖动月份滑块；每月取月末（最后一个月取数据截止日期）的数值，"
                    "颜色刻度在所有月份中保持一致。")
@@ -98,7 +99,7 @@ selected = None if filters.is_county else filters.township
 villages = app_data.detail("map_villages", as_of=filters.as_of, township=selected) if selected else None
 withheld = selected is not None and villages is None  # another township's villages: its own figures only
 figure = mf.township_map(indicators, boundaries, key, selected=selected, villages=villages,
-                         lagging_layer=show_lagging)
+                         lagging_layer=show_lagging, **screen)
 st.plotly_chart(figure, width="stretch", config=CHART_CONFIG, key="battle_map", on_select=_select_township,
                 selection_mode="points")
 

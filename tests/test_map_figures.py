@@ -279,3 +279,14 @@ def test_every_point_inside_a_township_is_a_click_on_that_township():
         geom = shapes[t.customdata[0]]
         assert all(geom.contains(Point(lon, lat)) for lon, lat in zip(t.lon[1:], t.lat[1:]))
         assert len(t.lon) > 10 and t.hovertext.startswith("<b>")
+
+
+def test_a_phone_gets_a_map_fitted_to_its_narrow_column():
+    phone = mf.screen_size_for("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
+                               "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1")
+    laptop = mf.screen_size_for("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+                                "Chrome/120.0.0.0 Safari/537.36")
+    assert phone["width_hint"] < 390 and laptop == mf.screen_size_for(None) == {"width_hint": 600, "height": 620}
+    wide, narrow = (mf.township_map(indicators(), BOUNDARIES, "incidence_pct", **size) for size in (laptop, phone))
+    assert narrow.layout.map.zoom < wide.layout.map.zoom  # zoomed out to fit the phone
+    assert narrow.layout.height == phone["height"]

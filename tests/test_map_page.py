@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from shapely.geometry import shape
+
+from conftest import OfflinePage
 
 PAGE = "pages/battle_map.py"
 
@@ -52,7 +55,14 @@ def test_replay_view_offers_a_month_animation(app_page):
 def open_map(server, offline_page):
     """Sign in on the start page, then go to 挂图作战 through the navigation (one browser session)."""
     page = offline_page.open(f"{server}/")
-    page.locator("[data-testid=stSidebarNav] a", has_text="挂图作战").first.click()
+    link = page.locator("[data-testid=stSidebarNav] a", has_text="挂图作战").first
+    if offline_page.page.viewport_size["width"] > 600:
+        link.click()
+    else:  # a phone: the sidebar is folded away
+        page.goto(f"{server}/battle_map")
+        offline_page.wait_idle(1500)
+        if page.get_by_label("用户名").count():
+            offline_page.login("secretary", "demo")
     offline_page.wait_idle(1500)
     page.wait_for_selector(".js-plotly-plot canvas", timeout=60_000)
     offline_page.wait_idle(2500)
@@ -67,6 +77,8 @@ def test_map_in_headless_chromium_offline(server, offline_page, width):
     assert not offline_page.error_boxes()
     text = page.inner_text("body")
     assert "挂图作战" in text and "着色指标" in text
+    names = sorted(f["name"] for f in page.evaluate(MAP_STATE)["features"])
+    assert sorted(page.evaluate(RENDERED_NAMES)) == names, "every township's name is drawn"
     offline_page.screenshot(f"map_county_{width}")
 
 
@@ -77,6 +89,10 @@ MAP_STATE = """() => { const gd = document.querySelector('.js-plotly-plot'); con
   const names = Object.fromEntries(gd.data.filter(t => t.name === '乡镇点选').map(t => [t.customdata[0], [t.lon[0], t.lat[0]]]));
   return {canvas: [r.left, r.top, r.width, r.height], names,
           features: gd.data[0].geojson.features.map(f => ({id: f.id, name: f.properties.name, geometry: f.geometry}))}; }"""
+# The names MapLibre actually drew (a label whose box collides with another's is silently dropped).
+RENDERED_NAMES = """() => { const m = document.querySelector('.js-plotly-plot')._fullLayout.map._subplot.map;
+  const layers = m.getStyle().layers.filter(l => l.type === 'symbol').map(l => l.id);
+  return m.queryRenderedFeatures({layers}).map(f => String(f.properties.text || '').split('\\n')[0]).filter(t => t); }"""
 PROJECT = """(ll) => { const m = document.querySelector('.js-plotly-plot')._fullLayout.map._subplot.map;
   const r = m.getCanvas().getBoundingClientRect(); return ll.map(([lon, lat]) => { const p = m.project([lon, lat]);
   return [r.left + p.x, r.top + p.y]; }); }"""
@@ -86,7 +102,7 @@ def point_inside_away_from_label(page, state: dict) -> tuple[str, str, float, fl
     """A township and a page point well inside its polygon (≥ 18 px from its border) and ≥ 70 px from its name,
     worked out from the geometry: candidates on a lon/lat grid, projected by the map, the one farthest from
     the name kept. Returns (code, name, x, y)."""
-    from shapely.geometry import Point, Polygon, shape
+    from shapely.geometry import Point, Polygon
 
     left, top, width, height = state["canvas"]
     for feature in sorted(state["features"], key=lambda f: -shape(f["geometry"]).area):
@@ -137,6 +153,37 @@ def test_clicking_inside_a_township_away_from_its_name_opens_it(server, offline_
     assert page.get_by_text(f"{name}：各村情况").count() == 1
     assert "township=" in page.url
     offline_page.screenshot("map_township_selected")
+
+
+PHONE_UA = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 "
+            "Mobile Safari/537.36")
+
+
+@pytest.mark.browser
+def test_the_whole_county_and_every_name_fit_a_phone(server, browser):
+    """On a 390 px phone the map is fitted to the phone's column: every township and every name on screen
+    (fitted to a laptop's width the phone showed the middle of the county, names cut at both sides)."""
+    tab = OfflinePage(browser, width=390, height=844, user_agent=PHONE_UA)
+    try:
+        page = open_map(server, tab)
+        assert not tab.error_boxes()
+        state = page.evaluate(MAP_STATE)
+        left, top, width, height = state["canvas"]
+        labels = page.evaluate("""() => { const gd = document.querySelector('.js-plotly-plot');
+          const t = gd.data.find(t => t.name === '乡镇名称'); return t.lon.map((lon, i) => [lon, t.lat[i], t.text[i]]); }""")
+        assert len(labels) == len(state["features"])
+        assert sorted(page.evaluate(RENDERED_NAMES)) == sorted(f["name"] for f in state["features"]), \
+            "every township's name is drawn (none dropped by MapLibre as colliding)"
+        corners = page.evaluate(PROJECT, [[lon, lat] for f in state["features"] for lon, lat in geo_exterior(
+            shape(f["geometry"]))])
+        assert all(left - 1 <= x <= left + width + 1 for x, _ in corners), "a township runs off the phone's map"
+        for (x, y), (_, _, text) in zip(page.evaluate(PROJECT, [l[:2] for l in labels]), labels):
+            half = 12 * max(len(line) for line in text.split("<br>")) / 2 * 0.8  # CJK 1 em, digits narrower
+            assert left <= x - half and x + half <= left + width, f"{text} cut at the side of the phone's map"
+        tab.screenshot("map_county_phone_390")
+    finally:
+        tab.close()
+    assert not tab.foreign
 
 
 @pytest.mark.browser
