@@ -1,7 +1,8 @@
 """township_indicators from the per-day change tables built at publish (ingest/prepared_days.sql, issue 18) equals
 the query itself (queries/township_indicators.sql) at every date: every column, every township and the county, for
-the demo county and the tiny hand-worked county, from before the first record to past the data date's year end
-and on every day on which a table records a change.
+the demo county and the tiny hand-worked county, on every day from before the first record to the last day the
+tables answer (the end of the year after the data date) — year ends and starts, month starts, every day on which
+a table records a change — floats within 1e-9 relative (they come out identical), ranks and 滞后 flags equal.
 
 Running the query once per date costs its planning each time (~30 ms, two paths, ~4,000 dates): both paths are run
 instead for all the dates in one statement — the query's own text with $as_of taken from a list of dates by a
