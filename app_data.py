@@ -199,6 +199,19 @@ def detail(name: str, **params) -> pl.DataFrame | None:
         return None
 
 
+def detail_township(name: str, township: str) -> str | None:
+    """The township whose rows `detail(name, township=...)` lists for the signed-in user: the one asked for, the
+    user's own where a township-bound user asks for the whole county ('ALL' is narrowed in the query layer), or
+    None where the detail is withheld. A page labels what it lists with this (no query runs, nothing audited)."""
+    user = st.session_state.get("user")
+    role = user.role if user is not None else st.session_state.get("role", VIEWER)
+    try:
+        return scope.enforce(name, {"township": township}, user.household_scope if user is not None else None,
+                             summary_only=role == VIEWER).get("township", township)
+    except scope.Withheld:
+        return None
+
+
 def withheld_note(exc: scope.Withheld) -> None:
     from components.text import md  # late: components import app_data
 
@@ -328,6 +341,16 @@ def audit(action: str, detail: str = "") -> None:
     """Record who did what (exports, household views, imports); no personal data in `detail`."""
     user = st.session_state.get("user")
     access_store().audit(user.username if user else None, action, detail)
+
+
+def version_caption() -> str:
+    """The sidebar's line on the served version: data date, publish time and 第 N 版 (queries.version_label),
+    never the version's file name."""
+    from queries import version_label
+
+    info = run("version_info")
+    number, published_at = info.row(0) if info.height else (None, None)
+    return version_label.caption(data_as_of(), number, published_at, is_demo())
 
 
 def is_demo() -> bool:

@@ -110,12 +110,15 @@ def main() -> None:
         st.caption(md(f"{user.name}（{user.role}{scope}）"))
         # A callback, not `if st.button(): ... st.rerun()`: the cookie deletion must reach the browser.
         st.button("退出登录", icon=":material/logout:", key="sign_out", on_click=session.logout, args=(store,))
-        st.caption(f"数据版本：{version.name}" + ("（演示县）" if app_data.is_demo() else ""))
+        st.caption(app_data.version_caption())
         if app_data.on_fallback():
             st.warning("当前数据库文件无法使用，正在浏览上一个完好版本（只读）。请联系数据管理员修复。",
                        icon=":material/history:")
     # Every page in view: collapsed, the sidebar hides what comes after the tenth link (数据导入 among them)
     # behind a "查看更多" button.
+    # .streamlit/config.toml hides the legacy pages/ list (English file names on a first visit); in Streamlit
+    # 1.67 that option also hides st.navigation's sidebar menu, so the shell shows its own explicitly.
+    st.set_option("client.showSidebarNavigation", True)
     page = st.navigation(pages_for(user), expanded=True)
     run_page(page)
 

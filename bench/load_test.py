@@ -41,6 +41,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.protocol_client import ProtocolTab, Rendered  # noqa: E402
+from queries import version_label  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -50,7 +51,7 @@ BUSY = "[data-testid=stStatusWidget], [data-testid=stSkeleton]"
 # Every page of the shell (dashboard.PAGE_SPECS) a township head or the secretary opens; "" is the default page.
 PAGES = ("", "poverty", "households", "funds", "projects", "battle_map", "ranking", "weekly", "quarterly",
          "rectification", "data_check")
-VERSION_CAPTION = re.compile(r"数据版本：(\S+?\.duckdb)")
+VERSION_CAPTION = version_label.TAG  # the sidebar's "第 N 版 · … 发布": which version a view showed
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 PROBE = re.compile(r"/(" + "|".join(p for p in PAGES if p) + r")/_stcore/(health|host-config)$")
 
@@ -261,7 +262,7 @@ class ProtocolSession(Session):
 
     def _outcome(self, seconds: float, rendered: Rendered) -> Outcome:
         match = VERSION_CAPTION.search(rendered.text)
-        return Outcome(seconds, match.group(1) if match else None, list(rendered.errors))
+        return Outcome(seconds, match[0] if match else None, list(rendered.errors))
 
     async def visit(self, path: str, township: str, as_of: str) -> Outcome:
         started = time.monotonic()
@@ -366,7 +367,7 @@ class BrowserSession(Session):
             out = Path(self.args.out) / "load-errors"
             out.mkdir(parents=True, exist_ok=True)
             await self.page.screenshot(path=str(out / f"s{self.number:02d}-{len(self.views)}-{name or 'home'}.png"))
-        return Outcome(seconds if seconds is not None else self.args.page_timeout, match.group(1) if match else None,
+        return Outcome(seconds if seconds is not None else self.args.page_timeout, match[0] if match else None,
                        errors, js_errors)
 
     async def visit(self, path: str, township: str, as_of: str) -> Outcome:
@@ -446,7 +447,7 @@ async def publish_at(delay: float, export: Path, db: Path, t0: float, record: Pu
     from ingest import publish
 
     served = publish.current(db)
-    record.version = served.name if served else None
+    record.version = version_label.of_version(served) if served else None  # as the page tags it
 
 
 # -- the run ------------------------------------------------------------------------------------------------
@@ -542,7 +543,8 @@ def render(result: dict) -> str:
 async def drive(args, base: str, sampler: RssSampler | None, townships, dates, households: int) -> dict:
     from ingest import publish as publish_module
 
-    version_before = getattr(publish_module.current(Path(args.db)), "name", None)
+    served = publish_module.current(Path(args.db))
+    version_before = version_label.of_version(served) if served else None
     if args.client == "browser":
         from playwright.async_api import async_playwright
 

@@ -6,12 +6,15 @@ BASE_DB: a version without prepared answers (published by today's main, or with 
 query runs itself, the combined check queries composed exactly as their generated files were. BRANCH_DB: the same
 data published with ingest/prepared.py. Each case runs base then branch, `--repeat` times, so a change in the
 machine's load hits both alike; prints a Markdown table (median ms, ratio, load average) and writes the samples
-as JSON beside it with --out. Two unchanged queries are controls (their ratio should be about 1).
+as JSON beside it with --out. Two unchanged queries are controls (their ratio should be about 1). township_indicators
+is answered on the branch from the per-day tables (ingest/prepared_days.sql) at any date up to the end of the year
+after the data date: three dates are timed.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import statistics
@@ -31,13 +34,17 @@ from queries.runner import Database  # noqa: E402
 def cases(db: Database) -> dict[str, tuple[str, dict]]:
     d0 = db.data_as_of()
     rules, risk = registry.rule_params(), registry.risk_params()
+    ranking = settings.load().ranking_params()
     one = db.run("townships")["township_code"][0]
     return {
         "checks_counts_by_township": ("checks_counts_by_township", {"as_of": d0, **rules}),
         "checks_quality_by_township": ("checks_quality_by_township", {"as_of": d0, **rules}),
         "risk_households ALL": ("risk_households", {"as_of": d0, "township": "ALL", **risk}),
         "risk_households one (not prepared)": ("risk_households", {"as_of": d0, "township": one, **risk}),
-        "township_indicators (control)": ("township_indicators", {"as_of": d0, **settings.load().ranking_params()}),
+        # township_indicators: per-day tables (ingest/prepared_days.sql), at the data date, a week before, a quarter end
+        "township_indicators D0": ("township_indicators", {"as_of": d0, **ranking}),
+        "township_indicators D0 − 7": ("township_indicators", {"as_of": d0 - dt.timedelta(weeks=1), **ranking}),
+        "township_indicators 06-30": ("township_indicators", {"as_of": dt.date(d0.year, 6, 30), **ranking}),
         "poverty_by_village ALL (control)": ("poverty_by_village", {"as_of": d0, "township": "ALL"}),
     }
 

@@ -4,7 +4,7 @@ The load test measures the server: in the county, each township head's browser r
 so 30 Chromium tabs on the server's two cores would measure the tabs, not the dashboard. This client does
 what the frontend does on the wire and nothing more: opens /_stcore/stream, asks for a page (with the URL's
 query string), fills and submits the sign-in form, follows the sidebar to another page, and reads what each
-run rendered (error boxes and exceptions, the 数据版本 caption). Page time is from the request until the
+run rendered (error boxes and exceptions, the version caption). Page time is from the request until the
 server reports the run finished (after any st.rerun), i.e. everything the server does for the view.
 
 Not done: rendering, static assets (browsers cache them), the cookie component's round trip.

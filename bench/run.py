@@ -95,9 +95,10 @@ def build(households: int, work: Path) -> dict:
 
 
 def query_names() -> list[str]:
-    """Every queries/**/*.sql, as the runner names them ("sub/name" for a file in a subfolder)."""
+    """Every queries/**/*.sql, as the runner names them ("sub/name" for a file in a subfolder), but the pieces
+    of queries/parts/ that query files compose."""
     return sorted(p.relative_to(runner.QUERY_DIR).with_suffix("").as_posix()
-                  for p in runner.QUERY_DIR.rglob("*.sql"))
+                  for p in runner.QUERY_DIR.rglob("*.sql") if p.parent.name != runner.PARTS_DIR)
 
 
 # Parameters of page filters at their "show everything" setting (household search and the like).

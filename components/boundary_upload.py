@@ -245,7 +245,8 @@ def boundary_upload(db: Path, role: str | None, user: str) -> None:
     if not st.toggle("导入乡镇边界文件", key="boundary-open"):  # rare work: the uploader only when asked for
         st.session_state.pop(_PLAN, None)
         return
-    uploads = st.file_uploader("选择边界文件", type=list(UPLOAD_TYPES), accept_multiple_files=True,
+    uploads = st.file_uploader(f"选择边界文件（.geojson、.zip，或 Shapefile 的 .shp、.dbf、.prj 等，每个不超过 "
+                               f"{MAX_UPLOAD_MB} MB）", type=list(UPLOAD_TYPES), accept_multiple_files=True,
                                key=f"boundary-upload-{st.session_state.get(_UPLOADER, 0)}")
     if not uploads:
         st.session_state.pop(_PLAN, None)

@@ -110,12 +110,21 @@ HIGHLIGHT_LINE = "#0d47a1"  # the viewer's own township: a dark blue outline, di
 
 def highlight(fig: go.Figure, name: str | None) -> go.Figure:
     """Mark one township on a county-wide chart: its bars get a thick dark-blue outline, its markers a ring,
-    and its category tick is bold with a ▶ ("本乡镇"). Bars are matched on the category axis (x, or y when
-    horizontal); scatter points on their text. Other traces are left as they are; no name = no change."""
+    its heatmap row a dark-blue frame, and its category tick is bold with a ▶ ("本乡镇"). Bars are matched on
+    the category axis (x, or y when horizontal); scatter points on their text; heatmap rows on y. Other traces
+    are left as they are; no name = no change."""
     if not name:
         return fig
     marked_axes = set()
     for trace in fig.data:
+        if trace.type == "heatmap" and trace.y is not None and name in list(trace.y):
+            rows, columns = list(trace.y), len(trace.x) if trace.x is not None else len(trace.z[0])
+            row = rows.index(name)
+            fig.add_shape(type="rect", x0=-0.5, x1=columns - 0.5, y0=row - 0.5, y1=row + 0.5,
+                          xref=trace.xaxis or "x", yref=trace.yaxis or "y",
+                          line=dict(color=HIGHLIGHT_LINE, width=3), fillcolor="rgba(0,0,0,0)", layer="above")
+            marked_axes.add((trace.yaxis or "y", tuple(rows)))
+            continue
         if trace.type == "bar":
             horizontal = trace.orientation == "h"
             categories = list(trace.y if horizontal else trace.x) if (trace.y if horizontal else trace.x) is not None else []

@@ -9,20 +9,21 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
-from components.charts import base_layout
+from components.charts import base_layout, highlight
 from queries.metrics import BAD, NEUTRAL
 
 SEVERITY_COLOURS = {"高": BAD, "中": "#ef8f00", "低": NEUTRAL}
 
 
-def issue_heatmap(matrix: pl.DataFrame, rules: pl.DataFrame) -> go.Figure:
+def issue_heatmap(matrix: pl.DataFrame, rules: pl.DataFrame, *, mark: str | None = None) -> go.Figure:
     """Townships × rules heat table of issue counts (0 shown blank, white); the rule axis uses the 简称.
 
     The shade is relative within each rule (the darkest cell is the township with most of that problem), so a
     rule with hundreds of records does not wash out the rare but grave ones; the numbers are the counts.
 
     matrix: check_views.heat_matrix (township_code, township_name, one column per rule_id);
-    rules: checks_registry.rules_frame() (rule_id, short, severity, title).
+    rules: checks_registry.rules_frame() (rule_id, short, severity, title); mark: a 乡镇 name (the viewer's
+    own) whose row is framed and whose label is bold with ▶ (charts.highlight).
     """
     rule_ids = rules["rule_id"].to_list()
     shorts = [f"{s}·{sev}" for s, sev in zip(rules["short"], rules["severity"])]
@@ -41,10 +42,14 @@ def issue_heatmap(matrix: pl.DataFrame, rules: pl.DataFrame) -> go.Figure:
     ))
     fig.update_xaxes(side="top", tickangle=-40, tickfont=dict(size=12))
     fig.update_yaxes(autorange="reversed", tickfont=dict(size=13))
-    height = 160 + 30 * max(len(names), 1)
-    fig = base_layout(fig, "各乡镇核查问题数（每列颜色最深 = 该项问题最多的乡镇）", height=height)
-    fig.update_layout(margin=dict(l=10, r=10, t=150, b=10), title=dict(y=0.99, yanchor="top"))
-    return fig
+    height = 215 + 30 * max(len(names), 1)
+    fig = base_layout(fig, "各乡镇核查问题数<br><span style='font-size:13px'>每列颜色最深 = 该项问题最多的乡镇</span>",
+                      height=height)
+    # the two-line title's foot 56 px from the top, the rotated rule names below it (plotly clips a
+    # multi-line title anchored at its top)
+    fig.update_layout(margin=dict(l=10, r=10, t=205, b=10),
+                      title=dict(y=1 - 56 / height, yref="container", yanchor="bottom"))
+    return highlight(fig, mark)
 
 
 def weekly_trend(frame: pl.DataFrame) -> go.Figure:

@@ -37,6 +37,14 @@ def rule_summary(rules: pl.DataFrame, counts_now: pl.DataFrame, counts_before: p
             .sort("order"))
 
 
+def listed_counts(counts: pl.DataFrame, list_townships: dict[str, str]) -> dict[str, int]:
+    """Issues per rule in the area each rule's list actually shows (rule_id -> township code or 'ALL'), so the
+    rule selector's "（N 条）" matches the rows below it: a 乡镇 user on 全县 gets the county's totals in the
+    summary but only their own township's households in a list (queries.scope)."""
+    return {rule_id: int(_counts_in(counts.filter(pl.col("rule_id") == rule_id), township)["issues"].sum() or 0)
+            for rule_id, township in list_townships.items()}
+
+
 def heat_matrix(rules: pl.DataFrame, counts: pl.DataFrame, townships: pl.DataFrame) -> pl.DataFrame:
     """Townships (rows, by code) × rules (columns named by rule_id, display order), issue counts, 0 when none."""
     grid = townships.select("township_code", "township_name").join(rules.select("rule_id"), how="cross")

@@ -41,10 +41,23 @@ MAP_HEIGHT = 620
 # The width the on-screen view is fitted to (Streamlit does not tell Python the column width): a laptop's
 # content column; wider screens show the same view with more white around it.
 MAP_WIDTH_HINT = 600
+PHONE_WIDTH_HINT = 350  # a phone's content column (390 px screen less Streamlit's padding)
+PHONE_MAP_HEIGHT = 480  # the county fitted to a phone's width needs less height
 A3_LANDSCAPE_PX = (1587, 1123)  # 420 x 297 mm at 96 px per inch (kaleido's PDF page = figure size)
-TOWNSHIP_CURVE = 0  # trace index of the township choropleth (clicks on it select a township)
-CLICK_TRACE = "乡镇点选"  # the marker trace under the township names that clicks and hovers land on
-CLICK_TARGET_PX = 44
+TOWNSHIP_CURVE = 0  # trace index of the township choropleth
+CLICK_TRACE = "乡镇点选"  # the marker traces (one per township) that clicks and hovers land on
+CLICK_TARGET_PX = 44  # the marker under a township's name
+CLICK_GRID_PX = 14  # the markers covering a township's area: this far apart, this wide
+LAG_LEGEND = "红色粗框：滞后乡镇（年度目标进度落后时间进度）"
+
+
+def screen_size_for(user_agent: str | None) -> dict:
+    """The on-screen map's height and fitted width for this browser (Streamlit tells Python nothing about the
+    screen): a phone (its User-Agent says "Mobi", as every phone browser's does) gets a view that fits its
+    narrow column, so no township is cut off at the sides."""
+    if user_agent and "Mobi" in user_agent:
+        return {"width_hint": PHONE_WIDTH_HINT, "height": PHONE_MAP_HEIGHT}
+    return {"width_hint": MAP_WIDTH_HINT, "height": MAP_HEIGHT}
 
 
 def short_label(key: str) -> str:
@@ -92,14 +105,15 @@ def colour_range(key: str, values: list, time_progress: float | None = None) -> 
 
 def _hover_text(row: dict) -> str:
     m = METRICS
-    lines = [f"<b>{row['township_name']}</b>" + ("　<span style='color:#c62828'>滞后</span>" if row.get("lagging") else ""),
+    lines = [f"<b>{row['township_name']}</b>",
              f"贫困人口 {m['poor_persons'].format(row.get('poor_persons'))}",
              f"贫困发生率 {m['incidence_pct'].format(row.get('incidence_pct'))}",
              f"一降 {m['incidence_drop_pp'].format(row.get('incidence_drop_pp'))}",
              f"收入增幅 {m['income_growth_pct'].format(row.get('income_growth_pct'))}"]
     if row.get("target_exit_persons"):
         lines.append(f"年度目标进度 {m['target_progress_pct'].format(row.get('target_progress_pct'))}"
-                     f"（已脱贫 {row.get('exited_persons_ytd', 0):,} / 计划 {row['target_exit_persons']:,} 人）")
+                     f"（已脱贫 {row.get('exited_persons_ytd', 0):,} / 计划 {row['target_exit_persons']:,} 人）"
+                     + ("　<span style='color:#c62828'>滞后</span>" if row.get("lagging") else ""))
     else:
         lines.append("年度目标进度 —（无年度计划）")
     lines += [f"资金结余率 {m['balance_rate_pct'].format(row.get('balance_rate_pct'))}",
@@ -122,12 +136,15 @@ def _outline_layer(boundaries: pl.DataFrame, codes: list[str], colour: str, widt
 def township_map(indicators: pl.DataFrame, boundaries: pl.DataFrame, key: str, *,
                  selected: str | None = None, villages: pl.DataFrame | None = None,
                  height: int = MAP_HEIGHT, width_hint: int = MAP_WIDTH_HINT,
-                 label_size: int = 12) -> go.Figure:
-    """The townships coloured by indicator `key`, names and values as labels, lagging ones outlined in red.
+                 label_size: int = 12, lagging_layer: bool | None = None) -> go.Figure:
+    """The townships coloured by indicator `key`, names and values as labels.
 
     indicators: township rows of township_indicators (the ALL row is ignored). boundaries: map_boundaries.
     selected: a 乡镇代码 to outline and zoom to; villages: map_villages rows of that township, drawn as
     markers inside it (sized by 贫困人口, coloured by 未出列/已出列/非贫困村).
+    lagging_layer: outline the lagging townships in red, with a legend entry saying what 滞后 means. By
+    default only on the 年度目标进度 map, the one indicator lagging is about (a red frame on a 贫困发生率 map
+    would read as "high incidence"); the "滞后" word goes into the labels on that map only.
     """
     metric = METRICS[key]
     rows = (boundaries.select("township_code", "geometry")
@@ -179,20 +196,27 @@ def township_map(indicators: pl.DataFrame, boundaries: pl.DataFrame, key: str, *
         mode="text", text=["<br>".join(texts[r["township_code"]][:placed[r["township_code"]][2]]) for r in label_rows],
         textfont=dict(size=label_size, color="#1a1a1a"), hoverinfo="skip", showlegend=False, name="乡镇名称",
     ))
-    # What a click or hover lands on. The choropleth's own picking does nothing in the browser (plotly's
-    # Choroplethmap finds no polygon under the pointer in Streamlit's bundle, checked in headless Chromium),
-    # so a near-invisible marker under each name carries the 乡镇代码 and the hover text: clicking a name selects
-    # its township. customdata = 乡镇代码 (battle_map reads it).
-    fig.add_trace(go.Scattermap(
-        lon=[placed[r["township_code"]][0] for r in label_rows],
-        lat=[placed[r["township_code"]][1] for r in label_rows],
-        mode="markers", marker=dict(size=CLICK_TARGET_PX, color="#ffffff", opacity=0.01),
-        customdata=[r["township_code"] for r in label_rows], text=[_hover_text(r) for r in label_rows],
-        hovertemplate="%{text}<extra></extra>", showlegend=False, name=CLICK_TRACE,
-    ))
+    # What a click or hover lands on. The choropleth's own picking does nothing in the browser (see
+    # map_geometry.click_grid), so each township gets a trace of near-invisible markers: one under its name
+    # and a grid over its area, all carrying its 乡镇代码 (customdata, read by battle_map) and its hover text.
+    grid = geo.click_grid({r["township_code"]: shape_by_code[r["township_code"]] for r in label_rows
+                           if r["township_code"] in shape_by_code}, view, width_hint, height - 90, CLICK_GRID_PX)
+    for r in label_rows:
+        code = r["township_code"]
+        points = [placed[code][:2], *grid.get(code, [])]
+        fig.add_trace(go.Scattermap(
+            lon=[p[0] for p in points], lat=[p[1] for p in points], mode="markers",
+            marker=dict(size=[CLICK_TARGET_PX] + [CLICK_GRID_PX] * (len(points) - 1), color="#ffffff", opacity=0.01),
+            customdata=[code] * len(points), hovertext=_hover_text(r), hoverinfo="text",
+            showlegend=False, name=CLICK_TRACE,
+        ))
 
     layers = []
     lagging = [r["township_code"] for r in records if r.get("lagging")]
+    if lagging_layer is None:
+        lagging_layer = key == "target_progress_pct"
+    if not lagging_layer:
+        lagging = []
     if lagging:
         layers.append(_outline_layer(boundaries, lagging, LAG_LINE, 3.5))
     if selected and selected in shape_by_code:
@@ -211,7 +235,7 @@ def township_map(indicators: pl.DataFrame, boundaries: pl.DataFrame, key: str, *
     )
     if lagging:
         fig.add_trace(go.Scattermap(lon=[None], lat=[None], mode="lines", line=dict(color=LAG_LINE, width=3.5),
-                                    name="红色粗框：滞后乡镇", showlegend=True, hoverinfo="skip"))
+                                    name=LAG_LEGEND, showlegend=True, hoverinfo="skip"))
         fig.update_layout(legend_title_text="图例")
     return inert_links(fig)  # township and village names are data: a <a href> in one stays text
 
@@ -221,7 +245,10 @@ def _tick_suffix(metric: Metric) -> str:
 
 
 def _label(row: dict, key: str) -> str:
-    return f"{row['township_name']}<br>{value_text(key, row[key])}" + (" 滞后" if row.get("lagging") else "")
+    """Name and value; "滞后" only on the 年度目标进度 map (on another indicator's map it would read as a
+    judgement of that indicator)."""
+    lagging = key == "target_progress_pct" and row.get("lagging")
+    return f"{row['township_name']}<br>{value_text(key, row[key])}" + (" 滞后" if lagging else "")
 
 
 def _add_villages(fig: go.Figure, villages: pl.DataFrame, township_shape, label_xy) -> None:
@@ -332,6 +359,7 @@ def print_sheet(fig: go.Figure, title: str, as_of: dt.date, note: str = "", *,
     the colour bar on the right, no animation controls, view refitted to the sheet."""
     sheet = go.Figure(fig)
     sheet.frames = []
+    sheet.data = [t for t in sheet.data if t.name != CLICK_TRACE]  # paper takes no clicks
     width, height = size
     top, bottom = 120, 70
     text_traces = [t for t in sheet.data if t.type == "scattermap" and t.mode == "text"]

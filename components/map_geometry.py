@@ -134,12 +134,18 @@ def from_px(x: float, y: float, zoom: float) -> tuple[float, float]:
     return x / world * 360 - 180, math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * y / world))))
 
 
+# MapLibre pads each label's collision box by 2 px; its boxes come out slightly larger than the em count
+# (glyph metrics, fractional zoom), so a margin on top: two labels 1.9 px apart by the count collided on a
+# phone and one name vanished.
+LABEL_PAD_PX = 4
+
+
 def text_box(lines: list[str], size: float) -> tuple[float, float]:
     """Width and height in px of centred text lines (a Chinese character is 1 em, digits and Latin ~0.56 em and
-    a space 0.3 em in Noto Sans CJK), with MapLibre's 2 px collision padding on each side."""
+    a space 0.3 em in Noto Sans CJK), with LABEL_PAD_PX on each side."""
     width = max(sum(size if ord(c) > 0x2E80 else (0.3 if c == " " else 0.56) * size for c in line)
                 for line in lines)
-    return width + 4, len(lines) * size * 1.2 + 4
+    return width + 2 * LABEL_PAD_PX, len(lines) * size * 1.2 + 2 * LABEL_PAD_PX
 
 
 def place_labels(labels: list[tuple[str, float, float, list[str]]], geoms: dict[str, BaseGeometry], zoom: float,
@@ -182,4 +188,40 @@ def place_labels(labels: list[tuple[str, float, float, list[str]]], geoms: dict[
         cx, cy, keep, box = chosen
         boxes.append(box)
         out[code] = (*from_px(cx, cy, zoom), keep)
+    return out
+
+
+# -- Click targets that cover each township's area ------------------------------------------------------------
+# Plotly's Choroplethmap finds no polygon under the pointer in Streamlit's bundle (its calcdata loses the
+# polygons it hit-tests against; seen in headless Chromium), so hovers and clicks land on markers instead: a
+# grid of near-invisible markers over each township, dense enough that every pixel inside is within Plotly's
+# 20 px hover distance of a marker of that township (the nearest marker wins, so the border is off by at
+# most half a grid step).
+
+def click_grid(geoms: dict[str, BaseGeometry], view: View, width_px: float, height_px: float,
+               step_px: float, max_points: int = 6000) -> dict[str, list[tuple[float, float]]]:
+    """code -> grid points (lon, lat) inside that township, `step_px` apart at the view's zoom, over the
+    visible width x height around the view's centre (what is off screen at the start needs none until panned
+    to: the view is where people click). The step grows when the grid would exceed max_points."""
+    if not geoms:
+        return {}
+    cx, cy = to_px(view.lon, view.lat, view.zoom)
+    minx, miny, maxx, maxy = total_bounds(geoms.values())
+    left, top = to_px(minx, maxy, view.zoom)
+    right, bottom = to_px(maxx, miny, view.zoom)
+    left, right = max(left, cx - width_px / 2), min(right, cx + width_px / 2)
+    top, bottom = max(top, cy - height_px / 2), min(bottom, cy + height_px / 2)
+    if right <= left or bottom <= top:
+        return {code: [] for code in geoms}
+    step = max(step_px, math.sqrt((right - left) * (bottom - top) / max_points))
+    xs = np.arange(left + step / 2, right, step)
+    ys = np.arange(top + step / 2, bottom, step)
+    gx, gy = (a.ravel() for a in np.meshgrid(xs, ys))
+    world = TILE_PX * 2 ** view.zoom
+    lons = gx / world * 360 - 180
+    lats = np.degrees(np.arctan(np.sinh(np.pi * (1 - 2 * gy / world))))
+    out = {}
+    for code, geom in geoms.items():
+        inside = shapely.contains_xy(geom, lons, lats)
+        out[code] = list(zip(lons[inside].tolist(), lats[inside].tolist()))
     return out

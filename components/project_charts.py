@@ -9,7 +9,7 @@ import datetime as dt
 import plotly.graph_objects as go
 import polars as pl
 
-from components.charts import TIME_LINE, base_layout
+from components.charts import TIME_LINE, base_layout, highlight
 from queries.metrics import BAD, GOOD, NEUTRAL
 
 STATUSES = ("未开工", "在建", "已完工", "已验收")
@@ -55,7 +55,13 @@ def _stacked_by_status(summary: pl.DataFrame, axis: str, order: list[str], title
     fig.update_layout(barmode="stack")
     fig.update_xaxes(title_text="项目数（个）", showgrid=True, gridcolor="#eceff1")
     fig.update_yaxes(autorange="reversed")
-    return base_layout(fig, title, height=max(320, 80 + 30 * len(order)))
+    height = max(360, 120 + 30 * len(order))
+    fig = base_layout(fig, title, height=height)
+    # The status legend under the axis title (beside a long title it covered the title on a phone): the
+    # axis ticks and title take ~55 px below the plot; legend y is in plot heights.
+    fig.update_layout(legend=dict(orientation="h", x=0, xanchor="left", y=-60 / (height - 130), yanchor="top",
+                                  traceorder="normal"))
+    return fig
 
 
 def by_category(summary: pl.DataFrame) -> go.Figure:
@@ -63,17 +69,19 @@ def by_category(summary: pl.DataFrame) -> go.Figure:
     return _stacked_by_status(summary, "category", totals["category"].to_list(), "各类别项目进展")
 
 
-def by_township(summary: pl.DataFrame) -> go.Figure:
-    """Projects per township stacked by status; the township label carries its 完工率 and overdue count."""
+def by_township(summary: pl.DataFrame, *, mark: str | None = None) -> go.Figure:
+    """Projects per township stacked by status; the township label carries its 完工率 and overdue count.
+    mark: a 乡镇 name (the viewer's own) whose bar and label are highlighted (charts.highlight)."""
     totals = (summary.group_by("township_name")
               .agg(pl.col("projects").sum(), pl.col("completed").sum(), pl.col("overdue").sum())
               .with_columns(rate=100 * pl.col("completed") / pl.col("projects"))
-              .sort("rate", descending=True))
+              .sort(["rate", "township_name"], descending=[True, False]))  # ties in a fixed order
     labels = {n: f"{n}（完工 {r:.0f}%{f'，逾期 {o}' if o else ''}）"
               for n, r, o in zip(totals["township_name"], totals["rate"], totals["overdue"])}
     relabelled = summary.with_columns(pl.col("township_name").replace_strict(labels).alias("label"))
-    return _stacked_by_status(relabelled, "label", [labels[n] for n in totals["township_name"]],
-                              "各乡镇项目进展（括号内为完工率、逾期数）")
+    fig = _stacked_by_status(relabelled, "label", [labels[n] for n in totals["township_name"]],
+                             "各乡镇项目进展<br><span style='font-size:13px'>括号内为完工率、逾期数</span>")
+    return highlight(fig, labels.get(mark))
 
 
 def timeline(projects: pl.DataFrame, as_of: dt.date) -> go.Figure:

@@ -1,7 +1,8 @@
 """Tables with Chinese headers and units, and their Excel download.
 
 A blank cell shows "—" (Streamlit's default is the word "None"); the viewer's own township can be
-highlighted in a county-wide table; years and row numbers stay plain digits in Excel (never "2,020").
+highlighted in a county-wide table; long headers are shortened on screen (the full one in the tooltip and the
+Excel) so the key tables fit 1440 px; years and row numbers stay plain digits in Excel (never "2,020").
 """
 
 from __future__ import annotations
@@ -19,6 +20,37 @@ BLANK = "—"
 HIGHLIGHT_STYLE = "background-color: #fff3cd; font-weight: bold"
 # Whole-number columns that are labels, not quantities: no thousands separator in Excel.
 PLAIN_NUMBER_HINTS = ("年度", "年份", "行（Excel）", "行号", "编号")
+
+
+# Issue 17 §3: the key tables fit a 1440 px projector without scrolling. Long headers are what made them wide, so
+# the grid shows these short ones (the full header is the column's tooltip and stays in the Excel download).
+SHORT_HEADERS = {
+    # 综合排名: the five parts' points
+    "一降（发生率下降）（分）": "一降(分)", "一升（收入增幅）（分）": "一升(分)", "年度目标进度（分）": "目标进度(分)",
+    "项目完工率（分）": "完工率(分)", "资金结余率（越低越好）（分）": "结余率(分)",
+    # 一升一降 and 村级排名
+    "农业户籍人口（人）": "户籍人口", "年初贫困发生率（%）": "年初发生率%", "当前贫困发生率（%）": "发生率%",
+    "贫困发生率（%）": "发生率%", "一降（个百分点）": "一降(百分点)", "年初以来下降（个百分点）": "一降(百分点)",
+    "上年人均纯收入（元）": "上年人均(元)", "人均纯收入（元）": "人均收入(元)", "一升：收入增幅（%）": "一升%",
+    "收入增幅（%）": "收入增幅%", "本年项目（个）": "本年项目", "已完工（个）": "已完工", "项目完工率（%）": "完工率%",
+    # 资金 and 项目 lists
+    "超期下达资金（万元）": "超期下达(万元)", "累计支出（万元）": "累计支出(万元)", "沉淀金额（万元）": "沉淀(万元)",
+    "支出比例（%）": "支出比例%", "已下达（天）": "已下达天数", "首笔下达日期": "首笔下达", "计划完工日期": "计划完工",
+    "最近填报日期": "最近填报", "形象进度（%）": "进度%", "计划投资（万元）": "计划投资(万元)",
+}
+
+
+def compact_headers(columns, column_config: Mapping | None = None) -> dict:
+    """column_config showing SHORT_HEADERS for these columns, the full header as the tooltip; a column's own
+    config (format, width) is kept, a label the page set itself wins."""
+    config = dict(column_config or {})
+    for column in columns:
+        short = SHORT_HEADERS.get(column)
+        base = config.get(column, {})
+        if short is None or not isinstance(base, Mapping) or base.get("label"):
+            continue
+        config[column] = {**base, "label": short, "help": base.get("help") or column}
+    return config
 
 
 def plain_number_columns(frame: pl.DataFrame) -> list[str]:
@@ -59,8 +91,8 @@ def table_with_download(frame: pl.DataFrame, file_stem: str, *, key: str, column
                         height: int | str = "auto", highlight: tuple[str, object] | None = None) -> None:
     """The table (blank cells as "—"; highlight = (column, value) marks the viewer's own row) and its Excel."""
     shown = highlighted(frame, *highlight) if highlight else frame
-    st.dataframe(shown, hide_index=True, column_config=column_config, height=height, width="stretch",
-                 placeholder=BLANK)
+    st.dataframe(shown, hide_index=True, column_config=compact_headers(frame.columns, column_config), height=height,
+                 width="stretch", placeholder=BLANK)
     excel_download(frame, f"{file_stem}.xlsx", key=f"download-{key}")
 
 

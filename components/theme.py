@@ -59,7 +59,18 @@ button[data-testid^=stBaseButton] { height: auto; min-height: 2.5rem; }
 [data-testid=stFileUploaderDropzoneInstructions] > div::after {
   content: "或把文件拖到这里"; font-size: 0.875rem; opacity: 0.7;
 }
-[data-testid=stFileUploaderFile] small { visibility: hidden; }
+/* While a file is dragged over the box, Streamlit writes "Drag and drop a file here" in it. */
+[data-testid=stFileUploaderDropzone] > div:not([data-testid]) > span { font-size: 0 !important; }
+[data-testid=stFileUploaderDropzone] > div:not([data-testid]) > span::after { content: "松开鼠标，把文件放到这里"; font-size: 0.9rem; }
+/* A file the box refuses (wrong type, over the size limit) turns into a red chip whose reason is an English
+   tooltip ("text/plain files are not allowed.", "File must be 200.0MB or smaller."): a Chinese reason instead,
+   and a line under the box, so the clerk need not hover to learn why. The labels name the types and the limit. */
+[data-testid=stTooltipErrorContent] { font-size: 0 !important; }
+[data-testid=stTooltipErrorContent]::after { content: "这个文件不能上传：文件类型或大小不符合上方的要求。"; font-size: 0.875rem; }
+[data-testid=stFileUploader]:has([data-testid=stFileChip][aria-invalid=true])::after {
+  content: "标红的文件不能上传：文件类型或大小不符合上方的要求。请点 ⊗ 删除，再选择正确的文件。";
+  display: block; margin-top: 0.35rem; color: #c0392b; font-size: 0.875rem;
+}
 /* Table toolbar. */
 [data-testid=stElementToolbar] button[aria-label="Download as CSV"],
 [data-testid=stElementToolbar] button[aria-label="Show/hide columns"] { display: none; }

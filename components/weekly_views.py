@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import plotly.graph_objects as go
 import polars as pl
 
-from components.charts import base_layout
+from components.charts import base_layout, highlight
 from queries.metrics import BAD, GOOD, NEUTRAL
 
 
@@ -146,8 +146,8 @@ def lagging_townships(now: pl.DataFrame, leaders: pl.DataFrame) -> pl.DataFrame:
             .sort("gap_pp", descending=True))
 
 
-def exited_this_week(table: pl.DataFrame) -> go.Figure:
-    """本周脱贫人数 by township (grey when none)."""
+def exited_this_week(table: pl.DataFrame, *, mark: str | None = None) -> go.Figure:
+    """本周脱贫人数 by township (grey when none); mark: a 乡镇 name (the viewer's own) to highlight."""
     rows = table.sort("exited_week", descending=True, nulls_last=True)
     values = rows["exited_week"].fill_null(0).to_list()
     fig = go.Figure(go.Bar(
@@ -157,4 +157,4 @@ def exited_this_week(table: pl.DataFrame) -> go.Figure:
         hovertemplate="%{x}<br>本周脱贫 %{y:,} 人<extra></extra>",
     ))
     fig.update_yaxes(title_text="人", rangemode="tozero")
-    return base_layout(fig, "本周各乡镇脱贫人数", height=360)
+    return highlight(base_layout(fig, "本周各乡镇脱贫人数", height=360), mark)

@@ -224,8 +224,20 @@ def cmd_rollback(args) -> int:
 def cmd_versions(args) -> int:
     served = publish.current(Path(args.db))
     for version in publish.versions(Path(args.db)):
-        print(("* " if version == served else "  ") + version.name)
+        print(("* " if version == served else "  ") + version.name + f"  {_sidebar_tag(version)}")
     return 0
+
+
+def _sidebar_tag(version: Path) -> str:
+    """How the dashboard's sidebar names this version (第 N 版 · publish time), so a user's report matches a file."""
+    import duckdb
+
+    from queries.version_label import of_version
+
+    try:
+        return of_version(version)
+    except (duckdb.Error, OSError) as exc:
+        return f"（无法读取：{str(exc).splitlines()[0][:80]}）"
 
 
 def cmd_use(args) -> int:

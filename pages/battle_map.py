@@ -66,12 +66,21 @@ view = st.segmented_control("显示", list(VIEWS), format_func=VIEWS.get, defaul
                             key="map_view")
 key = key or "incidence_pct"
 metric = METRICS[key]
+# 滞后 is about 年度目标进度 only: outlined on that map, and on another indicator's map only when asked for
+# (a red frame on a 贫困发生率 map would read as a judgement of 贫困发生率).
+on_target_map = key == "target_progress_pct"
+show_lagging = on_target_map or (lagging.height > 0 and view != "replay" and st.toggle(
+    "同时标出滞后乡镇", key="map_lagging",
+    help="用红色粗框标出年度目标进度落后时间进度超过阈值的乡镇（与当前着色指标无关）"))
+lagging_names = "、".join(md(n) for n in lagging["township_name"])
 st.caption(f"数据截止 {filters.as_of:%Y年%m月%d日}；{metric.label}：{metric.definition}。"
-           + (f"红色粗框为滞后乡镇（年度目标进度落后时间进度超过阈值）：{'、'.join(md(n) for n in lagging['township_name'])}。"
-              if lagging.height else "没有滞后乡镇。"))
+           + ("没有滞后乡镇。" if not lagging.height else
+              f"红色粗框为滞后乡镇（年度目标进度落后时间进度超过阈值）：{lagging_names}。" if show_lagging else
+              f"滞后乡镇（年度目标进度落后时间进度超过阈值）：{lagging_names}，在「年度目标进度」图上以红色粗框标出。"))
 if missing.height:
     st.warning("以下乡镇没有边界，地图上不显示：" + "、".join(md(n) for n in missing["township_name"]), icon=":material/warning:")
 
+screen = mf.screen_size_for(st.context.headers.get("User-Agent"))  # a phone's map fits its narrow column
 if view == "replay":
     animated = key if key in mf.ANIMATED_METRICS else st.segmented_control(
         "回放指标", mf.ANIMATED_METRICS, format_func=mf.short_label, default="incidence_pct", required=True,
@@ -80,7 +89,7 @@ if view == "replay":
     if monthly.height == 0:
         st.info("2014 年以来还没有农户状态记录，无法回放。")
     else:
-        st.plotly_chart(mf.monthly_map(monthly, boundaries, animated or "incidence_pct"), width="stretch",
+        st.plotly_chart(mf.monthly_map(monthly, boundaries, animated or "incidence_pct", **screen), width="stretch",
                         config=CHART_CONFIG, key="battle_map_replay")
         st.caption("点击 ▶ 播放 按月回放，或拖动月份滑块；每月取月末（最后一个月取数据截止日期）的数值，"
                    "颜色刻度在所有月份中保持一致。")
@@ -89,12 +98,13 @@ if view == "replay":
 selected = None if filters.is_county else filters.township
 villages = app_data.detail("map_villages", as_of=filters.as_of, township=selected) if selected else None
 withheld = selected is not None and villages is None  # another township's villages: its own figures only
-figure = mf.township_map(indicators, boundaries, key, selected=selected, villages=villages)
+figure = mf.township_map(indicators, boundaries, key, selected=selected, villages=villages,
+                         lagging_layer=show_lagging, **screen)
 st.plotly_chart(figure, width="stretch", config=CHART_CONFIG, key="battle_map", on_select=_select_township,
                 selection_mode="points")
 
 title = f"{filters.township_name}脱贫攻坚挂图作战图 · {mf.legend_title(key)}"
-note = "红色粗框：年度目标进度落后于时间进度的乡镇" if lagging.height else ""
+note = "红色粗框：年度目标进度落后于时间进度的乡镇" if lagging.height and show_lagging else ""
 unavailable = capabilities.map_images_unavailable()
 if unavailable:
     st.info(unavailable, icon=":material/image_not_supported:")

@@ -65,29 +65,40 @@ with check_tab:
 
     st.subheader("乡镇 × 规则")
     matrix = check_views.heat_matrix(rules, counts_now, townships)
-    st.plotly_chart(check_charts.issue_heatmap(matrix, rules), width="stretch", config=PLOT_CONFIG)
+    st.plotly_chart(check_charts.issue_heatmap(matrix, rules, mark=filters.marked), width="stretch",
+                    config=PLOT_CONFIG)
     quality = app_data.run("checks_quality_by_township", as_of=filters.as_of, **rule_params)
     with st.expander("乡镇问题数明细与数据质量（每百户问题数）"):
         st.caption("每百户问题数 = 100 × 全部规则命中的记录数 ÷ 在册户数（未脱贫或已脱贫的户），越低越好。"
                    "可按配置计入综合排名（默认权重 0，不影响现行排名）。")
         table_with_download(check_views.township_issue_table(matrix, rules, quality),
-                            f"乡镇核查问题_{filters.as_of:%Y%m%d}", key="check-matrix")
+                            f"乡镇核查问题_{filters.as_of:%Y%m%d}", key="check-matrix",
+                            highlight=("乡镇", filters.marked))
 
     st.subheader("问题清单")
-    labels = {r: f"{t}（{n:,} 条）" for r, t, n in summary.select("rule_id", "title", "issues").iter_rows()}
+    # Each rule's count is for the rows its list shows (a 乡镇 user on 全县 lists only their own households).
+    listed_in = {r.id: app_data.detail_township(r.sql_stem, filters.township) or filters.township
+                 for r in registry.RULES}
+    listed = check_views.listed_counts(counts_now, listed_in)
+    labels = {r: f"{t}（{listed[r]:,} 条）" for r, t in summary.select("rule_id", "title").iter_rows()}
     rule_id = st.selectbox("核查规则", list(labels), format_func=labels.get, key="rule", bind="query-params")
     rule = registry.RULES_BY_ID.get(rule_id, registry.RULES[0])
     st.caption(f"**{rule.title}**（严重程度：{rule.severity}）— {rule.explanation}")
+    names = dict(zip(townships["township_code"], townships["township_name"]))
+    list_name = names.get(listed_in[rule.id], filters.township_name)
+    if listed_in[rule.id] != filters.township:
+        st.caption(md(f"村和农户明细只对本乡镇开放：清单和规则后的条数只计{list_name}，"
+                      f"上面的汇总是{filters.township_name}的。"))
     rows = app_data.detail(rule.sql_stem, as_of=filters.as_of, township=filters.township, **rule_params)
     if rows is None:
         pass
     elif rows.height == 0:
-        st.success(f"{md(filters.township_name)}在截止日期没有「{rule.title}」的问题。", icon=":material/check_circle:")
+        st.success(f"{md(list_name)}在截止日期没有「{rule.title}」的问题。", icon=":material/check_circle:")
     else:
         if not visible:
             st.caption("姓名、身份证号已按权限脱敏（县领导、数据管理员可见全文）。")
         table_with_download(check_views.issue_table(rows, rule.target, visible=visible, ids_visible=ids_visible),
-                            f"{rule.short}_{filters.township_name}_{filters.as_of:%Y%m%d}", key="check-rows",
+                            f"{rule.short}_{list_name}_{filters.as_of:%Y%m%d}", key="check-rows",
                             column_config={"问题说明": st.column_config.TextColumn(width="large")})
 
     st.subheader("整改进展（逐周）")

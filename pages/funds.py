@@ -33,11 +33,11 @@ TOWNSHIP_COLUMNS = {"township_name": "乡镇", "projects": "项目数（个）",
 PROJECT_COLUMNS = {"project_id": "项目编号", "project_name": "项目名称", "category": "项目类别", "village_name": "村",
                    "planned_investment_wan": "计划投资（万元）", "allocated_wan": "下达（万元）",
                    "spent_wan": "支出（万元）", "balance_rate_pct": "结余率（%）", "status": "项目状态"}
-IDLE_COLUMNS = {"township_name": "乡镇", "county_leader": "联系县领导", "project_id": "项目编号",
-                "project_name": "项目名称", "year": "年度", "category": "项目类别", "village_name": "村",
-                "first_allocation": "首笔下达日期", "days_since_allocation": "已下达（天）",
+IDLE_COLUMNS = {"township_name": "乡镇", "project_name": "项目名称", "idle_wan": "沉淀金额（万元）",  # who, what, how much
+                "spend_ratio_pct": "支出比例（%）", "days_since_allocation": "已下达（天）", "county_leader": "联系县领导",
+                "village_name": "村", "category": "项目类别", "year": "年度", "status": "项目状态",
                 "allocated_before_cutoff_wan": "超期下达资金（万元）", "spent_wan": "累计支出（万元）",
-                "spend_ratio_pct": "支出比例（%）", "idle_wan": "沉淀金额（万元）", "status": "项目状态"}
+                "first_allocation": "首笔下达日期", "project_id": "项目编号"}
 
 filters = current()
 config = settings.load()

@@ -22,11 +22,11 @@ from queries.metrics import METRICS
 
 app_data.require_shell()
 
-TOWNSHIP_COLUMNS = {
-    "township_name": "乡镇", "rural_population": "农业户籍人口（人）", "poor_persons": "贫困人口（人）",
-    "incidence_prev_pct": "年初贫困发生率（%）", "incidence_pct": "当前贫困发生率（%）",
-    "incidence_drop_pp": "一降（个百分点）", "income_year": "收入年度", "income_pc_prev": "上年人均纯收入（元）",
-    "income_pc": "人均纯收入（元）", "income_growth_pct": "一升：收入增幅（%）",
+TOWNSHIP_COLUMNS = {  # 一降 and 一升 first: what the page is about; the figures behind them after
+    "township_name": "乡镇", "incidence_drop_pp": "一降（个百分点）", "income_growth_pct": "一升：收入增幅（%）",
+    "incidence_pct": "当前贫困发生率（%）", "incidence_prev_pct": "年初贫困发生率（%）", "poor_persons": "贫困人口（人）",
+    "income_pc": "人均纯收入（元）", "income_pc_prev": "上年人均纯收入（元）", "income_year": "收入年度",
+    "rural_population": "农业户籍人口（人）",
 }
 VILLAGE_COLUMNS = {
     "village_name": "村", "is_poor_village_text": "贫困村", "exit_year": "出列年份", "first_secretary": "第一书记",

@@ -19,14 +19,14 @@ app_data.require_shell()
 WAN = st.column_config.NumberColumn(format="%,.2f")
 PCT = st.column_config.NumberColumn(format="%.0f")
 DATE = st.column_config.DateColumn(format="YYYY-MM-DD")
-OVERDUE_COLUMNS = {"township_name": "责任乡镇", "county_leader": "联系县领导", "project_id": "项目编号",
-                   "project_name": "项目名称", "village_name": "村", "category": "项目类别", "planned_end": "计划完工日期",
-                   "days_overdue": "逾期（天）", "status": "状态", "progress_pct": "形象进度（%）",
-                   "last_report": "最近填报日期"}
-PROJECT_COLUMNS = {"project_id": "项目编号", "project_name": "项目名称", "village_name": "村", "category": "项目类别",
-                   "planned_investment_wan": "计划投资（万元）", "planned_start": "计划开工", "planned_end": "计划完工",
-                   "actual_start": "实际开工", "actual_end": "实际完工", "status": "状态", "progress_pct": "形象进度（%）",
-                   "days_overdue": "逾期（天）", "allocated_wan": "下达（万元）", "spent_wan": "支出（万元）"}
+OVERDUE_COLUMNS = {"township_name": "责任乡镇", "project_name": "项目名称", "days_overdue": "逾期（天）",  # who, what, how late
+                   "progress_pct": "形象进度（%）", "status": "状态", "county_leader": "联系县领导", "village_name": "村",
+                   "category": "项目类别", "planned_end": "计划完工日期", "last_report": "最近填报日期",
+                   "project_id": "项目编号"}
+PROJECT_COLUMNS = {"project_name": "项目名称", "village_name": "村", "status": "状态", "progress_pct": "形象进度（%）",
+                   "days_overdue": "逾期（天）", "planned_end": "计划完工", "actual_end": "实际完工",
+                   "planned_investment_wan": "计划投资（万元）", "allocated_wan": "下达（万元）", "spent_wan": "支出（万元）",
+                   "category": "项目类别", "planned_start": "计划开工", "actual_start": "实际开工", "project_id": "项目编号"}
 DATE_CONFIG = {k: DATE for k in ("计划完工日期", "最近填报日期", "计划开工", "计划完工", "实际开工", "实际完工", "日期",
                                  "填报日期")}
 
@@ -60,8 +60,9 @@ cols[4].metric("逾期项目", f"{totals['overdue']} 个", "需督办" if totals
 
 st.plotly_chart(project_charts.by_status(summary), config={"displaylogo": False})
 st.plotly_chart(project_charts.by_category(summary), config={"displaylogo": False})
+mine = filters.marked  # the viewer's township, marked on county charts and tables
 if filters.is_county:
-    st.plotly_chart(project_charts.by_township(summary), config={"displaylogo": False})
+    st.plotly_chart(project_charts.by_township(summary, mark=mine), config={"displaylogo": False})
 
 st.subheader("逾期项目清单")
 overdue = app_data.run("projects_overdue", as_of=filters.as_of, township=filters.township)
@@ -69,7 +70,8 @@ if overdue.height == 0:
     st.success(f"{md(filters.township_name)} {year} 年度没有逾期项目。", icon=":material/check_circle:")
 else:
     table_with_download(labelled(overdue, OVERDUE_COLUMNS), f"逾期项目_{filters.township_name}_{filters.as_of:%Y%m%d}",
-                        key="projects-overdue", column_config={**DATE_CONFIG, "形象进度（%）": PCT})
+                        key="projects-overdue", column_config={**DATE_CONFIG, "形象进度（%）": PCT},
+                        highlight=("责任乡镇", mine))
 
 projects = None
 if filters.is_county:

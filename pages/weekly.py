@@ -57,6 +57,8 @@ week_ago, now, before, leaders = week.week_ago, week.now, week.before, week.lead
 overdue, idle_now, idle_before = week.overdue, week.idle_now, week.idle_before
 
 scope = filters.township
+mine = filters.marked  # the viewer's township, marked on county-wide charts and tables
+listed = mine if filters.is_county else None  # lists cut to one township need no mark
 comparison = weekly_views.week_comparison(weekly_views.area_row(now, scope, idle_now, as_of),
                                           weekly_views.area_row(before, scope, idle_before, week_ago))
 items, lagging, pace = week.items, weekly_views.lagging_townships(now, leaders), week.pace
@@ -118,7 +120,8 @@ else:
         for i, item in enumerate(items.iter_rows(named=True), start=1):
             st.markdown(f"{i}. **【{md(item['kind'])}】** {md(item['text'])}　—　责任乡镇：{md(item['township_name'])}，"
                         f"联系县领导：{md(item['county_leader'] or '未填')}")
-    table_with_download(labelled(items, ITEM_COLUMNS), f"督办事项_{as_of:%Y%m%d}", key="weekly-items")
+    table_with_download(labelled(items, ITEM_COLUMNS), f"督办事项_{as_of:%Y%m%d}", key="weekly-items",
+                        highlight=("责任乡镇", listed))
     user = st.session_state.get("user")
     if user is not None and user.can_rectify and st.button(
             "加入整改清单", icon=":material/playlist_add:", key="weekly-rectify",
@@ -138,9 +141,11 @@ if not lagging.height:
 else:
     table_with_download(labelled(lagging, LAGGING_COLUMNS), f"滞后乡镇_{as_of:%Y%m%d}", key="weekly-lagging",
                         column_config={c: st.column_config.NumberColumn(format="%.1f")
-                                       for c in ("年度目标进度（%）", "时间进度（%）", "落后（个百分点）")})
+                                       for c in ("年度目标进度（%）", "时间进度（%）", "落后（个百分点）")},
+                        highlight=("乡镇", listed))
 if filters.is_county:
-    st.plotly_chart(charts.target_vs_time(now.filter(pl.col("township_code") != "ALL"), config.lag_threshold_pp),
+    st.plotly_chart(charts.highlight(charts.target_vs_time(now.filter(pl.col("township_code") != "ALL"),
+                                                           config.lag_threshold_pp), mine),
                     width="stretch", config={"displaylogo": False})
 
 # --- pace to year-end --------------------------------------------------------------------------------
@@ -153,15 +158,16 @@ if filters.is_county and county_pace.height:
     st.markdown(f"**全县**：还需脱贫 {c['remaining']:,} 人，每周需 {c['needed_per_week'] or 0:.1f} 人，"
                 f"近四周每周 {c['pace_per_week']:.1f} 人，{c['verdict']}。")
 table_with_download(labelled(pace_rows.sort(["short_by", "remaining"], descending=True), PACE_COLUMNS),
-                    f"年底进度_{as_of:%Y%m%d}", key="weekly-pace",
+                    f"年底进度_{as_of:%Y%m%d}", key="weekly-pace", highlight=("乡镇", listed),
                     column_config={c: st.column_config.NumberColumn(format="%.1f")
                                    for c in ("每周需脱贫（人）", "近四周每周脱贫（人）")})
 
 # --- what moved, by township ----------------------------------------------------------------------------
 st.subheader("各乡镇本周变化")
 moves = weekly_views.township_week_table(now, before, same_year=week_ago.year == as_of.year)
-st.plotly_chart(weekly_views.exited_this_week(moves), width="stretch", config={"displaylogo": False})
+st.plotly_chart(weekly_views.exited_this_week(moves, mark=mine), width="stretch", config={"displaylogo": False})
 table_with_download(labelled(moves, TOWNSHIP_COLUMNS), f"乡镇周变化_{as_of:%Y%m%d}", key="weekly-townships",
+                    highlight=("乡镇", mine),
                     column_config={"贫困发生率（%）": st.column_config.NumberColumn(format="%.2f"),
                                    "发生率变化（个百分点）": st.column_config.NumberColumn(format="%+.2f"),
                                    "本周支出（万元）": st.column_config.NumberColumn(format="%.1f")})
@@ -173,7 +179,7 @@ with left:
     st.markdown("**本周新增逾期项目**")
     if new_overdue.height:
         table_with_download(labelled(new_overdue, NEW_OVERDUE_COLUMNS), f"新增逾期项目_{as_of:%Y%m%d}",
-                            key="weekly-new-overdue")
+                            key="weekly-new-overdue", highlight=("乡镇", listed))
     else:
         st.caption("本周没有新增逾期项目。")
 with right:
@@ -182,6 +188,7 @@ with right:
                 f"{config.idle_funds_spend_ratio * 100:.0f}%）")
     if scoped_idle.height:
         table_with_download(labelled(scoped_idle, IDLE_COLUMNS), f"沉淀资金_{as_of:%Y%m%d}", key="weekly-idle",
+                            highlight=("乡镇", listed),
                             column_config={c: st.column_config.NumberColumn(format="%.1f")
                                            for c in ("下达超期资金（万元）", "已支出（万元）", "沉淀资金（万元）")})
     else:

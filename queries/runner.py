@@ -9,9 +9,12 @@ WARROOM_QUERY_TIMEOUT; None = no limit) and the query raises QueryTimeout, so on
 hold a page (or a server thread) indefinitely.
 
 Two compositions, never from user input: a line `{{checks}}` in a query file is replaced by the union of the rule
-files queries/checks/*.sql (checks_registry.issues_union), so a rule lives in its own file only; and a query
-listed in the version's `prepared_answers` (built at publish, ingest/prepared.py) for this date and these
-parameters is answered by its lookup file queries/prepared/<name>.sql instead of being run over the households.
+files queries/checks/*.sql (checks_registry.issues_union), so a rule lives in its own file only, and a line
+`{{<part>}}` by the file queries/parts/<part>.sql (a piece two query files share, e.g. township_indicators' score
+and rank, used by the query and by its prepared lookup); and a query listed in the version's `prepared_answers`
+(built at publish, ingest/prepared.py) for this date and these parameters, or in its `prepared_every_day` (tables
+of per-day changes, ingest/prepared_days.sql) for any date up to their last one, is answered by its lookup file
+queries/prepared/<name>.sql instead of being run over the households.
 """
 
 from __future__ import annotations
@@ -62,14 +65,27 @@ def default_timeout() -> float | None:
     return float(raw)
 
 
-@lru_cache(maxsize=None)
-def sql_text(name: str) -> tuple[str, frozenset[str]]:
-    """The query text of queries/<name>.sql (a `{{checks}}` line composed) and the named parameters it uses."""
-    text = (QUERY_DIR / f"{name}.sql").read_text(encoding="utf-8")
-    if any(line.strip() == "{{checks}}" for line in text.splitlines()):
+PARTS_DIR = "parts"  # queries/parts/<part>.sql: a piece of SQL composed into query files, never run alone
+_PART = re.compile(r"^\s*\{\{([a-z_]+)\}\}\s*$")
+
+
+def _composed(line: str) -> str:
+    part = _PART.match(line)
+    if part is None:
+        return line
+    if part[1] == "checks":
         from queries.checks_registry import issues_union
 
-        text = "\n".join(issues_union() if line.strip() == "{{checks}}" else line for line in text.splitlines())
+        return issues_union()
+    return (QUERY_DIR / PARTS_DIR / f"{part[1]}.sql").read_text(encoding="utf-8").rstrip("\n")
+
+
+@lru_cache(maxsize=None)
+def sql_text(name: str) -> tuple[str, frozenset[str]]:
+    """The query text of queries/<name>.sql (its `{{checks}}` and `{{<part>}}` lines composed) and the named
+    parameters it uses."""
+    text = (QUERY_DIR / f"{name}.sql").read_text(encoding="utf-8")
+    text = "\n".join(_composed(line) for line in text.splitlines())
     without_comments = re.sub(r"--[^\n]*", "", text)
     return text, frozenset(_PARAM.findall(without_comments))
 
@@ -98,6 +114,18 @@ def params_key(name: str, params: dict) -> str:
     return json.dumps({"params": values, "sql": digest}, sort_keys=True, default=str)
 
 
+PREPARED_DAYS_SQL = Path(publish.__file__).with_name("prepared_days.sql")  # the per-day tables built at publish
+
+
+@lru_cache(maxsize=None)
+def every_day_key(name: str) -> str:
+    """What a version's per-day tables answer `name` with, as stored in prepared_every_day.digest: a digest of the
+    query, of its lookup and of the SQL that builds the tables, so a version prepared by other files (an upgrade
+    that changed any of them) runs the query itself."""
+    texts = (sql_text(name)[0], sql_text(f"{PREPARED_DIR}/{name}")[0], PREPARED_DAYS_SQL.read_text(encoding="utf-8"))
+    return hashlib.sha256("\x00".join(texts).encode("utf-8")).hexdigest()[:16]
+
+
 class Database:
     """A read-only view of one published version.
 
@@ -117,6 +145,7 @@ class Database:
         self._active = 0
         self._released = False
         self._prepared: dict[tuple[str, dt.date], str] | None = None
+        self._every_day: dict[str, tuple[str, dt.date]] | None = None
 
     @classmethod
     def open(cls, db: Path) -> "Database":
@@ -134,8 +163,8 @@ class Database:
         bound = {k: v for k, v in params.items() if k in wanted}
         if self.is_prepared(name, bound):
             name = f"{PREPARED_DIR}/{name}"
-            text, _ = sql_text(name)
-            bound = {"as_of": bound["as_of"]}
+            text, wanted = sql_text(name)
+            bound = {k: v for k, v in bound.items() if k in wanted}
         with self._lock:
             released = self._released
             if not released:
@@ -176,13 +205,22 @@ class Database:
             cursor.close()
 
     def is_prepared(self, name: str, bound: dict) -> bool:
-        """True when this version holds `name`'s answer for exactly these parameters (ingest/prepared.py)."""
+        """True when this version holds `name`'s answer for exactly these parameters (ingest/prepared.py), or the
+        per-day tables that answer it at any date up to their last one, with any parameters (ingest/prepared_days.py)."""
         if not self.use_prepared or "as_of" not in bound:
             return False
+        as_of = bound["as_of"]
+        if isinstance(as_of, dt.datetime):
+            as_of = as_of.date()
+        as_of = as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(str(as_of))
+        if self._every_day is None:
+            self._every_day = self._every_day_index()
+        if name in self._every_day:
+            digest, last_day = self._every_day[name]
+            if as_of <= last_day and digest == every_day_key(name):
+                return True
         if self._prepared is None:
             self._prepared = self._prepared_index()
-        as_of = bound["as_of"]
-        as_of = as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(str(as_of))
         return self._prepared.get((name, as_of)) == params_key(name, bound)
 
     def _prepared_index(self) -> dict[tuple[str, dt.date], str]:
@@ -191,6 +229,14 @@ class Database:
         except duckdb.CatalogException:
             return {}
         return {(q, d): p for q, d, p in rows.iter_rows()}
+
+    def _every_day_index(self) -> dict[str, tuple[str, dt.date]]:
+        """The queries this version answers at any date up to a last one from its per-day tables
+        (ingest/prepared_days.sql), with the digest of the files they were built for."""
+        try:  # a version published before them has none (or a catalogue of another shape: ignored too)
+            return {q: (digest, last_day) for q, digest, last_day in self.run("prepared_every_day").iter_rows()}
+        except (duckdb.CatalogException, duckdb.BinderException):
+            return {}
 
     def data_as_of(self) -> dt.date | None:
         return self.run("data_as_of")["as_of"][0]

@@ -162,8 +162,9 @@ def browser():
 class OfflinePage:
     """A browser tab that refuses non-local requests and remembers them (the intranet has no internet)."""
 
-    def __init__(self, browser, width: int = 1400, height: int = 900):
-        self.context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
+    def __init__(self, browser, width: int = 1400, height: int = 900, user_agent: str | None = None):
+        self.context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN",
+                                           **({"user_agent": user_agent} if user_agent else {}))
         self.foreign: list[str] = []
         self.context.route("**/*", self._route)
         self.page = self.context.new_page()

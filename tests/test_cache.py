@@ -15,7 +15,7 @@ import app_data
 from ingest import publish
 from ingest.demo import write_demo
 from ingest.load import load
-from queries import runner
+from queries import runner, version_label
 from tests.conftest import ROOT, demo_user
 
 
@@ -128,7 +128,7 @@ def test_new_version_is_served_on_the_next_interaction(demo_db, tmp_path, monkey
     at.session_state["role"] = "县领导"
     at.run()
     captions = " ".join(c.value for c in at.sidebar.caption)
-    assert f"数据版本：{first.name}" in captions
+    assert version_label.of_version(first) in captions
     before = {m.label: m.value for m in at.metric}["贫困人口"]
 
     export = tmp_path / "export"
@@ -137,6 +137,7 @@ def test_new_version_is_served_on_the_next_interaction(demo_db, tmp_path, monkey
     assert result.published is not None
     at.run()
     captions = " ".join(c.value for c in at.sidebar.caption)
-    assert f"数据版本：{result.published.name}" in captions
+    assert version_label.of_version(result.published) in captions
+    assert version_label.of_version(first) not in captions
     after = {m.label: m.value for m in at.metric}["贫困人口"]
     assert after != before, "a 500-household county cannot have the 7,000-household county's poor persons"

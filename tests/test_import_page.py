@@ -20,6 +20,7 @@ from components.import_views import (NOT_A_PERSON_CSV, OLE2_MAGIC, ZIP_MAGIC, hi
 from ingest import publish
 from ingest.error_report import LIST_SHEET, error_report_bytes
 from ingest.load import check, load
+from queries import version_label
 from tests.conftest import ROOT, demo_user, run_cli, serving
 
 CLERK = "数据管理员"
@@ -188,7 +189,7 @@ def test_upload_check_publish_and_the_running_app_picks_up_the_new_version(own_s
         page.get_by_text("已发布新版本").wait_for(timeout=30_000)
         after = publish.current(db)
         assert after != before
-        assert page.get_by_text(f"数据版本：{after.name}").count() == 1  # the shell serves the new version
+        assert page.get_by_text(version_label.of_version(after)).count() == 1  # the shell serves the new version
         page.get_by_text("部分更新").first.wait_for(state="attached", timeout=30_000)  # history shows the partial update
         tab.screenshot(f"import_published_{width}")
         from access.store import AccessStore, store_path
@@ -224,7 +225,7 @@ def test_a_version_published_elsewhere_shows_on_the_next_interaction(own_server,
     try:
         page = _open_import(tab, url)
         served = publish.current(db)
-        assert page.get_by_text(f"数据版本：{served.name}").count() == 1
+        assert page.get_by_text(version_label.of_version(served)).count() == 1
         sheets = _demo_sheets(tmp / "cli")
         week = tmp / "cli-week"
         week.mkdir()
@@ -235,7 +236,7 @@ def test_a_version_published_elsewhere_shows_on_the_next_interaction(own_server,
         # next interaction in the same session: filter the warnings / click the nav -> new version everywhere
         page.get_by_role("link", name="数据导入").click()
         tab.wait_idle(2500)
-        assert page.get_by_text(f"数据版本：{newer.name}").count() == 1
+        assert page.get_by_text(version_label.of_version(newer)).count() == 1
         assert page.get_by_text("命令行").count() >= 1  # the history of the new version
         assert not tab.error_boxes()
     finally:
@@ -285,7 +286,7 @@ def test_person_snapshot_upload_confirm_removals_and_publish(snapshot_server, br
         after = publish.current(db)
         assert after != before
         assert page.get_by_text(f"已发布新版本 {after.name}（人员快照 2020-06-30：9 人、3 户；").count() == 1
-        assert page.get_by_text(f"数据版本：{after.name}").count() == 1
+        assert page.get_by_text(version_label.of_version(after)).count() == 1
         page.get_by_text("人员快照导入").first.wait_for(state="attached", timeout=30_000)  # 导入历史
         assert _served_modes(db)[-2:] == ["snapshot", "snapshot"]  # S1 (before the server), S2 here
         tab.screenshot("import_snapshot_published_1024")

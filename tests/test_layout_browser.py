@@ -9,6 +9,7 @@ sidebar (a visit costs a click, not a login). Failures are collected and reporte
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -147,3 +148,148 @@ def test_township_head_opens_on_their_township_with_rank_card_and_phone_layout(s
         tab.screenshot("layout_township_ranking_390")
     finally:
         tab.close()
+
+
+# Every DOM state of the sidebar from the first paint on (a MutationObserver installed before any script runs).
+WATCH_SIDEBAR = """
+  window.__sidebar = new Set();
+  const grab = () => { const s = document.querySelector('[data-testid=stSidebar]'); if (!s) return;
+    const c = s.cloneNode(true);  // without Material icon ligatures ("dashboard", "map": drawn as glyphs)
+    c.querySelectorAll("[translate=no], [data-testid=stIconMaterial]").forEach(x => x.remove());
+    window.__sidebar.add(c.textContent); };
+  new MutationObserver(grab).observe(document, {subtree: true, childList: true, characterData: true});
+"""
+
+
+def test_first_visit_after_a_start_never_lists_script_names(demo_db, browser, tmp_path):
+    """Streamlit runs its legacy pages/ mode until a session calls st.navigation: the very first visitor after a
+    server start saw the pages/*.py names ("battle map", "data check" …) in the sidebar until the shell's own
+    navigation arrived. A fresh server; every sidebar text from the first paint; then the Chinese navigation."""
+    import shutil
+
+    from ingest import publish
+    from tests.conftest import ROOT, serving
+
+    db = tmp_path / "county.duckdb"
+    publish.switch(db, Path(shutil.copy(publish.current(demo_db), tmp_path / publish.current(demo_db).name)))
+    stems = {p.stem.replace("_", " ") for p in (ROOT / "pages").glob("*.py")} | {"dashboard"}
+    with serving(db, tmp_path) as url:
+        tab = OfflinePage(browser, width=1024, height=768)
+        try:
+            tab.page.add_init_script(WATCH_SIDEBAR)
+            tab.open(f"{url}/funds", login=("secretary", "demo"))  # a deep link, the first visit of this server
+            tab.page.locator("[data-testid=stSidebarNav] a[href$='/funds']").wait_for(timeout=60_000)
+            seen = tab.page.evaluate("[...window.__sidebar]")
+        finally:
+            tab.close()
+    shown = [f"{stem}: {s[:80]}" for s in seen for stem in stems if stem in s]
+    assert not shown, f"script names in the sidebar: {shown[:3]}"
+    assert any("挂图作战" in s and "数据核查" in s for s in seen), "the shell's own navigation is shown"
+
+
+# Each table's grid: its scroll width against its visible width, its first headers, and the heading above it.
+TABLES = """() => [...document.querySelectorAll('[data-testid=stDataFrame]')].filter(d => d.offsetParent).map(d => {
+  const grid = d.querySelector('.dvn-scroller');
+  let heading = '';
+  for (let e = d.closest('[data-testid=stElementContainer]'); e && !heading; e = e.previousElementSibling) {
+    const h = e.querySelector('h2, h3'); if (h) heading = h.innerText.trim(); }
+  return {heading, scroll: grid ? grid.scrollWidth : 0, width: grid ? grid.clientWidth : 0,
+          headers: [...d.querySelectorAll('[role=columnheader]')].map(h => h.innerText.trim())};
+})"""
+# The key tables (issue 17 §3) by their heading -> the columns that must come first.
+KEY_TABLES = {
+    ("ranking", "红黑榜"): ["排名", "乡镇", "综合得分", "较上周", "最拉分项"],
+    ("ranking", "村级排名"): ["排名", "村", "村级得分"],
+    ("poverty", "乡镇对比"): ["乡镇", "一降(百分点)", "一升%"],
+    ("funds", "乡镇对比"): ["乡镇"],
+    ("battle_map", "各村情况"): ["村"],
+    ("data_check", "各规则问题数"): ["核查规则"],
+    ("data_check", "问题清单"): ["乡镇", "村"],
+    ("projects", "逾期项目清单"): ["责任乡镇", "项目名称", "逾期（天）"],
+}
+
+
+def test_key_tables_fit_a_1440_projector_with_the_columns_that_matter_first(server, browser):
+    """At 1440×900 (the meeting room's projector) the secretary reads the key tables whole: no horizontal scroll
+    bar in their grid, and the columns that answer the page's question first. Long lists (沉淀资金, 项目工期)
+    may scroll, with those columns first too."""
+    tab = OfflinePage(browser, width=1440, height=900)
+    found, problems = set(), []
+    try:
+        tab.open(f"{server}/", login=("secretary", "demo"))
+        for path in ("ranking", "poverty", "funds", "battle_map", "data_check", "projects"):
+            tab.page.goto(f"{server}/{path}?township=431299101" if path in ("ranking", "battle_map") else
+                          f"{server}/{path}")
+            tab.wait_idle(1500)
+            if tab.page.get_by_label("用户名").count():
+                tab.login("secretary", "demo")
+            tab.page.locator("h1").first.wait_for(timeout=60_000)
+            for table in tab.page.evaluate(TABLES):
+                first = KEY_TABLES.get((path, next((h for p, h in KEY_TABLES if p == path and table["heading"].endswith(h)), "")))
+                if first is None:
+                    continue
+                found.add((path, table["heading"]))
+                if table["scroll"] > table["width"] + 1:
+                    problems.append(f"{path} {table['heading']}: {table['scroll']} px wide in {table['width']} px")
+                if table["headers"][:len(first)] != first:
+                    problems.append(f"{path} {table['heading']}: columns {table['headers'][:len(first)]}, not {first}")
+    finally:
+        tab.close()
+    assert len(found) == len(KEY_TABLES), f"key tables found: {sorted(found)}"
+    assert not problems, problems
+
+
+# What a user sees inside each upload box (its label aside): text nodes that are drawn (not display:none, hidden,
+# font-size 0 or the 1 px screen-reader clip), CSS ::before/::after text, tooltips; icon ligatures, the chosen
+# files' names and sizes left out.
+UPLOAD_BOX_TEXT = """() => {
+  const drawn = (e) => { const s = getComputedStyle(e); const box = e.getBoundingClientRect();
+    return s.display === "contents" || s.display !== "none" && s.visibility !== "hidden" &&
+           !(box.width <= 1 && box.height <= 1) && !s.clip.startsWith("rect(0px"); };
+  const texts = [];
+  const walk = (e) => {
+    if (!drawn(e) || e.closest("[translate=no], svg, [data-testid=stFileChipName], [data-testid=stWidgetLabel]")) return;
+    for (const where of ["::before", "::after"]) {
+      const c = getComputedStyle(e, where).content; if (c && c !== "none" && c !== "normal") texts.push(c); }
+    if (getComputedStyle(e).fontSize !== "0px")
+      for (const n of e.childNodes) if (n.nodeType === 3 && n.textContent.trim()) texts.push(n.textContent.trim());
+    for (const c of e.children) walk(c);
+  };
+  document.querySelectorAll("[data-testid=stFileUploader], [data-testid=stTooltipErrorContent]").forEach(walk);
+  return texts.filter(t => !/^[\\d.]+\\s?[KMG]?B$/.test(t));  // a chosen file's size
+}"""
+
+
+def test_upload_boxes_speak_chinese_empty_dragged_over_and_refusing_a_file(server, browser, tmp_path):
+    """数据导入 as the data office at 1024×768: both upload boxes (export, 乡镇边界) show no English — empty, while a
+    file is dragged over, and with a refused file (its reason is a tooltip that Streamlit writes in English)."""
+    refused = tmp_path / "说明.txt"
+    refused.write_text("不是导出文件", encoding="utf-8")
+    tab = OfflinePage(browser, width=1024, height=768)
+    page, seen = tab.page, {}
+    try:
+        tab.open(f"{server}/", login=("clerk", "demo"))
+        page.locator("[data-testid=stSidebarNav] a[href$='/data_import']").click()
+        page.get_by_text("导入乡镇边界文件").click()
+        tab.wait_idle(1500)
+        boxes = page.locator("[data-testid=stFileUploaderDropzone]")
+        assert boxes.count() == 2
+        seen["empty"] = page.evaluate(UPLOAD_BOX_TEXT)
+        drag = page.evaluate_handle("() => { const d = new DataTransfer(); d.items.add(new File(['x'], 'a.xlsx')); return d; }")
+        boxes.first.dispatch_event("dragenter", {"dataTransfer": drag})
+        page.wait_for_timeout(500)
+        seen["dragged over"] = page.evaluate(UPLOAD_BOX_TEXT)
+        boxes.first.dispatch_event("dragleave", {"dataTransfer": drag})
+        for i in range(2):
+            page.locator("[data-testid=stFileUploaderDropzoneInput]").nth(i).set_input_files(str(refused))
+        page.locator("[data-testid=stFileChip][aria-invalid=true]").first.hover()
+        page.locator("[data-testid=stTooltipErrorContent]").wait_for(timeout=10_000)
+        seen["refused"] = page.evaluate(UPLOAD_BOX_TEXT)
+        tab.screenshot("layout_upload_refused_1024")
+    finally:
+        tab.close()
+    english = {state: [t for t in texts if re.search(r"[A-Za-z]{2,}", t)] for state, texts in seen.items()}
+    assert not any(english.values()), english
+    assert any("选择文件" in t for t in seen["empty"]) and any("拖" in t for t in seen["empty"]), seen["empty"]
+    assert any("放到这里" in t for t in seen["dragged over"])
+    assert sum("不能上传" in t for t in seen["refused"]) >= 3, seen["refused"]  # two boxes' lines and the tooltip

@@ -7,6 +7,7 @@ import json
 import math
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 import shapely
@@ -76,11 +77,13 @@ def test_townships_without_a_value_are_grey_and_say_so():
     assert "南乡<br>无数据" in labels
 
 
-def test_labels_carry_name_value_with_unit_and_lagging_mark():
+def test_labels_carry_name_value_with_unit_and_lagging_mark_only_on_the_target_progress_map():
     fig = mf.township_map(indicators(), BOUNDARIES, "incidence_drop_pp")
     labels = list(trace(fig, "scattermap", "text")[0].text)
-    assert labels[0] == "东乡<br>1.00个百分点 滞后"
+    assert labels[0] == "东乡<br>1.00个百分点"  # lagging is about 年度目标进度, not about 一降
     assert labels[1] == "西镇<br>3.00个百分点"
+    labels = list(trace(mf.township_map(indicators(), BOUNDARIES, "target_progress_pct"), "scattermap", "text")[0].text)
+    assert labels[0] == "东乡<br>40.0% 滞后" and labels[1] == "西镇<br>95.0%"
 
 
 def test_label_points_lie_inside_their_township():
@@ -92,13 +95,16 @@ def test_label_points_lie_inside_their_township():
         assert polygon.contains(Point(lon, lat))
 
 
-def test_lagging_townships_are_outlined_in_red_and_listed_in_the_legend():
-    fig = mf.township_map(indicators(), BOUNDARIES, "incidence_pct")
-    layers = fig.layout.map.layers
-    assert len(layers) == 1 and layers[0].color == mf.LAG_LINE
-    assert [f["id"] for f in layers[0].source["features"]] == ["T1"]
-    assert any(t.name == "红色粗框：滞后乡镇" for t in fig.data)
-    calm = mf.township_map(indicators(lagging=[False] * 4), BOUNDARIES, "incidence_pct")
+def test_lagging_townships_are_outlined_in_red_on_the_target_map_or_when_asked():
+    for fig in (mf.township_map(indicators(), BOUNDARIES, "target_progress_pct"),
+                mf.township_map(indicators(), BOUNDARIES, "incidence_pct", lagging_layer=True)):
+        layers = fig.layout.map.layers
+        assert len(layers) == 1 and layers[0].color == mf.LAG_LINE
+        assert [f["id"] for f in layers[0].source["features"]] == ["T1"]
+        assert [t.name for t in fig.data if t.showlegend] == ["红色粗框：滞后乡镇（年度目标进度落后时间进度）"]
+    plain = mf.township_map(indicators(), BOUNDARIES, "incidence_pct")  # another indicator: no red frame
+    assert len(plain.layout.map.layers) == 0 and not [t for t in plain.data if t.showlegend]
+    calm = mf.township_map(indicators(lagging=[False] * 4), BOUNDARIES, "target_progress_pct")
     assert len(calm.layout.map.layers) == 0
 
 
@@ -188,6 +194,7 @@ def test_print_sheet_is_a3_landscape_with_title_date_and_legend():
     assert "演示县挂图作战图" in sheet.layout.title.text and "2020年11月16日" in sheet.layout.title.text
     assert sheet.data[0].colorbar.title.text == "贫困发生率（%）"
     assert sheet.layout.annotations[0].text == "红色粗框：滞后乡镇"
+    assert not [t for t in sheet.data if t.name == mf.CLICK_TRACE]  # paper takes no clicks
     assert fig.layout.width is None  # the screen figure is untouched
 
 
@@ -229,6 +236,57 @@ def test_crowded_townships_keep_every_name_with_no_two_labels_overlapping():
         boxes.append(box(x - w / 2 + 2, y - h / 2 + 2, x + w / 2 - 2, y + h / 2 - 2))  # without the padding
     overlaps = [(names[i], names[j]) for i in range(5) for j in range(i + 1, 5) if boxes[i].intersects(boxes[j])]
     assert not overlaps
-    # the click targets follow the labels they sit under
-    clicks = [t for t in fig.data if t.name == mf.CLICK_TRACE][0]
-    assert list(clicks.lon) == list(labels.lon) and list(clicks.customdata) == [f"T{i}" for i in range(5)]
+    # the click target under each name follows its label
+    clicks = [t for t in fig.data if t.name == mf.CLICK_TRACE]
+    assert [(t.lon[0], t.lat[0], t.customdata[0]) for t in clicks] == [
+        (lon, lat, f"T{i}") for i, (lon, lat) in enumerate(zip(labels.lon, labels.lat))]
+
+
+def test_every_point_inside_a_township_is_a_click_on_that_township():
+    """Clicks land on markers (the choropleth itself takes none in the browser): a grid of them covers each
+    township, so a pointer anywhere inside one is within Plotly's 20 px hover distance of a marker of that
+    township, and the nearest marker is that township's unless the pointer is within a grid step of a border."""
+    ell = box(110, 27.1, 110.3, 27.2).difference(box(110.1, 27.13, 110.3, 27.2))  # concave: an L along two sides
+    bounds = pl.concat([BOUNDARIES, pl.DataFrame({"township_code": ["T4"], "township_name": ["北乡"],
+                                                   "geometry": [json.dumps(mapping(ell))]})])
+    frame = pl.concat([indicators().filter(pl.col("township_code") != "ALL"), indicators().filter(
+        pl.col("township_code") == "T3").with_columns(township_code=pl.lit("T4"), township_name=pl.lit("北乡"))])
+    fig = mf.township_map(frame, bounds, "incidence_pct")
+    zoom = fig.layout.map.zoom
+    clicks = [t for t in fig.data if t.name == mf.CLICK_TRACE]
+    assert sorted(t.customdata[0] for t in clicks) == ["T1", "T2", "T3", "T4"]
+    markers = [(*geo.to_px(lon, lat, zoom), code) for t in clicks for lon, lat, code in zip(t.lon, t.lat, t.customdata)]
+    assert all(len(set(t.customdata)) == 1 for t in clicks)
+    xy = np.array([m[:2] for m in markers])
+    rng = np.random.default_rng(7)
+    shapes = geo.shapes(bounds)
+    for code, geom in shapes.items():
+        step_in = geom.buffer(-0.004)  # a few px from the border (0.004 degrees ≈ 5 px at this zoom)
+        lons = rng.uniform(geom.bounds[0], geom.bounds[2], 400)
+        lats = rng.uniform(geom.bounds[1], geom.bounds[3], 400)
+        for lon, lat in zip(lons, lats):
+            if not step_in.contains(Point(lon, lat)):
+                continue
+            px = np.array(geo.to_px(lon, lat, zoom))
+            distances = np.hypot(*(xy - px).T)
+            nearest = int(distances.argmin())
+            assert distances[nearest] <= 20, (code, lon, lat)
+            if distances[nearest] < 0.5 * mf.CLICK_GRID_PX or not geom.buffer(-0.012).contains(Point(lon, lat)):
+                continue
+            assert markers[nearest][2] == code, (code, lon, lat)
+    # grid markers sit inside their own township
+    for t in clicks:
+        geom = shapes[t.customdata[0]]
+        assert all(geom.contains(Point(lon, lat)) for lon, lat in zip(t.lon[1:], t.lat[1:]))
+        assert len(t.lon) > 10 and t.hovertext.startswith("<b>")
+
+
+def test_a_phone_gets_a_map_fitted_to_its_narrow_column():
+    phone = mf.screen_size_for("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
+                               "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1")
+    laptop = mf.screen_size_for("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+                                "Chrome/120.0.0.0 Safari/537.36")
+    assert phone["width_hint"] < 390 and laptop == mf.screen_size_for(None) == {"width_hint": 600, "height": 620}
+    wide, narrow = (mf.township_map(indicators(), BOUNDARIES, "incidence_pct", **size) for size in (laptop, phone))
+    assert narrow.layout.map.zoom < wide.layout.map.zoom  # zoomed out to fit the phone
+    assert narrow.layout.height == phone["height"]

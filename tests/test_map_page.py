@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
-import re
 
 import pytest
+from shapely.geometry import shape
+
+from conftest import OfflinePage
 
 PAGE = "pages/battle_map.py"
 
@@ -53,7 +55,14 @@ def test_replay_view_offers_a_month_animation(app_page):
 def open_map(server, offline_page):
     """Sign in on the start page, then go to 挂图作战 through the navigation (one browser session)."""
     page = offline_page.open(f"{server}/")
-    page.locator("[data-testid=stSidebarNav] a", has_text="挂图作战").first.click()
+    link = page.locator("[data-testid=stSidebarNav] a", has_text="挂图作战").first
+    if offline_page.page.viewport_size["width"] > 600:
+        link.click()
+    else:  # a phone: the sidebar is folded away
+        page.goto(f"{server}/battle_map")
+        offline_page.wait_idle(1500)
+        if page.get_by_label("用户名").count():
+            offline_page.login("secretary", "demo")
     offline_page.wait_idle(1500)
     page.wait_for_selector(".js-plotly-plot canvas", timeout=60_000)
     offline_page.wait_idle(2500)
@@ -68,43 +77,113 @@ def test_map_in_headless_chromium_offline(server, offline_page, width):
     assert not offline_page.error_boxes()
     text = page.inner_text("body")
     assert "挂图作战" in text and "着色指标" in text
+    names = sorted(f["name"] for f in page.evaluate(MAP_STATE)["features"])
+    assert sorted(page.evaluate(RENDERED_NAMES)) == names, "every township's name is drawn"
     offline_page.screenshot(f"map_county_{width}")
 
 
-def township_on_screen(page, index: int) -> dict:
-    """Where township `index` of the click trace (markers under the names) is drawn, in page pixels."""
-    return page.evaluate("""(k) => { const gd = document.querySelector('.js-plotly-plot');
-      const t = gd.data.find(t => t.name === '乡镇点选'); const m = gd._fullLayout.map._subplot.map;
-      const p = m.project([t.lon[k], t.lat[k]]); const r = m.getCanvas().getBoundingClientRect();
-      return {code: t.customdata[k], x: r.left + p.x, y: r.top + p.y}; }""", index)
+# The drawn map: each township's polygon, where its name is (the first marker of its click trace) and the
+# map canvas's page rectangle; projections go through MapLibre itself.
+MAP_STATE = """() => { const gd = document.querySelector('.js-plotly-plot'); const m = gd._fullLayout.map._subplot.map;
+  const r = m.getCanvas().getBoundingClientRect();
+  const names = Object.fromEntries(gd.data.filter(t => t.name === '乡镇点选').map(t => [t.customdata[0], [t.lon[0], t.lat[0]]]));
+  return {canvas: [r.left, r.top, r.width, r.height], names,
+          features: gd.data[0].geojson.features.map(f => ({id: f.id, name: f.properties.name, geometry: f.geometry}))}; }"""
+# The names MapLibre actually drew (a label whose box collides with another's is silently dropped).
+RENDERED_NAMES = """() => { const m = document.querySelector('.js-plotly-plot')._fullLayout.map._subplot.map;
+  const layers = m.getStyle().layers.filter(l => l.type === 'symbol').map(l => l.id);
+  return m.queryRenderedFeatures({layers}).map(f => String(f.properties.text || '').split('\\n')[0]).filter(t => t); }"""
+PROJECT = """(ll) => { const m = document.querySelector('.js-plotly-plot')._fullLayout.map._subplot.map;
+  const r = m.getCanvas().getBoundingClientRect(); return ll.map(([lon, lat]) => { const p = m.project([lon, lat]);
+  return [r.left + p.x, r.top + p.y]; }); }"""
+
+
+def point_inside_away_from_label(page, state: dict) -> tuple[str, str, float, float]:
+    """A township and a page point well inside its polygon (≥ 18 px from its border) and ≥ 70 px from its name,
+    worked out from the geometry: candidates on a lon/lat grid, projected by the map, the one farthest from
+    the name kept. Returns (code, name, x, y)."""
+    from shapely.geometry import Point, Polygon
+
+    left, top, width, height = state["canvas"]
+    for feature in sorted(state["features"], key=lambda f: -shape(f["geometry"]).area):
+        geom = shape(feature["geometry"])
+        minx, miny, maxx, maxy = geom.bounds
+        grid = [(minx + (maxx - minx) * i / 24, miny + (maxy - miny) * j / 24) for i in range(25) for j in range(25)]
+        grid = [p for p in grid if geom.contains(Point(p))]
+        pixels = page.evaluate(PROJECT, [list(p) for p in grid])
+        outline = Polygon(page.evaluate(PROJECT, [list(c) for c in geo_exterior(geom)]))
+        label = page.evaluate(PROJECT, [state["names"][feature["id"]]])[0]
+        best = None
+        for x, y in pixels:
+            inside_canvas = left + 20 < x < left + width - 20 and top + 20 < y < top + height - 20
+            far = ((x - label[0]) ** 2 + (y - label[1]) ** 2) ** 0.5
+            if inside_canvas and far >= 70 and outline.exterior.distance(Point(x, y)) >= 18 and \
+                    outline.contains(Point(x, y)) and (best is None or far > best[0]):
+                best = (far, x, y)
+        if best:
+            return feature["id"], feature["name"], best[1], best[2]
+    raise AssertionError("no township with room away from its name")
+
+
+def geo_exterior(geom):
+    part = max(getattr(geom, "geoms", [geom]), key=lambda g: g.area)
+    return list(part.exterior.coords)
 
 
 @pytest.mark.browser
-def test_clicking_a_township_selects_it_and_shows_its_villages(server, offline_page):
-    """A real click on a township's name on the map drills down: the title, the sidebar filter (in the URL)
-    and the village section change to that township. Fails when the click does nothing."""
+def test_clicking_inside_a_township_away_from_its_name_opens_it(server, offline_page):
+    """A real click well inside a township's polygon, away from its name, drills down: the title, the sidebar
+    filter (in the URL) and the village section change to that township; hovering there first shows its
+    figures. Fails when the click does nothing."""
     offline_page.page.set_viewport_size({"width": 1024, "height": 1400})  # the whole map on screen
     page = open_map(server, offline_page)
     assert page.locator("h1").first.inner_text() == "挂图作战 · 全县"
-    target = township_on_screen(page, 3)
-    names = json.loads(page.evaluate("() => JSON.stringify(document.querySelector('.js-plotly-plot').data"
-                                     ".find(t => t.name === '乡镇点选').text)"))
-    name = re.search(r"<b>(.*?)</b>", names[3]).group(1)
-    page.mouse.move(target["x"] - 8, target["y"] - 8)
+    code, name, x, y = point_inside_away_from_label(page, page.evaluate(MAP_STATE))
+    page.mouse.move(x - 6, y - 6)
     page.wait_for_timeout(300)
-    page.mouse.move(target["x"], target["y"])
+    page.mouse.move(x, y)
     page.wait_for_timeout(800)
-    assert page.locator(".hoverlayer .hovertext").count() == 1, "hovering a township shows its figures"
-    page.mouse.click(target["x"], target["y"])
+    hover = page.locator(".hoverlayer .hovertext")
+    assert hover.count() == 1 and name in hover.text_content(), "hovering inside a township shows its figures"
+    page.mouse.click(x, y)
     offline_page.wait_idle(2500)
     assert not offline_page.error_boxes()
     title = page.locator("h1").first.inner_text()
-    assert title.startswith("挂图作战 · ") and title != "挂图作战 · 全县", "the click must open the township"
-    township = title.split(" · ")[1]
-    assert township == name, "the township clicked, not another"
-    assert page.get_by_text(f"{township}：各村情况").count() == 1
+    assert title == f"挂图作战 · {name}", f"the click at ({x:.0f}, {y:.0f}) inside {name} must open it: {title}"
+    assert page.get_by_text(f"{name}：各村情况").count() == 1
     assert "township=" in page.url
     offline_page.screenshot("map_township_selected")
+
+
+PHONE_UA = ("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 "
+            "Mobile Safari/537.36")
+
+
+@pytest.mark.browser
+def test_the_whole_county_and_every_name_fit_a_phone(server, browser):
+    """On a 390 px phone the map is fitted to the phone's column: every township and every name on screen
+    (fitted to a laptop's width the phone showed the middle of the county, names cut at both sides)."""
+    tab = OfflinePage(browser, width=390, height=844, user_agent=PHONE_UA)
+    try:
+        page = open_map(server, tab)
+        assert not tab.error_boxes()
+        state = page.evaluate(MAP_STATE)
+        left, top, width, height = state["canvas"]
+        labels = page.evaluate("""() => { const gd = document.querySelector('.js-plotly-plot');
+          const t = gd.data.find(t => t.name === '乡镇名称'); return t.lon.map((lon, i) => [lon, t.lat[i], t.text[i]]); }""")
+        assert len(labels) == len(state["features"])
+        assert sorted(page.evaluate(RENDERED_NAMES)) == sorted(f["name"] for f in state["features"]), \
+            "every township's name is drawn (none dropped by MapLibre as colliding)"
+        corners = page.evaluate(PROJECT, [[lon, lat] for f in state["features"] for lon, lat in geo_exterior(
+            shape(f["geometry"]))])
+        assert all(left - 1 <= x <= left + width + 1 for x, _ in corners), "a township runs off the phone's map"
+        for (x, y), (_, _, text) in zip(page.evaluate(PROJECT, [l[:2] for l in labels]), labels):
+            half = 12 * max(len(line) for line in text.split("<br>")) / 2 * 0.8  # CJK 1 em, digits narrower
+            assert left <= x - half and x + half <= left + width, f"{text} cut at the side of the phone's map"
+        tab.screenshot("map_county_phone_390")
+    finally:
+        tab.close()
+    assert not tab.foreign
 
 
 @pytest.mark.browser

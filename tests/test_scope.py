@@ -21,9 +21,10 @@ from queries import runner, scope
 
 QUERY_DIR = Path(runner.__file__).parent
 # queries/prepared/<name>.sql are lookups the runner takes for <name> at exactly the parameters prepared at
-# publish (after the scope has set them), never run by name: checked against <name> below.
+# publish (after the scope has set them), never run by name: checked against <name> below. queries/parts/ holds
+# pieces composed into query files, not queries.
 NAMES = sorted(str(p.relative_to(QUERY_DIR))[:-4] for p in QUERY_DIR.glob("**/*.sql")
-               if p.parent.name != runner.PREPARED_DIR)
+               if p.parent.name not in (runner.PREPARED_DIR, runner.PARTS_DIR))
 PERSONAL = {"household_id", "record_id", "head_name", "head_id_number", "id_number", "person_name", "name", "helper"}
 VILLAGE = {"village_code", "village_name", "first_secretary"}
 

@@ -1,0 +1,215 @@
+-- 逐日变化与月初余额 (issue 18): the additive measures of queries/township_indicators.sql per township, built at
+-- publish from the derived tables (ingest/derived.sql), so that queries/prepared/township_indicators.sql reads a
+-- measure at D as
+--     its balance at the start of D's month (prepared_<x>_months: the sum of its changes dated before that day)
+--   + its changes from that day to D (prepared_<x>_days: the net change per township and day)
+-- — about one month of rows per township, whatever the number of households or years.
+-- Every measure is a sum over spans [from, to) (<x>_changes below): it changes by +amount on `from` and −amount on
+-- `to`. A measure counted in one year only — the exits of year Y, the funds and projects of 年度 Y, asked at D in Y —
+-- has balances at the month starts of that year; the income of income year I (asked in any year from I on) at the
+-- month starts from January of I; the poor persons from their first change. Balances run until
+-- getvariable('prepared_until'), the last date the tables answer (the end of the year after the data date, set by
+-- ingest/prepared_days.py; the runner runs the query itself after it), and changes after it are left out. A change
+-- before a key's first month start counts in that balance, so the days tables hold only the changes from then on.
+-- prepared_every_day lists the queries these tables answer, with the digest of the files they were built for
+-- (queries.runner.every_day_key) and that last date: the runner reads them only while the files are the same.
+
+-- 贫困人口与脱贫人口: household_spans. A span of 纳入 or 返贫 counts in poor_persons while it covers D (rows with a
+-- blank exit_year); a span of 脱贫 counts in the exits of the year it began (exit_year) while it covers D.
+CREATE OR REPLACE TEMP VIEW poverty_changes AS
+WITH counted AS (
+    SELECT township_code, size, valid_from, valid_to,
+           CASE WHEN event = '脱贫' THEN year(valid_from) END AS exit_year
+    FROM household_spans
+    WHERE event IN ('纳入', '返贫', '脱贫')
+)
+SELECT township_code, exit_year, valid_from AS day, size AS persons FROM counted
+WHERE valid_from <= getvariable('prepared_until')
+UNION ALL
+SELECT township_code, exit_year, valid_to, -size FROM counted
+WHERE valid_to <= getvariable('prepared_until');
+
+CREATE OR REPLACE TABLE prepared_poverty_days AS
+SELECT township_code, exit_year, day,
+       sum(persons) FILTER (WHERE exit_year IS NULL) AS poor_persons,
+       sum(persons) FILTER (WHERE exit_year IS NOT NULL) AS exited_persons
+FROM poverty_changes
+GROUP BY township_code, exit_year, day
+ORDER BY day;
+
+CREATE OR REPLACE TABLE prepared_poverty_months AS
+WITH by_month AS (  -- the changes of each month, at the start of the next one
+    SELECT township_code, exit_year, last_day(day) + 1 AS month,
+           sum(persons) FILTER (WHERE exit_year IS NULL) AS poor_persons,
+           sum(persons) FILTER (WHERE exit_year IS NOT NULL) AS exited_persons
+    FROM poverty_changes
+    GROUP BY ALL
+),
+running AS (  -- the balance at the month starts after a change
+    SELECT township_code, exit_year, month,
+           sum(poor_persons) OVER w AS poor_persons, sum(exited_persons) OVER w AS exited_persons
+    FROM by_month
+    WINDOW w AS (PARTITION BY township_code, exit_year ORDER BY month ROWS UNBOUNDED PRECEDING)
+),
+months AS (  -- poor persons: from their first change; exits: the month starts of their year
+    SELECT township_code, exit_year,
+           CAST(unnest(generate_series(
+               CASE WHEN exit_year IS NULL THEN min(month) - INTERVAL 1 MONTH ELSE make_date(exit_year, 1, 1) END,
+               CASE WHEN exit_year IS NULL THEN date_trunc('month', getvariable('prepared_until'))
+                    ELSE make_date(exit_year, 12, 1) END,
+               INTERVAL 1 MONTH)) AS DATE) AS month
+    FROM by_month GROUP BY township_code, exit_year
+)
+SELECT m.township_code, m.exit_year, m.month, r.poor_persons, r.exited_persons
+FROM months m ASOF LEFT JOIN running r
+  ON m.township_code = r.township_code AND m.exit_year IS NOT DISTINCT FROM r.exit_year AND m.month >= r.month
+ORDER BY m.month;
+
+-- 一升: income_pairs, per income year. A household counts from counted_from until counted_to with its income and
+-- the year before's, each times its size (exact DECIMAL sums, as the query sums them).
+CREATE OR REPLACE TEMP VIEW income_changes AS
+SELECT year, township_code, counted_from AS day, income * size AS amount, income_prev * size AS amount_prev,
+       size AS persons
+FROM income_pairs
+WHERE counted_from <= getvariable('prepared_until')
+UNION ALL
+SELECT year, township_code, counted_to, -(income * size), -(income_prev * size), -size
+FROM income_pairs
+WHERE counted_to <= getvariable('prepared_until');
+
+CREATE OR REPLACE TABLE prepared_income_days AS
+SELECT year, township_code, day, sum(amount) AS income_amount, sum(amount_prev) AS income_prev_amount,
+       sum(persons) AS income_persons
+FROM income_changes
+WHERE day >= make_date(year, 1, 1)
+GROUP BY year, township_code, day
+ORDER BY day;
+
+CREATE OR REPLACE TABLE prepared_income_months AS
+WITH by_month AS (  -- the changes of each month at the start of the next one; those before January of I, at it
+    SELECT township_code, year, greatest(last_day(day) + 1, make_date(year, 1, 1)) AS month,
+           sum(amount) AS income_amount, sum(amount_prev) AS income_prev_amount, sum(persons) AS income_persons
+    FROM income_changes
+    GROUP BY ALL
+),
+running AS (
+    SELECT township_code, year, month,
+           sum(income_amount) OVER w AS income_amount, sum(income_prev_amount) OVER w AS income_prev_amount,
+           sum(income_persons) OVER w AS income_persons
+    FROM by_month
+    WINDOW w AS (PARTITION BY township_code, year ORDER BY month ROWS UNBOUNDED PRECEDING)
+),
+months AS (  -- from January of I on
+    SELECT township_code, year,
+           CAST(unnest(generate_series(make_date(year, 1, 1), date_trunc('month', getvariable('prepared_until')),
+                                       INTERVAL 1 MONTH)) AS DATE) AS month
+    FROM (SELECT DISTINCT township_code, year FROM by_month)
+)
+SELECT m.township_code, m.year, m.month, r.income_amount, r.income_prev_amount, r.income_persons
+FROM months m ASOF LEFT JOIN running r
+  ON m.township_code = r.township_code AND m.year = r.year AND m.month >= r.month
+ORDER BY m.month;
+
+-- 资金: fund_flows, per project 年度. An allocation or payment adds on its date and stays.
+CREATE OR REPLACE TEMP VIEW fund_changes AS
+SELECT year, township_code, date AS day, allocated, spent,
+       CASE WHEN category = '产业发展' THEN allocated END AS allocated_industry
+FROM fund_flows
+WHERE date <= getvariable('prepared_until');
+
+CREATE OR REPLACE TABLE prepared_fund_days AS
+SELECT year, township_code, day, sum(allocated) AS allocated, sum(spent) AS spent,
+       sum(allocated_industry) AS allocated_industry
+FROM fund_changes
+WHERE day >= make_date(year, 1, 1)
+GROUP BY year, township_code, day
+ORDER BY day;
+
+CREATE OR REPLACE TABLE prepared_fund_months AS
+WITH by_month AS (  -- the changes of each month at the start of the next one; those before January of Y, at it
+    SELECT township_code, year, greatest(last_day(day) + 1, make_date(year, 1, 1)) AS month,
+           sum(allocated) AS allocated, sum(spent) AS spent, sum(allocated_industry) AS allocated_industry
+    FROM fund_changes
+    GROUP BY ALL
+),
+running AS (
+    SELECT township_code, year, month,
+           sum(allocated) OVER w AS allocated, sum(spent) OVER w AS spent,
+           sum(allocated_industry) OVER w AS allocated_industry
+    FROM by_month
+    WINDOW w AS (PARTITION BY township_code, year ORDER BY month ROWS UNBOUNDED PRECEDING)
+),
+months AS (  -- the month starts of Y
+    SELECT township_code, year,
+           CAST(unnest(generate_series(make_date(year, 1, 1), make_date(year, 12, 1), INTERVAL 1 MONTH)) AS DATE) AS month
+    FROM (SELECT DISTINCT township_code, year FROM by_month)
+)
+SELECT m.township_code, m.year, m.month, r.allocated, r.spent, r.allocated_industry
+FROM months m ASOF LEFT JOIN running r
+  ON m.township_code = r.township_code AND m.year = r.year AND m.month >= r.month
+ORDER BY m.month;
+
+-- 项目: project_spans, per project 年度. A status span counts in projects while it covers D, and in
+-- projects_completed when its status is 已完工 or 已验收; a span of another status is overdue once D passes
+-- planned_end, i.e. from the later of its start and planned_end + 1 day until its end.
+CREATE OR REPLACE TEMP VIEW project_changes AS
+WITH spans AS (
+    SELECT year, township_code, valid_from, valid_to, planned_end + 1 AS overdue_from,
+           CASE WHEN status IN ('已完工', '已验收') THEN 1 ELSE 0 END AS done
+    FROM project_spans
+),
+changes AS (
+    SELECT year, township_code, valid_from AS day, 1 AS projects, done AS completed, 0 AS overdue FROM spans
+    UNION ALL
+    SELECT year, township_code, valid_to, -1, -done, 0 FROM spans
+    UNION ALL
+    SELECT year, township_code, greatest(valid_from, overdue_from), 0, 0, 1 FROM spans
+    WHERE done = 0 AND overdue_from < valid_to
+    UNION ALL
+    SELECT year, township_code, valid_to, 0, 0, -1 FROM spans
+    WHERE done = 0 AND overdue_from < valid_to
+)
+SELECT * FROM changes WHERE day <= getvariable('prepared_until');
+
+CREATE OR REPLACE TABLE prepared_project_days AS
+SELECT year, township_code, day, sum(projects) AS projects, sum(completed) AS projects_completed,
+       sum(overdue) AS overdue_projects
+FROM project_changes
+WHERE day >= make_date(year, 1, 1)
+GROUP BY year, township_code, day
+ORDER BY day;
+
+CREATE OR REPLACE TABLE prepared_project_months AS
+WITH by_month AS (  -- the changes of each month at the start of the next one; those before January of Y, at it
+    SELECT township_code, year, greatest(last_day(day) + 1, make_date(year, 1, 1)) AS month,
+           sum(projects) AS projects, sum(completed) AS projects_completed, sum(overdue) AS overdue_projects
+    FROM project_changes
+    GROUP BY ALL
+),
+running AS (
+    SELECT township_code, year, month,
+           sum(projects) OVER w AS projects, sum(projects_completed) OVER w AS projects_completed,
+           sum(overdue_projects) OVER w AS overdue_projects
+    FROM by_month
+    WINDOW w AS (PARTITION BY township_code, year ORDER BY month ROWS UNBOUNDED PRECEDING)
+),
+months AS (  -- the month starts of Y
+    SELECT township_code, year,
+           CAST(unnest(generate_series(make_date(year, 1, 1), make_date(year, 12, 1), INTERVAL 1 MONTH)) AS DATE) AS month
+    FROM (SELECT DISTINCT township_code, year FROM by_month)
+)
+SELECT m.township_code, m.year, m.month, r.projects, r.projects_completed, r.overdue_projects
+FROM months m ASOF LEFT JOIN running r
+  ON m.township_code = r.township_code AND m.year = r.year AND m.month >= r.month
+ORDER BY m.month;
+
+DROP VIEW poverty_changes;
+DROP VIEW income_changes;
+DROP VIEW fund_changes;
+DROP VIEW project_changes;
+
+CREATE OR REPLACE TABLE prepared_every_day (
+    query VARCHAR NOT NULL,   -- a query answered by queries/prepared/<query>.sql from these tables
+    digest VARCHAR NOT NULL,  -- of the files the tables were built for (queries.runner.every_day_key)
+    last_day DATE NOT NULL    -- the last 数据截止日期 they answer (getvariable('prepared_until'))
+);
