@@ -52,7 +52,8 @@ def query_params(config=None, settings=None) -> dict[str, dict]:
 
 def build_prepared(con: duckdb.DuckDBPyConnection, config=None, settings=None) -> None:
     con.execute(PREPARED_SQL.read_text(encoding="utf-8"))
-    build_prepared_days(con)  # township_indicators at any date (ingest/prepared_days.py)
+    with phase("预备答案 每日表（township_indicators）"):
+        build_prepared_days(con)  # township_indicators at any date (ingest/prepared_days.py)
     as_of = con.sql(sql_text("data_as_of")[0]).fetchall()[0][0]
     config = config or registry.load_config()
     params = query_params(config, settings)
