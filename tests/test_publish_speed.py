@@ -1,0 +1,101 @@
+"""The shortcuts that keep a province-scale publish fast (issue 18) give what the long way gives: plainly written
+columns typed without the normalising steps, references checked by one anti-join instead of foreign keys, the error
+report reading only the sheets it marks, and `ingest load --verbose` saying where the time went."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from conftest import run_cli
+from ingest import validate
+from ingest.error_report import _export_of
+from ingest.load import SCHEMA_SQL, BrokenReference, _check_references
+from ingest.problems import Problems
+from ingest.readers import ROW, read_export
+from ingest.sheets import SHEETS_BY_TABLE
+
+TINY = Path(__file__).resolve().parent / "fixtures" / "tiny"
+
+
+def _typed(sheet, frame, plain: bool):
+    problems = Problems()
+    original = validate._plain_columns
+    if not plain:
+        validate._plain_columns = lambda *_: set()
+    try:
+        typed = validate._type_sheet(sheet, frame, False, problems)
+    finally:
+        validate._plain_columns = original
+    return typed, problems.frame().sort("row", "column", nulls_last=True)
+
+
+def test_plain_columns_are_typed_as_the_full_path_types_them():
+    export = read_export(TINY, Problems())
+    plain_somewhere = 0
+    for raw in export.sheets.values():
+        plain_somewhere += len(validate._plain_columns(raw.sheet, raw.frame))
+        fast, fast_problems = _typed(raw.sheet, raw.frame, plain=True)
+        slow, slow_problems = _typed(raw.sheet, raw.frame, plain=False)
+        assert_frame_equal(fast, slow)
+        assert_frame_equal(fast_problems, slow_problems)
+    assert plain_somewhere > 10  # the fixture's codes, years, amounts and dates take the short path
+
+
+def test_a_plain_but_wrong_value_is_reported_as_the_full_path_reports_it():
+    sheet = SHEETS_BY_TABLE["incomes"]
+    frame = pl.DataFrame({ROW: [2, 3, 4], "household_id": ["H1", "H2", "H3"], "year": ["2019", "1970", "2020"],
+                          "income_per_capita": ["3500", "4200.5", "99999999999"]})
+    assert validate._plain_columns(sheet, frame) == {"household_id", "year", "income_per_capita"}
+    fast, fast_problems = _typed(sheet, frame, plain=True)
+    slow, slow_problems = _typed(sheet, frame, plain=False)
+    assert_frame_equal(fast, slow)
+    assert fast["year"].to_list() == [2019, 1970, 2020]
+    assert fast_problems.filter(pl.col("column") == "年度").select("row", "message").rows() == \
+        [(3, "无法识别，应为四位年份（1980–2100），如 2020")]
+    assert_frame_equal(fast_problems, slow_problems)
+    # One cell written otherwise (full-width digits): the column takes the full path, which reads it.
+    wide = frame.with_columns(pl.Series("year", ["２０１９", "2018", "2020"]))
+    assert "year" not in validate._plain_columns(sheet, wide)
+    assert _typed(sheet, wide, plain=True)[0]["year"].to_list() == [2019, 2018, 2020]
+
+
+def _schema() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(":memory:")
+    con.execute(SCHEMA_SQL.read_text(encoding="utf-8"))
+    con.execute("INSERT INTO townships (township_code, township_name) VALUES ('T1', '甲镇')")
+    con.execute("INSERT INTO villages (village_code, village_name, township_code, is_poor_village, rural_population)"
+                " VALUES ('V1', '甲村', 'T1', false, 100)")
+    return con
+
+
+def test_a_row_pointing_at_no_parent_row_is_refused_after_the_insert():
+    con = _schema()
+    _check_references(con)  # consistent: nothing raised
+    con.execute("INSERT INTO villages (village_code, village_name, township_code, is_poor_village, rural_population)"
+                " VALUES ('V2', '乙村', 'T9', false, 80)")
+    with pytest.raises(BrokenReference, match=r"villages\.township_code: 1 rows refer to no townships"):
+        _check_references(con)
+
+
+def test_the_error_report_reads_only_the_sheets_it_marks():
+    export = _export_of(TINY, {"农户", "收入"})
+    assert set(export.sheets) == {"农户", "收入"}
+    assert export.sheets["收入"].frame.height > 0
+    assert _export_of(TINY, set()) is None  # no problem on a row: nothing to mark, nothing read
+
+
+def test_load_verbose_lists_the_phases(tmp_path):
+    result = run_cli("ingest", "load", str(TINY), "--db", str(tmp_path / "county.duckdb"), "--verbose",
+                     "--report", str(tmp_path / "r.xlsx"))
+    assert "各阶段用时" in result.stderr
+    lines = result.stderr.splitlines()
+    for phase in ("读取文件", "校验（含合并）", "写入 收入", "核对引用", "派生表 household_spans", "预备答案（合计）"):
+        assert any(line.rstrip().endswith(phase) for line in lines), phase
+    quiet = run_cli("ingest", "load", str(TINY), "--db", str(tmp_path / "other.duckdb"),
+                    "--report", str(tmp_path / "r2.xlsx"))
+    assert "各阶段用时" not in quiet.stderr + quiet.stdout
