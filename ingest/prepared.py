@@ -9,6 +9,7 @@ so that a page view at those dates is a lookup (queries/runner.py decides, per d
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import duckdb
@@ -40,6 +41,18 @@ def prepared_dates(as_of: dt.date, trend_weeks: int) -> dict[str, list[dt.date]]
     }
 
 
+# Queries prepared at all their dates in one statement (a lateral join over the dates): the rules' scans are shared
+# by the dates, about a third of the time of one run per date at 1,000,000 households.
+BATCHED = ("checks_counts_by_township",)
+
+
+def batched(text: str) -> str:
+    """The query at every date of $dates in one statement: rows of the query at each date, after that date."""
+    at_each = re.sub(r"\$as_of\b", "dates.as_of", text)
+    return (f"SELECT dates.as_of, answer.* FROM (SELECT CAST(unnest($dates) AS DATE) AS as_of) dates,\n"
+            f"LATERAL (\n{at_each}\n) answer")
+
+
 def query_params(config=None, settings=None) -> dict[str, dict]:
     """The parameters each prepared query runs with (besides as_of): those the pages pass."""
     rules = registry.rule_params(config, settings)
@@ -62,6 +75,12 @@ def build_prepared(con: duckdb.DuckDBPyConnection, config=None, settings=None) -
         text, wanted = sql_text(name)
         bound = {k: v for k, v in others.items() if k in wanted}
         con.execute(f"DROP TABLE IF EXISTS prepared_{name}")
+        if name in BATCHED and dates[name]:
+            with phase(f"预备答案 {name} {len(dates[name])} 个日期"):
+                con.execute(f"CREATE TABLE prepared_{name} AS {batched(text)}", {**bound, "dates": dates[name]})
+            for day in dates[name]:
+                con.execute("INSERT INTO prepared_answers VALUES (?, ?, ?)", [name, day, params_key(name, bound)])
+            continue
         for i, day in enumerate(dates[name]):
             verb = f"CREATE TABLE prepared_{name} AS" if i == 0 else f"INSERT INTO prepared_{name}"
             with phase(f"预备答案 {name} {day}"):
