@@ -42,6 +42,7 @@ import polars as pl  # noqa: E402
 
 import settings as settings_module  # noqa: E402
 from bench.pandas_baseline import read_tables, township_indicators_pandas  # noqa: E402
+from exports.pace import WINDOW_DAYS  # noqa: E402
 from queries import runner  # noqa: E402
 from queries.indicators import township_indicators  # noqa: E402
 
@@ -122,6 +123,7 @@ def extra_defaults(settings) -> dict:
         "vague_causes": ["其他", "无", "不详", "未知", "/", "-", "—"],
         "monitoring_line_factor": 1.5, "income_drop_pct": 20, "risk_high_score": 60, "risk_medium_score": 35,
         "w_low_income": 40, "w_income_drop": 25, "w_ill_no_labor": 20, "w_guarantee_gap": 15, "per_level": 5000,
+        "window_days": WINDOW_DAYS,  # the pace window the 周调度 page and the brief use
     }
     try:
         from queries import checks_registry
