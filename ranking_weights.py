@@ -11,6 +11,8 @@ effect of edited weights and each indicator's contribution without another query
 
 from __future__ import annotations
 
+import bisect
+
 import datetime as dt
 import os
 import tempfile
@@ -136,12 +138,18 @@ def rescore(frame: pl.DataFrame, weights: Mapping[str, float]) -> pl.DataFrame:
 
 
 def _ranks(codes: list[str], scores: list[float]) -> pl.Series:
-    """Rank 1 = highest; scores within 1e-9 tie and the tie goes to the smaller code (DESIGN.md)."""
+    """Rank 1 = highest; scores within 1e-9 tie and the tie goes to the smaller code (DESIGN.md).
+
+    rank = 1 + the townships clearly ahead (score > s + TIE) + the tied ones (|score − s| ≤ TIE) with a smaller
+    code; both counted by bisecting the sorted scores, so a province's 2,000 townships cost n log n, not n²."""
+    ordered = sorted(scores)
+    by_score = sorted(zip(scores, codes))
     ranks = []
     for code, score in zip(codes, scores):
-        ahead = sum(1 for c, s in zip(codes, scores)
-                    if s > score + TIE or (abs(s - score) <= TIE and c < code))
-        ranks.append(1 + ahead)
+        ahead = len(ordered) - bisect.bisect_right(ordered, score + TIE)
+        low, high = bisect.bisect_left(ordered, score - TIE), bisect.bisect_right(ordered, score + TIE)
+        tied_before = sum(1 for s, c in by_score[low:high] if abs(s - score) <= TIE and c < code)
+        ranks.append(1 + ahead + tied_before)
     return pl.Series("rank", ranks, dtype=pl.Int64)
 
 

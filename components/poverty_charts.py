@@ -108,6 +108,7 @@ def quadrant(frame: pl.DataFrame, benchmark_pct: float) -> go.Figure:
 
 
 LABEL_POSITIONS = ("top center", "bottom center", "middle right", "middle left", "top right", "bottom left")
+CELL = 64.0  # px: the grid label_positions indexes boxes in
 
 
 def label_positions(xs: list[float], ys: list[float], names: list[str], *, width_px: float = 560,
@@ -133,14 +134,27 @@ def label_positions(xs: list[float], ys: list[float], names: list[str], *, width
     def clear(a, b) -> bool:
         return a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1]
 
-    markers = [(x - marker, y - marker, x + marker, y + marker) for x, y in zip(px, py)]
-    placed: list[tuple] = []
+    # Boxes are looked up in a grid of CELL px, so each candidate is checked against its neighbours only (a
+    # province's 2,000 townships would cost billions of comparisons against every box): the same placements.
+    cells: dict[tuple[int, int], list[tuple]] = {}
+
+    def cells_of(b):
+        return [(cx, cy) for cx in range(int(b[0] // CELL), int(b[2] // CELL) + 1)
+                for cy in range(int(b[1] // CELL), int(b[3] // CELL) + 1)]
+
+    def add(b, owner: int | None) -> None:
+        for cell in cells_of(b):
+            cells.setdefault(cell, []).append((b, owner))
+
+    def free(b, i: int) -> bool:  # clear of every name placed and every marker but point i's own
+        return all(clear(b, other) for cell in cells_of(b) for other, owner in cells.get(cell, ()) if owner != i)
+
+    for j, (x, y) in enumerate(zip(px, py)):
+        add((x - marker, y - marker, x + marker, y + marker), j)
     out = []
     for i in sorted(range(len(xs)), key=lambda i: (py[i], px[i])):
-        others = [m for j, m in enumerate(markers) if j != i]
-        chosen = next((p for p in LABEL_POSITIONS
-                       if all(clear(box(i, p), b) for b in placed + others)), LABEL_POSITIONS[0])
-        placed.append(box(i, chosen))
+        chosen = next((p for p in LABEL_POSITIONS if free(box(i, p), i)), LABEL_POSITIONS[0])
+        add(box(i, chosen), None)
         out.append((i, chosen))
     return [p for _, p in sorted(out)]
 

@@ -212,3 +212,18 @@ def test_move_text_expression_agrees_with_move_text():
     moves = [None, 0, 1, 12, -1, -7]
     out = pl.DataFrame({"m": moves}, schema={"m": pl.Int64}).select(ranking_charts.move_text_expr(pl.col("m")).alias("m"))
     assert out["m"].to_list() == [ranking_charts.move_text(m) for m in moves]
+
+
+def test_ranks_equal_the_pairwise_definition_with_ties_and_near_ties():
+    """rank = 1 + townships ahead (score > s + 1e-9) + tied ones (within 1e-9) with a smaller code, counted by
+    bisection: the same ranks as comparing every pair, including exact ties and scores 1e-10 apart."""
+    import random
+
+    rng = random.Random(7)
+    scores = [round(rng.uniform(0, 100), 1) for _ in range(400)] + [50.0, 50.0 + 1e-10, 50.0 - 1e-10, 50.0 + 2e-9]
+    codes = [f"4312{rng.randint(0, 99999):05d}{i:03d}" for i in range(len(scores))]
+    rng.shuffle(codes)
+    pairwise = [1 + sum(1 for c, s in zip(codes, scores)
+                        if s > score + ranking_weights.TIE or (abs(s - score) <= ranking_weights.TIE and c < code))
+                for code, score in zip(codes, scores)]
+    assert ranking_weights._ranks(codes, scores).to_list() == pairwise
