@@ -71,6 +71,9 @@ def base_layout(fig: go.Figure, title: str, *, height: int = 420) -> go.Figure:
     return inert_links(chinese_axes(fig))  # names in ticks and hovers are data: a <a href> in one stays text
 
 
+LINE_NOTE_MARGIN = 92  # px right of the plot for the names of the time and lag lines
+
+
 def target_vs_time(frame: pl.DataFrame, lag_threshold: float) -> go.Figure:
     """年度目标进度 by township against 时间进度; lagging townships (behind by more than the threshold) in red.
 
@@ -93,16 +96,21 @@ def target_vs_time(frame: pl.DataFrame, lag_threshold: float) -> go.Figure:
                       "<extra></extra>",
         name="年度目标进度",
     ))
-    if time_progress is not None:
-        fig.add_hline(y=time_progress, line=dict(color=TIME_LINE, dash="dash", width=2),
-                      annotation_text=f"时间进度 {time_progress:.1f}%", annotation_position="top right",
-                      annotation_font=dict(color=TIME_LINE), annotation_bgcolor="rgba(255,255,255,0.85)")
-        fig.add_hline(y=time_progress - lag_threshold, line=dict(color=BAD, dash="dot", width=1),
-                      annotation_text=f"滞后线（落后 {lag_threshold:g} 个百分点）",
-                      annotation_position="bottom right", annotation_font=dict(color=BAD, size=12),
-                      annotation_bgcolor="rgba(255,255,255,0.85)")
     fig.update_yaxes(title_text=f"{METRICS['target_progress_pct'].label}（%）", rangemode="tozero")
-    return base_layout(fig, "年度减贫任务进度 vs 时间进度（红色 = 滞后）")
+    fig = base_layout(fig, "年度减贫任务进度 vs 时间进度（红色 = 滞后）")
+    if time_progress is not None:
+        # The two lines are named in the right margin, beside the plot: inside it their notes covered the
+        # value labels of the bars that end near them (often the viewer's own). The time note sits above its
+        # line and the lag note below its own, so the two never meet however close the lines are.
+        for y, text, colour, dash, width, side in (
+            (time_progress, f"时间进度<br>{time_progress:.1f}%", TIME_LINE, "dash", 2, "bottom"),
+            (time_progress - lag_threshold, f"滞后线<br>−{lag_threshold:g} 个百分点", BAD, "dot", 1, "top"),
+        ):
+            fig.add_hline(y=y, line=dict(color=colour, dash=dash, width=width))
+            fig.add_annotation(x=1, xref="paper", xanchor="left", xshift=4, y=y, yref="y", yanchor=side,
+                               showarrow=False, text=text, align="left", font=dict(color=colour, size=12))
+        fig.update_layout(margin=dict(r=LINE_NOTE_MARGIN))
+    return fig
 
 
 HIGHLIGHT_LINE = "#0d47a1"  # the viewer's own township: a dark blue outline, distinct from red/green

@@ -3,13 +3,13 @@ card, blank cells and years in Excel (issue 17 §2, §4)."""
 
 from __future__ import annotations
 
-import pytest
 import datetime as dt
 import io
 
 import openpyxl
 import plotly.graph_objects as go
 import polars as pl
+import pytest
 
 from components import charts, funds_charts, poverty_charts, township_card
 from components.tables import highlighted, plain_number_columns, to_excel
@@ -165,3 +165,22 @@ def test_quadrant_label_placement_is_the_pairwise_rule_at_any_size(n, seed):
     got = poverty_charts.label_positions(xs, ys, names)
     assert got == _label_positions_pairwise(xs, ys, names)
     assert len(set(got)) > 1  # crowded enough that names moved
+
+
+def test_time_and_lag_lines_are_named_beside_the_plot_not_over_the_bars():
+    """The notes of 时间进度 and the 滞后线 sit in the right margin (x = 1 of the paper, left-anchored), the time
+    note above its line and the lag note below its own: inside the plot they covered the value label of a bar
+    ending near the line (issue 17: the township head's own "87%" under "时间进度 87.7%")."""
+    frame = pl.DataFrame({
+        "township_code": ["T1", "T2"], "township_name": ["东山镇", "西河乡"],
+        "target_progress_pct": [87.0, 60.0], "time_progress_pct": [87.7, 87.7], "lagging": [False, True],
+        "exited_persons_ytd": [87, 60], "target_exit_persons": [100, 100]})
+    fig = charts.target_vs_time(frame, lag_threshold=5)
+    notes = {a.text.split("<br>")[0]: a for a in fig.layout.annotations if a.text.startswith(("时间进度", "滞后线"))}
+    assert set(notes) == {"时间进度", "滞后线"}
+    for note in notes.values():
+        assert (note.xref, note.x, note.xanchor) == ("paper", 1, "left")
+    assert (notes["时间进度"].y, notes["时间进度"].yanchor) == (87.7, "bottom")
+    assert (notes["滞后线"].y, notes["滞后线"].yanchor) == (82.7, "top")
+    assert "87.7%" in notes["时间进度"].text and "5 个百分点" in notes["滞后线"].text
+    assert fig.layout.margin.r >= 80
