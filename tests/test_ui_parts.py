@@ -98,6 +98,22 @@ def test_highlighted_table_marks_only_the_viewers_row():
     assert highlighted(frame, "乡镇", "北坡村") is frame
 
 
+def test_a_province_sized_table_marks_the_viewers_row_with_an_arrow_not_a_styler():
+    """Beyond STYLED_ROWS_MAX rows the Styler would cost seconds of every view: the viewer's own cell gets "▶ "
+    (as the charts' tick does), every other cell and column is unchanged."""
+    from components.tables import STYLED_ROWS_MAX
+
+    names = [f"乡镇{i}" for i in range(STYLED_ROWS_MAX + 1)]
+    frame = pl.DataFrame({"乡镇": names, "得分": [float(i) for i in range(len(names))]})
+    shown = highlighted(frame, "乡镇", "乡镇7")
+    assert isinstance(shown, pl.DataFrame)
+    assert shown["乡镇"][7] == "▶ 乡镇7"
+    assert shown["乡镇"].to_list()[:7] == names[:7] and shown["乡镇"].to_list()[8:] == names[8:]
+    assert shown["得分"].to_list() == frame["得分"].to_list()
+    assert highlighted(frame.head(STYLED_ROWS_MAX), "乡镇", "乡镇7") is not None
+    assert not isinstance(highlighted(frame.head(STYLED_ROWS_MAX), "乡镇", "乡镇7"), pl.DataFrame)
+
+
 def test_modebar_and_table_toolbar_tooltips_are_translated():
     rules = _tooltip_rules()
     assert '.modebar-btn[data-title="Download plot as a png"]::after { content: "下载图片（PNG）"' in rules
