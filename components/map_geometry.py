@@ -19,6 +19,8 @@ from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
 from shapely.ops import polylabel
 
+from components.box_grid import BoxGrid
+
 TILE_PX = 512  # MapLibre's world is 512 px wide at zoom 0
 
 
@@ -158,7 +160,7 @@ def place_labels(labels: list[tuple[str, float, float, list[str]]], geoms: dict[
     else beside it (a sliver of a township cannot hold its own name); only when nothing is clear does a
     name stay on its own point.
     """
-    boxes: list[tuple[float, float, float, float]] = []
+    boxes = BoxGrid()
     out: dict[str, tuple[float, float, int]] = {}
     order = sorted(labels, key=lambda item: geoms[item[0]].area if item[0] in geoms else 0.0)
     for code, lon, lat, lines in order:
@@ -176,7 +178,7 @@ def place_labels(labels: list[tuple[str, float, float, list[str]]], geoms: dict[
             w, h = text_box(lines[:keep], size)
             cx, cy = x + dx, y + dy
             box = (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
-            if any(not (box[2] <= b[0] or b[2] <= box[0] or box[3] <= b[1] or b[3] <= box[1]) for b in boxes):
+            if not boxes.free(box):
                 continue
             if inside and code in geoms and not geoms[code].contains(Point(*from_px(cx, cy, zoom))):
                 continue
@@ -186,7 +188,7 @@ def place_labels(labels: list[tuple[str, float, float, list[str]]], geoms: dict[
             w, h = text_box(lines[:1], size)
             chosen = (x, y, 1, (x - w / 2, y - h / 2, x + w / 2, y + h / 2))
         cx, cy, keep, box = chosen
-        boxes.append(box)
+        boxes.add(box)
         out[code] = (*from_px(cx, cy, zoom), keep)
     return out
 

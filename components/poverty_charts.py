@@ -7,6 +7,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
+from components.box_grid import BoxGrid
 from components.charts import TIME_LINE, base_layout
 from queries.metrics import BAD, GOOD, METRICS, NEUTRAL
 
@@ -108,7 +109,6 @@ def quadrant(frame: pl.DataFrame, benchmark_pct: float) -> go.Figure:
 
 
 LABEL_POSITIONS = ("top center", "bottom center", "middle right", "middle left", "top right", "bottom left")
-CELL = 64.0  # px: the grid label_positions indexes boxes in
 
 
 def label_positions(xs: list[float], ys: list[float], names: list[str], *, width_px: float = 560,
@@ -131,30 +131,13 @@ def label_positions(xs: list[float], ys: list[float], names: list[str], *, width
         y0 = {"top": py[i] - marker - h, "bottom": py[i] + marker, "middle": py[i] - h / 2}[vertical]
         return x0, y0, x0 + w, y0 + h
 
-    def clear(a, b) -> bool:
-        return a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1]
-
-    # Boxes are looked up in a grid of CELL px, so each candidate is checked against its neighbours only (a
-    # province's 2,000 townships would cost billions of comparisons against every box): the same placements.
-    cells: dict[tuple[int, int], list[tuple]] = {}
-
-    def cells_of(b):
-        return [(cx, cy) for cx in range(int(b[0] // CELL), int(b[2] // CELL) + 1)
-                for cy in range(int(b[1] // CELL), int(b[3] // CELL) + 1)]
-
-    def add(b, owner: int | None) -> None:
-        for cell in cells_of(b):
-            cells.setdefault(cell, []).append((b, owner))
-
-    def free(b, i: int) -> bool:  # clear of every name placed and every marker but point i's own
-        return all(clear(b, other) for cell in cells_of(b) for other, owner in cells.get(cell, ()) if owner != i)
-
+    grid = BoxGrid()
     for j, (x, y) in enumerate(zip(px, py)):
-        add((x - marker, y - marker, x + marker, y + marker), j)
+        grid.add((x - marker, y - marker, x + marker, y + marker), owner=j)  # the markers, each owned by its point
     out = []
     for i in sorted(range(len(xs)), key=lambda i: (py[i], px[i])):
-        chosen = next((p for p in LABEL_POSITIONS if free(box(i, p), i)), LABEL_POSITIONS[0])
-        add(box(i, chosen), None)
+        chosen = next((p for p in LABEL_POSITIONS if grid.free(box(i, p), ignore=i)), LABEL_POSITIONS[0])
+        grid.add(box(i, chosen))
         out.append((i, chosen))
     return [p for _, p in sorted(out)]
 

@@ -200,3 +200,23 @@ def test_time_and_lag_lines_are_named_beside_the_plot_not_over_the_bars():
     assert (notes["滞后线"].y, notes["滞后线"].yanchor) == (82.7, "top")
     assert "87.7%" in notes["时间进度"].text and "5 个百分点" in notes["滞后线"].text
     assert fig.layout.margin.r >= 80
+
+
+def test_box_grid_finds_exactly_the_overlaps_a_scan_of_every_box_finds():
+    """Random boxes of every size (wider than a cell, negative coordinates, touching edges): free() agrees with
+    checking every placed box, with and without an ignored owner."""
+    import random
+
+    from components.box_grid import BoxGrid, overlap
+
+    rng = random.Random(11)
+    grid, placed = BoxGrid(cell=32), []
+    for k in range(600):
+        x, y = rng.uniform(-200, 600), rng.uniform(-100, 400)
+        box = (x, y, x + rng.choice([1, 8, 40, 150]), y + rng.choice([1, 12, 70]))
+        owner = k % 7
+        assert grid.free(box) == (not any(overlap(box, b) for b, _ in placed))
+        assert grid.free(box, ignore=owner) == (not any(overlap(box, b) for b, o in placed if o != owner))
+        grid.add(box, owner)
+        placed.append((box, owner))
+    assert not grid.free(placed[0][0]) and grid.free((10_000, 10_000, 10_001, 10_001))
