@@ -17,7 +17,7 @@ import duckdb
 from ingest.prepared_days import build_prepared_days
 from queries import checks_registry as registry
 from ingest.timing import phase
-from queries.runner import params_key, sql_text
+from queries.runner import composed, params_key, sql_text
 
 PREPARED_SQL = Path(__file__).with_name("prepared.sql")
 # The quality table at a date whose counts are prepared: a sum of those counts, not a second run of every rule.
@@ -85,7 +85,7 @@ def build_prepared(con: duckdb.DuckDBPyConnection, config=None, settings=None) -
             verb = f"CREATE TABLE prepared_{name} AS" if i == 0 else f"INSERT INTO prepared_{name}"
             with phase(f"预备答案 {name} {day}"):
                 if name in FROM_COUNTS and day in dates["checks_counts_by_township"]:
-                    derived = FROM_COUNTS[name].read_text(encoding="utf-8")
+                    derived = composed(FROM_COUNTS[name].read_text(encoding="utf-8"))
                     con.execute(f"{verb} SELECT CAST($as_of AS DATE) AS as_of, * FROM (\n{derived}\n)", {"as_of": day})
                 else:
                     con.execute(f"{verb} SELECT CAST($as_of AS DATE) AS as_of, * FROM (\n{text}\n)",

@@ -20,16 +20,4 @@ registered_households AS (  -- 在册 at D: the status span covering D is 纳入
 issue_counts AS (
     SELECT township_code, count(*) AS issues FROM issues GROUP BY township_code
 ),
-by_area AS (
-    SELECT coalesce(t.township_code, 'ALL') AS township_code,
-           CAST(sum(coalesce(rh.households, 0)) AS BIGINT) AS households,
-           CAST(sum(coalesce(ic.issues, 0)) AS BIGINT) AS issues
-    FROM townships t
-    LEFT JOIN registered_households rh USING (township_code)
-    LEFT JOIN issue_counts ic USING (township_code)
-    GROUP BY ROLLUP (t.township_code)
-)
-SELECT b.township_code, coalesce(t.township_name, '全县') AS township_name, b.households, b.issues,
-       100.0 * b.issues / nullif(b.households, 0) AS issues_per_100_households
-FROM by_area b LEFT JOIN townships t USING (township_code)
-ORDER BY b.township_code = 'ALL', b.township_code
+{{checks_quality_rate}}

@@ -80,12 +80,16 @@ def _composed(line: str) -> str:
     return (QUERY_DIR / PARTS_DIR / f"{part[1]}.sql").read_text(encoding="utf-8").rstrip("\n")
 
 
+def composed(text: str) -> str:
+    """`text` with its `{{checks}}` and `{{<part>}}` lines replaced (also for SQL kept outside queries/)."""
+    return "\n".join(_composed(line) for line in text.splitlines())
+
+
 @lru_cache(maxsize=None)
 def sql_text(name: str) -> tuple[str, frozenset[str]]:
     """The query text of queries/<name>.sql (its `{{checks}}` and `{{<part>}}` lines composed) and the named
     parameters it uses."""
-    text = (QUERY_DIR / f"{name}.sql").read_text(encoding="utf-8")
-    text = "\n".join(_composed(line) for line in text.splitlines())
+    text = composed((QUERY_DIR / f"{name}.sql").read_text(encoding="utf-8"))
     without_comments = re.sub(r"--[^\n]*", "", text)
     return text, frozenset(_PARAM.findall(without_comments))
 
