@@ -35,7 +35,7 @@ def run(db: Path, processes: int, args, extra: list[str]) -> dict:
         label = f"{args.label}-nginx-{processes}p" if args.label else f"nginx-{processes}p"
         before = os.getloadavg()
         cmd = [sys.executable, str(ROOT / "bench" / "load_test.py"), "--db", str(db), "--url", running.proxy,
-               "--server-pid", *map(str, running.pids), "--sessions", str(args.sessions),
+               "--server-pid", *map(str, running.pids), "--warm-sessions", str(processes), "--sessions", str(args.sessions),
                "--duration", str(args.duration), "--label", label, "--out", str(out), "--app-dir", str(args.app_dir),
                *extra]
         subprocess.run(cmd, cwd=ROOT, check=False, stdout=subprocess.DEVNULL)
