@@ -270,13 +270,14 @@ def township_map(indicators: pl.DataFrame, boundaries: pl.DataFrame | geo.Bounda
 
 def _add_click_targets(fig: go.Figure, rows: list[dict], placed: dict, label_at: dict, grid: dict,
                        hover: dict[str, str]) -> None:
-    """Province scale: one trace of same-sized markers (the nearest one to the pointer wins), at each township's
-    name or label point and over its area, each carrying its 乡镇代码 and hover text (thousands of traces of one
-    township each cost seconds to build and to send)."""
+    """Province scale: one trace of same-sized markers (the nearest one to the pointer wins) at each township's
+    label point, under its name where that was moved, and over its area, each carrying its 乡镇代码 and hover text
+    (thousands of traces of one township each cost seconds to build and to send)."""
     codes, lon, lat = [], [], []
     for r in rows:
         code = r["township_code"]
-        points = [placed[code][:2] if code in placed else label_at[code], *grid.get(code, [])]
+        name = [placed[code][:2]] if code in placed and placed[code][:2] != label_at[code] else []
+        points = [label_at[code], *name, *grid.get(code, [])]
         codes += [code] * len(points)
         lon += [p[0] for p in points]
         lat += [p[1] for p in points]
