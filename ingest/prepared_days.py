@@ -17,7 +17,7 @@ import duckdb
 
 from queries.runner import PREPARED_DAYS_SQL, every_day_key, sql_text
 
-EVERY_DAY = ("township_indicators",)  # the queries these tables answer at any date up to prepared_until
+EVERY_DAY = ("township_indicators", "map_monthly")  # the queries these tables answer at any date up to prepared_until
 
 
 def prepared_until(as_of: dt.date) -> dt.date:

@@ -7,7 +7,7 @@
 -- 返贫) adds its 家庭人口数 in the month of valid_from and takes it away in the month of valid_to (when that is
 -- on or before D), and a running sum per township turns the changes into month-end totals (a span that starts
 -- and ends within one month cancels out). Changes before 2014 are folded into a 2013-12 baseline month, which
--- 2014's 一降 (against the previous year-end) needs.
+-- 2014's 一降 (against the previous year-end) needs. 贫困发生率 and 一降 from these: queries/parts/map_monthly_rates.sql.
 WITH params AS (
     SELECT CAST($as_of AS DATE) AS d, DATE '2013-12-01' AS baseline
 ),
@@ -39,22 +39,4 @@ poor_by_month AS (
     CROSS JOIN months m
     LEFT JOIN poor_change_by_township pc ON pc.township_code = t.township_code AND pc.month = m.month
 ),
-population AS (
-    SELECT township_code, sum(rural_population) AS rural_population FROM villages GROUP BY township_code
-),
-incidence_by_month AS (
-    SELECT pm.township_code, pm.month, CAST(pm.poor_persons AS BIGINT) AS poor_persons,
-           100.0 * pm.poor_persons / nullif(pop.rural_population, 0) AS incidence_pct
-    FROM poor_by_month pm LEFT JOIN population pop USING (township_code)
-)
-SELECT cur.township_code, t.township_name, strftime(cur.month, '%Y-%m') AS month,
-       least(last_day(cur.month), p.d) AS month_end,
-       cur.poor_persons, cur.incidence_pct,
-       prev_dec.incidence_pct - cur.incidence_pct AS incidence_drop_pp
-FROM incidence_by_month cur
-JOIN townships t USING (township_code)
-CROSS JOIN params p
-LEFT JOIN incidence_by_month prev_dec
-  ON prev_dec.township_code = cur.township_code AND prev_dec.month = make_date(year(cur.month) - 1, 12, 1)
-WHERE cur.month > p.baseline
-ORDER BY cur.month, cur.township_code
+{{map_monthly_rates}}
