@@ -172,14 +172,18 @@ def township_map(indicators: pl.DataFrame, boundaries: pl.DataFrame | geo.Bounda
     filled = [i for i, v in enumerate(values) if v is not None]
     blank = [i for i, v in enumerate(values) if v is None]
 
+    def fill_hover(indices: list[int], template: str) -> dict:
+        """The fill's hover text; none at province scale, where the click markers carry the only copy (the fill's
+        own picking does not work in the browser: see map_geometry.click_grid)."""
+        return dict(hoverinfo="skip") if crowded else dict(text=[hover[i] for i in indices], hovertemplate=template)
+
     fig = go.Figure()
-    hover_on_fill = {} if crowded else {"hovertemplate": "%{text}<extra></extra>"}  # see below: markers hover
     fig.add_trace(go.Choroplethmap(
         geojson=geometry.collection(codes), featureidkey="id",
         locations=[codes[i] for i in filled], z=np.array([float(values[i]) for i in filled], dtype=float),
         colorscale=colour_scale(metric), **colour_range(key, values, time_progress),
         marker=dict(opacity=0.45 if villages is not None and selected else 0.9, line=dict(color=BORDER, width=1)),
-        text=None if crowded else [hover[i] for i in filled], hoverinfo="skip" if crowded else None, **hover_on_fill,
+        **fill_hover(filled, "%{text}<extra></extra>"),
         colorbar=dict(title=dict(text=legend_title(key), side="top"), orientation="h", x=0.5, xanchor="center",
                       y=-0.01, yanchor="top", len=0.7, thickness=14, ticksuffix=_tick_suffix(metric)),
         name=short_label(key), showlegend=False,
@@ -189,8 +193,7 @@ def township_map(indicators: pl.DataFrame, boundaries: pl.DataFrame | geo.Bounda
             geojson=geometry.collection([codes[i] for i in blank]), featureidkey="id",
             locations=[codes[i] for i in blank], z=np.zeros(len(blank)), colorscale=[[0, NO_DATA], [1, NO_DATA]],
             showscale=False, marker=dict(opacity=0.9, line=dict(color=BORDER, width=1)),
-            text=None if crowded else [hover[i] for i in blank], hoverinfo="skip" if crowded else None,
-            hovertemplate=None if crowded else "%{text}<br>（该指标无数据）<extra></extra>",
+            **fill_hover(blank, "%{text}<br>（该指标无数据）<extra></extra>"),
             name="无数据", showlegend=False,
         ))
 
@@ -276,7 +279,7 @@ def _add_click_targets(fig: go.Figure, rows: list[dict], placed: dict, label_at:
     codes, lon, lat = [], [], []
     for r in rows:
         code = r["township_code"]
-        name = [placed[code][:2]] if code in placed and placed[code][:2] != label_at[code] else []
+        name = [placed[code][:2]] if code in placed else []  # a name moved off a small township takes clicks too
         points = [label_at[code], *name, *grid.get(code, [])]
         codes += [code] * len(points)
         lon += [p[0] for p in points]
