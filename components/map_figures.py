@@ -51,6 +51,7 @@ CLICK_TRACE = "乡镇点选"  # the marker traces (one per township) that clicks
 CLICK_TARGET_PX = 44  # the marker under a township's name
 CLICK_GRID_PX = 14  # the markers covering a township's area: this far apart, this wide
 LAG_LEGEND = "红色粗框：滞后乡镇（年度目标进度落后时间进度）"
+LABEL_BACKING = "乡镇名称底色"  # province scale: the white marker under each name drawn
 
 
 def screen_size_for(user_agent: str | None) -> dict:
@@ -216,6 +217,15 @@ def township_map(indicators: pl.DataFrame, boundaries: pl.DataFrame | geo.Bounda
     # Every name drawn stays on the map: placed so that no two collide at this view (MapLibre would drop one).
     placed = geo.place_labels([(r["township_code"], *label_at[r["township_code"]], texts[r["township_code"]])
                                for r in label_rows], shape_by_code, view.zoom, label_size)
+    if crowded and label_rows:  # a name on a mosaic of small townships reads only on a white backing
+        lines = [texts[r["township_code"]][:placed[r["township_code"]][2]] for r in label_rows]
+        fig.add_trace(go.Scattermap(
+            lon=np.array([placed[r["township_code"]][0] for r in label_rows], dtype=float),
+            lat=np.array([placed[r["township_code"]][1] for r in label_rows], dtype=float),
+            mode="markers", marker=dict(size=np.array([max(geo.text_box(t, label_size)) for t in lines], dtype=float),
+                                        color="#ffffff", opacity=0.85),
+            hoverinfo="skip", showlegend=False, name=LABEL_BACKING,
+        ))
     fig.add_trace(go.Scattermap(
         lon=[placed[r["township_code"]][0] for r in label_rows],
         lat=[placed[r["township_code"]][1] for r in label_rows],
@@ -429,8 +439,11 @@ def print_sheet(fig: go.Figure, title: str, as_of: dt.date, note: str = "", *,
     width, height = size
     top, bottom = 120, 70
     text_traces = [t for t in sheet.data if t.type == "scattermap" and t.mode == "text"]
+    scale = 16 / (text_traces[0].textfont.size or 12) if text_traces else 1
     for trace in text_traces:
         trace.textfont = dict(size=16, color="#1a1a1a")
+    for backing in (t for t in sheet.data if t.name == LABEL_BACKING):  # grows with the names it backs
+        backing.marker.size = np.asarray(backing.marker.size, dtype=float) * scale
     for trace in sheet.data:
         if trace.type == "choroplethmap" and trace.showscale is not False:
             trace.colorbar = dict(title=dict(text=trace.colorbar.title.text, side="top"), orientation="v",

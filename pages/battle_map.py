@@ -14,7 +14,7 @@ from access import audit
 from components import map_export
 from components import map_figures as mf
 from components.filters import ALL, current
-from components.long_lists import DRAWN_MAX
+from components.long_lists import DRAWN_ENDS, DRAWN_MAX
 from components.tables import labelled, table_with_download
 from components.text import md
 from exports import capabilities
@@ -73,7 +73,10 @@ on_target_map = key == "target_progress_pct"
 show_lagging = on_target_map or (lagging.height > 0 and view != "replay" and st.toggle(
     "同时标出滞后乡镇", key="map_lagging",
     help="用红色粗框标出年度目标进度落后时间进度超过阈值的乡镇（与当前着色指标无关）"))
-lagging_names = "、".join(md(n) for n in lagging["township_name"])
+# A province can have hundreds lagging: the caption names the first DRAWN_ENDS, the map outlines them all.
+named_lagging = lagging if townships.height <= DRAWN_MAX else lagging.head(DRAWN_ENDS)
+lagging_names = "、".join(md(n) for n in named_lagging["township_name"]) + (
+    f" 等 {lagging.height:,} 个" if named_lagging.height < lagging.height else "")
 st.caption(f"数据截止 {filters.as_of:%Y年%m月%d日}；{metric.label}：{metric.definition}。"
            + ("没有滞后乡镇。" if not lagging.height else
               f"红色粗框为滞后乡镇（年度目标进度落后时间进度超过阈值）：{lagging_names}。" if show_lagging else

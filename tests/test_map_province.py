@@ -4,6 +4,7 @@ computation it replaces; above long_lists.DRAWN_MAX townships every township col
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import numpy as np
@@ -243,3 +244,18 @@ def test_a_second_view_of_the_map_works_out_no_geometry(app_page, demo_db, monke
     other = app_page("pages/battle_map.py", query={"township": "431299103"})
     assert not at.exception and not other.exception
     assert len(calls) == first
+
+
+def test_a_province_backs_its_names_with_white():
+    """On a mosaic of small townships a name reads only on a white backing, sized to the name (and grown with it on
+    the A3 sheet); a county's map has none."""
+    fig = mf.township_map(INDICATORS, BOUNDARIES, "incidence_pct", mark=MINE)
+    names = next(t for t in fig.data if t.name == "乡镇名称")
+    backing = next(t for t in fig.data if t.name == mf.LABEL_BACKING)
+    assert list(backing.lon) == list(names.lon) and list(backing.lat) == list(names.lat)
+    assert all(size >= geo.text_box(text.split("<br>"), 12)[0] for size, text in zip(backing.marker.size, names.text))
+    sheet = mf.print_sheet(fig, "全省挂图作战图", dt.date(2020, 11, 16))
+    grown = next(t for t in sheet.data if t.name == mf.LABEL_BACKING)
+    assert list(grown.marker.size) == pytest.approx([s * 16 / 12 for s in backing.marker.size])
+    county = mf.township_map(county_indicators(), COUNTY, "incidence_pct", mark="T1")  # a county: as it was
+    assert not [t for t in county.data if t.name == mf.LABEL_BACKING]
