@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from components.charts import TIME_LINE, base_layout
+from components.long_lists import drawn
 from queries.metrics import BAD, GOOD, NEUTRAL
 
 ALLOCATED = "#90a4ae"
@@ -37,14 +38,15 @@ def allocated_vs_spent(frame: pl.DataFrame, label: str, title: str, time_progres
     return base_layout(fig, title)
 
 
-def township_spend_progress(frame: pl.DataFrame) -> go.Figure:
-    """支出进度 (100 − 结余率) per township against 时间进度; red when behind time.
+def township_spend_progress(frame: pl.DataFrame, *, mark: str | None = None) -> go.Figure:
+    """支出进度 (100 − 结余率) per township against 时间进度; red when behind time. Above long_lists.DRAWN_MAX
+    townships only both ends and `mark` (a 乡镇 name) are drawn.
 
     frame: township_indicators rows (townships and ALL).
     """
-    rows = (frame.filter(pl.col("township_code") != "ALL")
-            .with_columns(spend_progress_pct=100 - pl.col("balance_rate_pct"))
-            .sort("spend_progress_pct", descending=True, nulls_last=True))
+    rows = drawn(frame.filter(pl.col("township_code") != "ALL")
+                 .with_columns(spend_progress_pct=100 - pl.col("balance_rate_pct")),
+                 "spend_progress_pct", mark=mark, key="township_name")
     time_progress = rows["time_progress_pct"].max() if rows.height else None
     progress = rows["spend_progress_pct"].to_list()
     fig = go.Figure(go.Bar(
@@ -64,9 +66,11 @@ def township_spend_progress(frame: pl.DataFrame) -> go.Figure:
     return base_layout(fig, "支出进度 vs 时间进度（红 = 落后）")
 
 
-def industry_share(frame: pl.DataFrame, policy_pct: float) -> go.Figure:
-    """产业资金占比 per township against the policy line (red below it); the county value as a dashed line."""
-    rows = frame.filter(pl.col("township_code") != "ALL").sort("industry_share_pct", descending=True, nulls_last=True)
+def industry_share(frame: pl.DataFrame, policy_pct: float, *, mark: str | None = None) -> go.Figure:
+    """产业资金占比 per township against the policy line (red below it); the county value as a dashed line.
+    Above long_lists.DRAWN_MAX townships only both ends and `mark` (a 乡镇 name) are drawn."""
+    rows = drawn(frame.filter(pl.col("township_code") != "ALL"), "industry_share_pct", mark=mark,
+                 key="township_name")
     county = frame.filter(pl.col("township_code") == "ALL")["industry_share_pct"]
     county = county[0] if county.len() else None
     shares = rows["industry_share_pct"].to_list()
