@@ -11,6 +11,7 @@ import base64
 import datetime as dt
 import json
 
+import duckdb
 import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
@@ -182,3 +183,35 @@ def test_a_province_quadrant_dots_every_township_and_names_the_cut():
     assert named.text[15] == "<b>乡42</b>"
     small = poverty_charts.quadrant(frame.tail(41), 9.0)  # 40 townships and the county: one named trace
     assert len(small.data) == 1 and len(small.data[0].text) == 40
+
+
+OLD_BREAKDOWN = """
+WITH counted AS (
+    SELECT h.size, h.main_cause, h.attribute, s.event IN ('纳入', '返贫') AS is_poor
+    FROM household_spans s JOIN households h USING (household_id)
+    WHERE s.valid_from <= $as_of::DATE AND $as_of::DATE < s.valid_to AND s.event <> '清退'
+      AND ($township = 'ALL' OR s.township_code = $township)
+)
+SELECT CASE WHEN grouping(main_cause) = 0 THEN 'main_cause' ELSE 'attribute' END AS dimension,
+       coalesce(main_cause, attribute) AS category,
+       count(*) FILTER (WHERE is_poor) AS poor_households,
+       CAST(coalesce(sum(size) FILTER (WHERE is_poor), 0) AS BIGINT) AS poor_persons,
+       count(*) FILTER (WHERE NOT is_poor) AS exited_households,
+       CAST(coalesce(sum(size) FILTER (WHERE NOT is_poor), 0) AS BIGINT) AS exited_persons,
+       count(*) AS registered_households
+FROM counted
+GROUP BY GROUPING SETS ((main_cause), (attribute))
+ORDER BY dimension DESC, registered_households DESC, category
+"""
+
+
+def test_poverty_breakdown_reads_the_spans_alone_and_counts_as_the_join_did(demo):
+    """贫困户结构 from household_spans' own 致贫原因 and 属性 (ingest/derived.sql) = the old join with households, for
+    the county and two townships at four dates."""
+    db, latest = demo
+    with duckdb.connect(str(db.version), read_only=True) as con:
+        for as_of in (latest, latest - dt.timedelta(days=30), dt.date(latest.year - 1, 12, 31), dt.date(2015, 3, 1)):
+            for township in ["ALL", *db.run("townships")["township_code"][:2]]:
+                params = dict(as_of=as_of, township=township)
+                new = db.run("poverty_breakdown", **params, village="ALL")
+                assert new.height and new.equals(con.sql(OLD_BREAKDOWN, params=params).pl()), params
