@@ -7,7 +7,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
-from components.charts import TIME_LINE, base_layout
+from components.charts import TIME_LINE, base_layout, hline
 from components.long_lists import drawn
 from queries.metrics import BAD, GOOD, NEUTRAL
 
@@ -59,7 +59,7 @@ def township_spend_progress(frame: pl.DataFrame, *, mark: str | None = None) -> 
         name="支出进度",
     ))
     if time_progress is not None:
-        fig.add_hline(y=time_progress, line=dict(color=TIME_LINE, dash="dash", width=2),
+        hline(fig, time_progress, line=dict(color=TIME_LINE, dash="dash", width=2),
                       annotation_text=f"时间进度 {time_progress:.1f}%", annotation_position="top right",
                       annotation_font=dict(color=TIME_LINE))
     fig.update_yaxes(title_text="支出进度（%）", range=[0, 110])
@@ -80,11 +80,11 @@ def industry_share(frame: pl.DataFrame, policy_pct: float, *, mark: str | None =
         text=[("无资金" if v is None else f"{v:.0f}%") for v in shares], textposition="outside",
         hovertemplate="%{x}<br>产业资金占比 %{y:.1f}%<extra></extra>", name="产业资金占比",
     ))
-    fig.add_hline(y=policy_pct, line=dict(color=BAD, dash="dot", width=2),
+    hline(fig, policy_pct, line=dict(color=BAD, dash="dot", width=2),
                   annotation_text=f"政策要求 ≥ {policy_pct:g}%", annotation_position="top left",
                   annotation_font=dict(color=BAD))
     if county is not None:
-        fig.add_hline(y=county, line=dict(color=TIME_LINE, dash="dash", width=1.5),
+        hline(fig, county, line=dict(color=TIME_LINE, dash="dash", width=1.5),
                       annotation_text=f"全县 {county:.1f}%", annotation_position="bottom right",
                       annotation_font=dict(color=TIME_LINE))
     fig.update_yaxes(title_text="产业资金占比（%）", range=[0, 110])

@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from components.box_grid import BoxGrid
-from components.charts import TIME_LINE, base_layout
+from components.charts import TIME_LINE, base_layout, hline
 from components.long_lists import DRAWN_MAX, drawn
 from queries.metrics import BAD, GOOD, METRICS, NEUTRAL
 
@@ -46,7 +46,7 @@ def incidence_drop_by_township(frame: pl.DataFrame, *, mark: str | None = None) 
         name="一降",
     ))
     if county is not None:
-        fig.add_hline(y=county, line=dict(color=TIME_LINE, dash="dash", width=2),
+        hline(fig, county, line=dict(color=TIME_LINE, dash="dash", width=2),
                       annotation_text=f"全县 {county:.2f} 个百分点", annotation_position="top right",
                       annotation_font=dict(color=TIME_LINE))
     fig.update_yaxes(title_text="一降（个百分点）", rangemode="tozero")
@@ -67,11 +67,11 @@ def income_growth_by_township(frame: pl.DataFrame, benchmark_pct: float, *, mark
                       "<extra></extra>",
         name="收入增幅",
     ))
-    fig.add_hline(y=benchmark_pct, line=dict(color=BENCHMARK, dash="dot", width=2),
+    hline(fig, benchmark_pct, line=dict(color=BENCHMARK, dash="dot", width=2),
                   annotation_text=f"对照线 {benchmark_pct:g}%", annotation_position="bottom right",
                   annotation_font=dict(color=BENCHMARK))
     if county is not None:
-        fig.add_hline(y=county, line=dict(color=TIME_LINE, dash="dash", width=2),
+        hline(fig, county, line=dict(color=TIME_LINE, dash="dash", width=2),
                       annotation_text=f"全县 {county:.1f}%", annotation_position="top right",
                       annotation_font=dict(color=TIME_LINE))
     year = _county(frame, "income_year")
@@ -116,7 +116,7 @@ def quadrant(frame: pl.DataFrame, benchmark_pct: float, *, mark: str | None = No
         hovertemplate="%{text}<br>一降 %{x:.2f} 个百分点<br>一升 %{y:.1f}%<extra></extra>", name="乡镇",
     ))
     fig.add_vline(x=x_line, line=dict(color=TIME_LINE, dash="dash", width=1.5))
-    fig.add_hline(y=benchmark_pct, line=dict(color=BENCHMARK, dash="dot", width=1.5))
+    hline(fig, benchmark_pct, line=dict(color=BENCHMARK, dash="dot", width=1.5))
     for x, y, text, colour, xa, ya in (
         (1, 1, "双优：降得快、增得快", GOOD, "right", "top"),
         (0, 0, "双弱：降得慢、增得慢", BAD, "left", "bottom"),
@@ -181,7 +181,7 @@ def monthly_trend(frame: pl.DataFrame) -> go.Figure:
         bargap=0.1,
     )
     if policy is not None:
-        fig.add_hline(y=policy, yref="y2", line=dict(color=GOOD, dash="dot", width=1.5),
+        hline(fig, policy, yref="y2", line=dict(color=GOOD, dash="dot", width=1.5),
                       annotation_text=f"退出标准 {policy:g}%", annotation_position="top right",
                       annotation_font=dict(color=GOOD))
     fig.update_xaxes(tickformat="%Y年", dtick="M12")
@@ -201,7 +201,7 @@ def village_incidence(frame: pl.DataFrame, exit_line_pct: float) -> go.Figure:
     fig.add_trace(go.Scatter(x=labels, y=rows["incidence_prev_pct"].to_list(), mode="markers", name="年初发生率",
                              marker=dict(symbol="line-ew", size=18, line=dict(width=3, color=NEUTRAL)),
                              hovertemplate="%{x}<br>年初 %{y:.2f}%<extra></extra>"))
-    fig.add_hline(y=exit_line_pct, line=dict(color=BAD, dash="dot", width=1.5),
+    hline(fig, exit_line_pct, line=dict(color=BAD, dash="dot", width=1.5),
                   annotation_text=f"出列标准 {exit_line_pct:g}%", annotation_position="top right",
                   annotation_font=dict(color=BAD))
     fig.update_yaxes(title_text="贫困发生率（%）", rangemode="tozero")

@@ -127,6 +127,19 @@ def test_subplots_and_date_axes_match_the_old_layout_path():
     assert (legend["bgcolor"], legend["x"], new["layout"]["margin"]["b"]) == ("#fafafa", 1, 10)
 
 
+@pytest.mark.parametrize("position", ["top right", "bottom right", "top left", "bottom left", None])
+def test_hline_draws_what_add_hline_draws(position):
+    def build(draw):
+        fig = go.Figure(go.Scatter(x=[1, 2], y=[3, 4]))
+        note = dict(annotation_text="全县 2.00", annotation_position=position,
+                    annotation_font=dict(color="#1565c0")) if position else {}
+        draw(fig, 2.5, line=dict(color="#1565c0", dash="dash", width=2), **note)
+        draw(fig, 7, yref="y2", line=dict(color="red"), **({"annotation_text": "退出标准"} if position else {}))
+        return fig
+
+    assert sent(build(charts.hline)) == sent(build(lambda fig, y, **kw: fig.add_hline(y=y, **kw)))
+
+
 def test_inert_links_leaves_arrays_without_a_tag_untouched_and_escapes_the_rest():
     names = np.array(["东山镇", "西河乡"], dtype=object)
     fig = go.Figure(go.Bar(x=names, y=np.array([1.0, 2.0]), text=["1<br>2", "3"]))
