@@ -152,11 +152,14 @@ st.download_button("下载季度讲评 PPT", data=audit.on_download(files.deck_n
                    mime="application/vnd.openxmlformats-officedocument.presentationml.presentation", key="deck")
 
 st.subheader("幻灯片预览")
-tabs = st.tabs(list(pres.SLIDES))
+# Only the open tab is built (a rerun on switching): five charts per view were most of the page's cost.
+tabs = st.tabs(list(pres.SLIDES), key="slide-preview", on_change="rerun")
 with tabs[0]:
     st.html(pres.TILE_CSS)
     st.markdown(pres.kpi_tiles_html(pres.county_kpis(now, start)), unsafe_allow_html=True)
 for i in range(1, len(pres.SLIDES)):
+    if not tabs[i].open:
+        continue
     with tabs[i]:
         st.plotly_chart(slide_figure(i), width="stretch", config={"displaylogo": False}, key=f"preview-{i}")
         if note := pres.left_out(now, i):
