@@ -20,7 +20,6 @@ from rectification import app as rectify_app
 
 app_data.require_shell()
 
-ITEMS_LISTED, ITEMS_PER_KIND = 40, 5  # 督办事项 listed one by one: all up to 40 (a county), else 5 of each kind
 RECTIFY_DAYS = 14  # deadline of a 督办事项 put on the rectification list: from D, or today if D is past
 ITEM_COLUMNS = {"kind": "类别", "text": "督办事项", "township_name": "责任乡镇", "county_leader": "联系县领导"}
 TOWNSHIP_COLUMNS = {
@@ -122,11 +121,11 @@ if not items.height:
     st.success("根据本周数据，没有需要督办的事项。", icon=":material/task_alt:")
 else:
     # A province has a thousand items: the list names each kind's most pressing ones, the table below has all.
-    listed_items = items if items.height <= ITEMS_LISTED else \
-        items.group_by("kind", maintain_order=True).head(ITEMS_PER_KIND)
+    listed_items = weekly_views.listed_items(items)
     with st.container(border=True):
         if listed_items.height < items.height:
-            st.caption(f"共 {items.height:,} 项督办事项，此处每类列出最突出的 {ITEMS_PER_KIND} 项；全部事项见下表和下载。")
+            st.caption(f"共 {items.height:,} 项督办事项，此处每类列出最突出的 {weekly_views.ITEMS_PER_KIND} 项；"
+                       "全部事项见下表和下载。")
         for i, item in enumerate(listed_items.iter_rows(named=True), start=1):
             st.markdown(f"{i}. **【{md(item['kind'])}】** {md(item['text'])}　—　责任乡镇：{md(item['township_name'])}，"
                         f"联系县领导：{md(item['county_leader'] or '未填')}")
