@@ -567,10 +567,12 @@ async def drive(args, base: str, sampler: RssSampler | None, townships, dates, h
             # Written before any session starts: writing a county's export takes the client's loop for a while.
             export = prepare_export(args.publish_during, households, Path(tmp)) if args.publish_during else None
             if args.warmup:  # a server that has been up since morning: imports done, first queries cached
-                warm = make(-1, base, time.monotonic(), args, townships[:1], dates[:1], None)
-                await warm.run(time.monotonic() + 300, rounds=1, think=(0.0, 0.0))
-                if any(v.errors for v in warm.views):
-                    print("warm-up errors:", [v.errors for v in warm.views if v.errors], file=sys.stderr)
+                # one warm-up session per server process (nginx hands each new connection to the next one)
+                warm = [make(-1, base, time.monotonic(), args, townships[:1], dates[:1], None)
+                        for _ in range(args.warm_sessions)]
+                await asyncio.gather(*(w.run(time.monotonic() + 300, rounds=1, think=(0.0, 0.0)) for w in warm))
+                if any(v.errors for w in warm for v in w.views):
+                    print("warm-up errors:", [v.errors for w in warm for v in w.views if v.errors], file=sys.stderr)
             if sampler is not None:
                 sampler.warm_rss = sampler.total()
             t0 = time.monotonic()
@@ -612,6 +614,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="browser: nice level of the simulated browsers (0: compete with the server for CPU)")
     parser.add_argument("--no-warmup", dest="warmup", action="store_false",
                         help="measure from a cold server (first imports and queries included)")
+    parser.add_argument("--warm-sessions", type=int, default=1,
+                        help="warm-up sessions run at once (one per server process behind nginx)")
     parser.add_argument("--page-timeout", type=float, default=60)
     parser.add_argument("--publish-during", default=None,
                         help="an export to `ingest load` into --db during the run, or `auto` (demo, seed 2021)")

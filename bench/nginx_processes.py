@@ -30,13 +30,14 @@ from deploy.local_cluster import cluster  # noqa: E402
 
 def run(db: Path, processes: int, args, extra: list[str]) -> dict:
     with tempfile.TemporaryDirectory(prefix="warroom-nginx-") as folder, \
-            cluster(db, Path(folder), n=processes, balance="") as running:
+            cluster(db, Path(folder), n=processes, balance="", app=args.app_dir) as running:
         out = Path(args.out) if args.out else Path(folder) / "results"
         label = f"{args.label}-nginx-{processes}p" if args.label else f"nginx-{processes}p"
         before = os.getloadavg()
         cmd = [sys.executable, str(ROOT / "bench" / "load_test.py"), "--db", str(db), "--url", running.proxy,
-               "--server-pid", *map(str, running.pids), "--sessions", str(args.sessions),
-               "--duration", str(args.duration), "--label", label, "--out", str(out), *extra]
+               "--server-pid", *map(str, running.pids), "--warm-sessions", str(processes), "--sessions", str(args.sessions),
+               "--duration", str(args.duration), "--label", label, "--out", str(out), "--app-dir", str(args.app_dir),
+               *extra]
         subprocess.run(cmd, cwd=ROOT, check=False, stdout=subprocess.DEVNULL)
         after = os.getloadavg()
         (result,) = [json.loads(p.read_text()) for p in out.glob(f"load-{label}-*.json")][-1:]
@@ -53,6 +54,8 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=180)
     parser.add_argument("--out", default=None, help="keep load_test.py's reports here (default: discarded)")
     parser.add_argument("--label", default=None)
+    parser.add_argument("--app-dir", type=Path, default=ROOT,
+                        help="the source tree the processes run and publish with (default: this one)")
     argv = sys.argv[1:]
     extra = argv[argv.index("--") + 1:] if "--" in argv else []
     args = parser.parse_args(argv[:argv.index("--")] if "--" in argv else argv)
