@@ -138,7 +138,8 @@ def label_positions(xs: list[float], ys: list[float], names: list[str], *, width
     """A text position per point so no two names overlap (greedy, in the plot's pixel space at a laptop's
     size): each name takes the first of LABEL_POSITIONS whose box is clear of the names already placed and
     of the other markers; a crowded point falls back to "top center". `extent` (x min, x max, y min, y max)
-    is the plot's data range when it holds more points than these (default: these points' own range)."""
+    is the plot's data range when it holds more points than these (default: these points' own range); with
+    it, a name must also stay inside the plot (the named ends of a province sit at its edges)."""
     if not xs:
         return []
     x_min, x_max, y_min, y_max = extent or (min(xs), max(xs), min(ys), max(ys))
@@ -158,9 +159,13 @@ def label_positions(xs: list[float], ys: list[float], names: list[str], *, width
     grid = BoxGrid()
     for j, (x, y) in enumerate(zip(px, py)):
         grid.add((x - marker, y - marker, x + marker, y + marker), owner=j)  # the markers, each owned by its point
+    def inside(b: tuple[float, float, float, float]) -> bool:  # a province's names sit at the plot's edges
+        return extent is None or (b[0] >= 0 and b[2] <= width_px and b[1] >= -marker and b[3] <= height_px + marker)
+
     out = []
     for i in sorted(range(len(xs)), key=lambda i: (py[i], px[i])):
-        chosen = next((p for p in LABEL_POSITIONS if grid.free(box(i, p), ignore=i)), LABEL_POSITIONS[0])
+        chosen = next((p for p in LABEL_POSITIONS if inside(box(i, p)) and grid.free(box(i, p), ignore=i)),
+                      LABEL_POSITIONS[0])
         grid.add(box(i, chosen))
         out.append((i, chosen))
     return [p for _, p in sorted(out)]
