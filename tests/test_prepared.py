@@ -53,13 +53,13 @@ def checks_county(tmp_path_factory) -> Path:
 
 
 def test_hand_made_county_prepared_answers_equal_the_queries(checks_county):
-    assert _assert_every_prepared_answer_equals_the_query(checks_county) == 13
+    assert _assert_every_prepared_answer_equals_the_query(checks_county) == 15
 
 
 def test_tiny_county_prepared_answers_equal_the_queries(tmp_path):
     db = tmp_path / "tiny.duckdb"
     run_cli("ingest", "load", str(REPO / "tests" / "fixtures" / "tiny"), "--db", str(db))
-    assert _assert_every_prepared_answer_equals_the_query(db) == 13
+    assert _assert_every_prepared_answer_equals_the_query(db) == 15
 
 
 def test_prepared_dates_are_the_data_date_the_week_before_and_their_trend_weeks():
