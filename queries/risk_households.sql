@@ -17,9 +17,9 @@ WITH exited AS (  -- 已脱贫 at D: the household_spans row covering D (ingest/
     WHERE s.valid_from <= $as_of::DATE AND $as_of::DATE < s.valid_to AND s.event = '脱贫'
       AND ($township = 'ALL' OR s.township_code = $township)
 ),
-exited_households AS (  -- narrow: what the score and the order need; names and reasons only for the rows listed
-    SELECT h.household_id, h.village_code, v.township_code, h.main_cause, h.labor_count, h.food_clothing,
-           h.education, h.medical, h.housing, h.water, e.last_exit
+exited_households AS (  -- one scan of households; the place names and the reasons only for the rows listed
+    SELECT h.household_id, h.village_code, v.township_code, h.head_name, h.head_id_number, h.size, h.main_cause,
+           h.labor_count, h.helper, h.food_clothing, h.education, h.medical, h.housing, h.water, e.last_exit
     FROM exited e
     JOIN households h USING (household_id)
     JOIN villages v USING (village_code)
@@ -66,8 +66,8 @@ listed AS (  -- the highest scores of each level, with the level's count of ever
     FROM leveled
     QUALIFY row_number() OVER (PARTITION BY risk_level ORDER BY score DESC, income NULLS LAST, household_id) <= $per_level
 )
-SELECT l.township_code, t.township_name, l.village_code, v.village_name, l.household_id, h.head_name,
-       h.head_id_number, h.size, l.main_cause, l.labor_count, h.helper, l.last_exit AS exit_date, l.income_year,
+SELECT l.township_code, t.township_name, l.village_code, v.village_name, l.household_id, l.head_name,
+       l.head_id_number, l.size, l.main_cause, l.labor_count, l.helper, l.last_exit AS exit_date, l.income_year,
        l.income, l.income_prev, l.monitoring_line, l.income_change_pct, l.f_low_income, l.f_income_drop,
        l.f_ill_no_labor, l.f_guarantee_gap, l.score, l.risk_level,
        concat_ws('；',
@@ -84,7 +84,6 @@ SELECT l.township_code, t.township_name, l.village_code, v.village_name, l.house
                      CASE WHEN NOT l.water THEN '饮水安全' END)) END) AS reasons,
        l.level_households
 FROM listed l
-JOIN households h USING (household_id)
 JOIN villages v ON v.village_code = l.village_code
 JOIN townships t ON t.township_code = l.township_code
 ORDER BY l.score DESC, l.income NULLS LAST, l.household_id
