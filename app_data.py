@@ -356,3 +356,22 @@ def version_caption() -> str:
 def is_demo() -> bool:
     meta = run("meta")
     return bool(meta.filter((pl.col("key") == "is_demo") & (pl.col("value") == "true")).height)
+
+
+# -- 挂图作战: the served boundaries' geometry, worked out once per version (issue 18) -------------------------
+
+@st.cache_resource(max_entries=3, show_spinner=False)
+def _map_geometry(version: str):
+    from components.map_geometry import prepare  # late: components import app_data
+
+    return prepare(_database(version).run("map_boundaries"))
+
+
+def map_geometry():
+    """The map_boundaries of the pinned version as components.map_geometry.Boundaries (label points, GeoJSON,
+    spatial index): 0.3 s at 2,273 townships, shared by every session and view of the version. Three versions
+    kept, as `_database` keeps (a few MB each at 2,273 townships); boundaries carry no personal data."""
+    try:
+        return _map_geometry(_version())
+    except VersionGone:
+        _repin()
