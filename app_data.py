@@ -242,6 +242,30 @@ def indicators(as_of: dt.date) -> pl.DataFrame:
         _repin()
 
 
+# -- What a page builds from the data alone (issue 18: once per data version, not once per view) ----------
+# Bounds: a 周调度 week at 1,000,000 households pickles to ~2 MB; 64 entries cover the load test's 5 dates ×
+# 3 pages × a few weight settings, and max_size holds the server's RSS whatever the mix.
+SHARED_MAX_ENTRIES = 64
+SHARED_MAX_SIZE = "256MB"
+
+
+@st.cache_data(max_entries=SHARED_MAX_ENTRIES, max_size=SHARED_MAX_SIZE, ttl=RESULT_CACHE_TTL, show_spinner=False)
+def _shared(version: str, name: str, key: tuple, _build: Callable[[], object]) -> object:
+    return _build()
+
+
+def shared(name: str, key: tuple, build: Callable[[], object]) -> object:
+    """build() once per (data version, name, key) for every session; a copy (unpickled) to each caller.
+
+    Only for what is the same for every viewer: county-wide frames from township- and project-level queries
+    (never village or household rows, never a masked column). `key` holds everything the result depends on
+    besides the version (dates, weights, thresholds), as plain values; `name` says which builder it is."""
+    try:
+        return _shared(_version(), name, key, build)
+    except VersionGone:
+        _repin()
+
+
 def _repin() -> None:
     """The pinned version was pruned before this process opened it: redo the whole run on the served one,
     so the page still shows a single version."""
