@@ -243,8 +243,9 @@ def indicators(as_of: dt.date) -> pl.DataFrame:
 
 
 # -- What a page builds from the data alone (issue 18: once per data version, not once per view) ----------
-# Bounds: a 周调度 week at 1,000,000 households pickles to ~2 MB; 64 entries cover the load test's 5 dates ×
-# 3 pages × a few weight settings, and max_size holds the server's RSS whatever the mix.
+# Bounds: at 1,000,000 households a 周调度 week pickles to 3.5 MB, a 综合排名 standing to 1.9 MB, a 季讲评 score
+# to 0.7 MB; the load test's 5 dates × 3 pages × 2 versions (during a publish) are ~30 entries (~60 MB), and
+# 64 entries / 256 MB hold the server's RSS whatever the mix of dates and weights.
 SHARED_MAX_ENTRIES = 64
 SHARED_MAX_SIZE = "256MB"
 
