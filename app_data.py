@@ -28,6 +28,7 @@ import streamlit as st
 
 import settings as settings_module
 from ingest import publish
+from ingest.derived import DIGEST_KEY, derived_digest
 from queries.indicators import township_indicators
 from access.roles import VIEWER
 from access.store import AccessStore, store_path
@@ -376,6 +377,13 @@ def version_caption() -> str:
     info = run("version_info")
     number, published_at = info.row(0) if info.height else (None, None)
     return version_label.caption(data_as_of(), number, published_at, is_demo())
+
+
+def built_by_older_release() -> bool:
+    """The served version's derived tables were built from another ingest/derived.sql than this release's (an
+    upgrade leaves data/ alone): its pages may ask for a column it lacks until `ingest rebuild`."""
+    meta = run("meta")
+    return meta.filter((pl.col("key") == DIGEST_KEY) & (pl.col("value") == derived_digest())).height == 0
 
 
 def is_demo() -> bool:

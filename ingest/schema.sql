@@ -146,7 +146,7 @@ CREATE TABLE import_log (
     import_id     INTEGER PRIMARY KEY,
     imported_at   TIMESTAMP NOT NULL,
     imported_by   VARCHAR,
-    mode          VARCHAR NOT NULL CHECK (mode IN ('full', 'partial', 'demo', 'boundaries', 'snapshot')),
+    mode          VARCHAR NOT NULL CHECK (mode IN ('full', 'partial', 'demo', 'boundaries', 'snapshot', 'rebuild')),
     source        VARCHAR NOT NULL,
     files         VARCHAR NOT NULL,   -- JSON list of {"name", "sha256"}
     row_counts    VARCHAR NOT NULL,   -- JSON object sheet -> rows
