@@ -227,6 +227,9 @@ def _build(target: Path, export: Export, validated, problems: Problems, served: 
                 con.unregister("incoming")
             if sheet.table in validated.provided:  # the rows of the file (merged ones have no Excel row)
                 counts[sheet.label] = rows.height if ROW not in frame.columns else int(frame[ROW].is_not_null().sum())
+            if sheet.table != "townships":  # in DuckDB now: the frame's memory goes to the derived tables' sorts
+                validated.tables[sheet.table] = frame.clear()
+            del frame, rows
         with phase("主键"):
             con.execute(keys_sql)  # a duplicate key (a bug in validation) raises here: never published
         with phase("核对引用"):
