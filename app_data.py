@@ -242,6 +242,31 @@ def indicators(as_of: dt.date) -> pl.DataFrame:
         _repin()
 
 
+# -- What a page builds from the data alone (issue 18: once per data version, not once per view) ----------
+# Bounds: at 1,000,000 households a 周调度 week pickles to 3.5 MB, a 综合排名 standing to 1.9 MB, a 季讲评 score
+# to 0.7 MB; the load test's 5 dates × 3 pages × 2 versions (during a publish) are ~30 entries (~60 MB), and
+# 64 entries / 256 MB hold the server's RSS whatever the mix of dates and weights.
+SHARED_MAX_ENTRIES = 64
+SHARED_MAX_SIZE = "256MB"
+
+
+@st.cache_data(max_entries=SHARED_MAX_ENTRIES, max_size=SHARED_MAX_SIZE, ttl=RESULT_CACHE_TTL, show_spinner=False)
+def _shared(version: str, name: str, key: tuple, _build: Callable[[], object]) -> object:
+    return _build()
+
+
+def shared(name: str, key: tuple, build: Callable[[], object]) -> object:
+    """build() once per (data version, name, key) for every session; a copy (unpickled) to each caller.
+
+    Only for what is the same for every viewer: county-wide frames from township- and project-level queries
+    (never village or household rows, never a masked column). `key` holds everything the result depends on
+    besides the version (dates, weights, thresholds), as plain values; `name` says which builder it is."""
+    try:
+        return _shared(_version(), name, key, build)
+    except VersionGone:
+        _repin()
+
+
 def _repin() -> None:
     """The pinned version was pruned before this process opened it: redo the whole run on the served one,
     so the page still shows a single version."""
@@ -356,3 +381,22 @@ def version_caption() -> str:
 def is_demo() -> bool:
     meta = run("meta")
     return bool(meta.filter((pl.col("key") == "is_demo") & (pl.col("value") == "true")).height)
+
+
+# -- 挂图作战: the served boundaries' geometry, worked out once per version (issue 18) -------------------------
+
+@st.cache_resource(max_entries=3, show_spinner=False)
+def _map_geometry(version: str):
+    from components.map_geometry import prepare  # late: components import app_data
+
+    return prepare(_database(version).run("map_boundaries"))
+
+
+def map_geometry():
+    """The map_boundaries of the pinned version as components.map_geometry.Boundaries (label points, GeoJSON,
+    spatial index): 0.3 s at 2,273 townships, shared by every session and view of the version. Three versions
+    kept, as `_database` keeps (a few MB each at 2,273 townships); boundaries carry no personal data."""
+    try:
+        return _map_geometry(_version())
+    except VersionGone:
+        _repin()

@@ -113,11 +113,12 @@ def rss_mb(pid: int) -> float | None:
 
 
 class RssSampler(threading.Thread):
-    """Server RSS every `interval` seconds, with the number of sessions signed in at that moment."""
+    """Server RSS every `interval` seconds (summed over the server's processes, e.g. two behind nginx), with the
+    number of sessions signed in at that moment."""
 
-    def __init__(self, pid: int, interval: float = 0.5):
+    def __init__(self, pids: list[int], interval: float = 0.5):
         super().__init__(daemon=True)
-        self.pid, self.interval = pid, interval
+        self.pids, self.interval = pids, interval
         self.samples: list[tuple[float, float, int]] = []
         self.active = 0
         self.warm_rss: float | None = None
@@ -126,10 +127,14 @@ class RssSampler(threading.Thread):
 
     def run(self) -> None:
         while not self._halt.is_set():
-            value = rss_mb(self.pid)
+            value = self.total()
             if value is not None:
                 self.samples.append((round(time.monotonic() - self.t0, 2), round(value, 1), self.active))
             self._halt.wait(self.interval)
+
+    def total(self) -> float | None:
+        values = [v for v in map(rss_mb, self.pids) if v is not None]
+        return sum(values) if values else None
 
     def stop(self) -> None:
         self._halt.set()
@@ -433,10 +438,12 @@ def prepare_export(spec: str, households: int, workdir: Path) -> Path:
     return target
 
 
-async def publish_at(delay: float, export: Path, db: Path, t0: float, record: Publish, app_dir: Path) -> None:
+async def publish_at(delay: float, export: Path, db: Path, t0: float, record: Publish, app_dir: Path,
+                     nice: int = 0) -> None:
     await asyncio.sleep(delay)
     record.started = round(time.monotonic() - t0, 2)
     proc = await asyncio.create_subprocess_exec(
+        *(["nice", "-n", str(nice)] if nice else []),
         sys.executable, "-m", "ingest", "load", str(export), "--db", str(db), "--user", "load_test",
         cwd=app_dir, env={**os.environ, "PYTHONPATH": str(app_dir)},
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
@@ -490,7 +497,7 @@ def summarise(views: list[View], samples, publish: Publish | None, args, version
         stale = [asdict(v) for v in after if v.version != publish.version]
         during = [v for v in views if publish.started <= v.started <= (publish.finished or 1e9)]
         result["publish"] = {
-            **asdict(publish), "version_before": version_before,
+            **asdict(publish), "version_before": version_before, "nice": getattr(args, "publish_nice", 0),
             "views_during_publish": len(during), "errors_during_publish": sum(bool(v.errors) for v in during),
             "views_after": len(after), "sessions_after": len(sessions_after),
             "views_after_with_new_version": len(after) - len(stale), "stale_views_after": stale[:20],
@@ -528,7 +535,8 @@ def render(result: dict) -> str:
         lines.append(f"| {name} | {row['views']} | {fmt(row['p50'])} | {fmt(row['p95'])} | {fmt(row['max'])} |")
     if "publish" in result:
         p = result["publish"]
-        lines += ["", f"Published during the load: `ingest load` from {p['started']} s to {p['finished']} s "
+        niced = f" at nice {p['nice']}" if p.get("nice") else ""
+        lines += ["", f"Published during the load: `ingest load`{niced} from {p['started']} s to {p['finished']} s "
                       f"(exit {p['returncode']}), {p['version_before']} → {p['version']}; "
                       f"{p['views_during_publish']} views during it with {p['errors_during_publish']} errors; "
                       f"after it {p['views_after_with_new_version']} of {p['views_after']} views showed the new "
@@ -559,12 +567,14 @@ async def drive(args, base: str, sampler: RssSampler | None, townships, dates, h
             # Written before any session starts: writing a county's export takes the client's loop for a while.
             export = prepare_export(args.publish_during, households, Path(tmp)) if args.publish_during else None
             if args.warmup:  # a server that has been up since morning: imports done, first queries cached
-                warm = make(-1, base, time.monotonic(), args, townships[:1], dates[:1], None)
-                await warm.run(time.monotonic() + 300, rounds=1, think=(0.0, 0.0))
-                if any(v.errors for v in warm.views):
-                    print("warm-up errors:", [v.errors for v in warm.views if v.errors], file=sys.stderr)
+                # one warm-up session per server process (nginx hands each new connection to the next one)
+                warm = [make(-1, base, time.monotonic(), args, townships[:1], dates[:1], None)
+                        for _ in range(args.warm_sessions)]
+                await asyncio.gather(*(w.run(time.monotonic() + 300, rounds=1, think=(0.0, 0.0)) for w in warm))
+                if any(v.errors for w in warm for v in w.views):
+                    print("warm-up errors:", [v.errors for w in warm for v in w.views if v.errors], file=sys.stderr)
             if sampler is not None:
-                sampler.warm_rss = rss_mb(sampler.pid)
+                sampler.warm_rss = sampler.total()
             t0 = time.monotonic()
             stop_at = t0 + args.duration
             sessions = [make(i, base, t0, args, townships, dates, sampler) for i in range(args.sessions)]
@@ -573,7 +583,8 @@ async def drive(args, base: str, sampler: RssSampler | None, townships, dates, h
             if export is not None:
                 record = Publish()
                 delay = max(0.0, args.publish_at * args.duration - (time.monotonic() - t0))
-                tasks.append(asyncio.create_task(publish_at(delay, export, Path(args.db), t0, record, args.app_dir)))
+                tasks.append(asyncio.create_task(publish_at(delay, export, Path(args.db), t0, record, args.app_dir,
+                                                             args.publish_nice)))
             await asyncio.wait_for(asyncio.gather(*tasks), timeout=args.duration + 4 * args.page_timeout + 600)
     finally:
         if browser is not None:
@@ -603,12 +614,18 @@ def main(argv: list[str] | None = None) -> int:
                         help="browser: nice level of the simulated browsers (0: compete with the server for CPU)")
     parser.add_argument("--no-warmup", dest="warmup", action="store_false",
                         help="measure from a cold server (first imports and queries included)")
+    parser.add_argument("--warm-sessions", type=int, default=1,
+                        help="warm-up sessions run at once (one per server process behind nginx)")
     parser.add_argument("--page-timeout", type=float, default=60)
     parser.add_argument("--publish-during", default=None,
                         help="an export to `ingest load` into --db during the run, or `auto` (demo, seed 2021)")
     parser.add_argument("--publish-at", type=float, default=0.4, help="fraction of --duration when to publish")
+    parser.add_argument("--publish-nice", type=int, default=0,
+                        help="run the publish at this nice level (deploy/README.md: a province-sized import runs "
+                             "as a background job, `nice -n 10`, so that the views keep the cores)")
     parser.add_argument("--url", default=None, help="use a running server instead of starting one (no RSS)")
-    parser.add_argument("--server-pid", type=int, default=None, help="with --url: the server's pid, for RSS")
+    parser.add_argument("--server-pid", type=int, nargs="+", default=None,
+                        help="with --url: the server's pid(s), for RSS (summed: e.g. two processes behind nginx)")
     parser.add_argument("--port", type=int, default=None)
     parser.add_argument("--label", default=None)
     parser.add_argument("--app-dir", type=Path, default=ROOT,
@@ -630,14 +647,14 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S")
     server = None
-    pid = args.server_pid
+    pids = args.server_pid or []
     base = args.url
     if base is None:
         port = args.port or free_port()
         server = start_server(args.db, port, out / f"load-{args.label}-{stamp}-server.log",
                               dict(kv.split("=", 1) for kv in args.server_env), args.app_dir)
-        pid, base = server.pid, f"http://127.0.0.1:{port}"
-    sampler = RssSampler(pid) if pid else None
+        pids, base = [server.pid], f"http://127.0.0.1:{port}"
+    sampler = RssSampler(pids) if pids else None
     try:
         if sampler:
             sampler.start()

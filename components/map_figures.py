@@ -14,13 +14,15 @@ from __future__ import annotations
 import datetime as dt
 import math
 
+import numpy as np
 import plotly.graph_objects as go
 import polars as pl
 from shapely.geometry import Point, shape
 
 from components import map_geometry as geo
 from components.charts import FONT
-from components.text import inert_links
+from components.long_lists import DRAWN_MAX
+from components.text import plotly_text
 from queries.metrics import BAD, GOOD, METRICS, NEUTRAL, Metric
 
 # The indicators the map can be coloured by (columns of township_indicators), in menu order.
@@ -123,73 +125,94 @@ def _hover_text(row: dict) -> str:
     return "<br>".join(lines)
 
 
-def _outline_layer(boundaries: pl.DataFrame, codes: list[str], colour: str, width: float,
+def _outline_layer(geometry: geo.Boundaries, codes: list[str], colour: str, width: float,
                    dash: list[float] | None = None) -> dict:
     """A MapLibre line layer over the choropleth (inline GeoJSON source, nothing fetched)."""
-    layer = {"sourcetype": "geojson", "source": geo.feature_collection(boundaries, codes), "type": "line",
+    layer = {"sourcetype": "geojson", "source": geometry.collection(codes), "type": "line",
              "color": colour, "line": {"width": width}}
     if dash:
         layer["line"]["dash"] = dash
     return layer
 
 
-def township_map(indicators: pl.DataFrame, boundaries: pl.DataFrame, key: str, *,
-                 selected: str | None = None, villages: pl.DataFrame | None = None,
+def township_map(indicators: pl.DataFrame, boundaries: pl.DataFrame | geo.Boundaries, key: str, *,
+                 selected: str | None = None, villages: pl.DataFrame | None = None, mark: str | None = None,
                  height: int = MAP_HEIGHT, width_hint: int = MAP_WIDTH_HINT,
                  label_size: int = 12, lagging_layer: bool | None = None) -> go.Figure:
     """The townships coloured by indicator `key`, names and values as labels.
 
-    indicators: township rows of township_indicators (the ALL row is ignored). boundaries: map_boundaries.
+    indicators: township rows of township_indicators (the ALL row is ignored). boundaries: map_boundaries, or the
+    same prepared once (map_geometry.prepare: the page passes its version's, so no geometry is redone per view).
     selected: a 乡镇代码 to outline and zoom to; villages: map_villages rows of that township, drawn as
     markers inside it (sized by 贫困人口, coloured by 未出列/已出列/非贫困村).
+    mark: the viewer's own township (a township head's), named even where names are left out.
     lagging_layer: outline the lagging townships in red, with a legend entry saying what 滞后 means. By
     default only on the 年度目标进度 map, the one indicator lagging is about (a red frame on a 贫困发生率 map
     would read as "high incidence"); the "滞后" word goes into the labels on that map only.
+
+    Up to long_lists.DRAWN_MAX townships (a county) every township is named and each has a click trace of its
+    own. Above it (a province: thousands of townships a few pixels wide) every township keeps its colour and its
+    hover, but only the names that fit inside their township on screen are drawn, plus the selected and the
+    marked township's; the click targets of the townships in view are one trace.
     """
     metric = METRICS[key]
-    rows = (boundaries.select("township_code", "geometry")
-            .join(indicators.filter(pl.col("township_code") != "ALL"), on="township_code", how="inner")
+    geometry = geo.prepared(boundaries)
+    rows = (indicators.filter((pl.col("township_code") != "ALL") & pl.col("township_code").is_in(geometry.codes))
             .sort("township_code"))
     records = rows.to_dicts()
+    for r in records:  # a name is data: a <a href> in one stays text (map text is Plotly's HTML-like markup)
+        r["township_name"] = plotly_text(r["township_name"])
+    crowded = len(records) > DRAWN_MAX
+    # Numbers go to Plotly as float arrays, text as lists of str: orjson then writes the figure in one call (an
+    # array of objects would send plotly.io through its per-value clean-up of the whole figure).
+    codes = [r["township_code"] for r in records]
+    hover = [_hover_text(r) for r in records]
     values = [r[key] for r in records]
     time_progress = records[0]["time_progress_pct"] if records else None
-    with_value = [r for r in records if r[key] is not None]
-    without_value = [r for r in records if r[key] is None]
-    fc = geo.feature_collection(boundaries, [r["township_code"] for r in records])
+    filled = [i for i, v in enumerate(values) if v is not None]
+    blank = [i for i, v in enumerate(values) if v is None]
 
     fig = go.Figure()
+    hover_on_fill = {} if crowded else {"hovertemplate": "%{text}<extra></extra>"}  # see below: markers hover
     fig.add_trace(go.Choroplethmap(
-        geojson=fc, featureidkey="id",
-        locations=[r["township_code"] for r in with_value],
-        z=[float(r[key]) for r in with_value],
+        geojson=geometry.collection(codes), featureidkey="id",
+        locations=[codes[i] for i in filled], z=np.array([float(values[i]) for i in filled], dtype=float),
         colorscale=colour_scale(metric), **colour_range(key, values, time_progress),
         marker=dict(opacity=0.45 if villages is not None and selected else 0.9, line=dict(color=BORDER, width=1)),
-        text=[_hover_text(r) for r in with_value], hovertemplate="%{text}<extra></extra>",
+        text=None if crowded else [hover[i] for i in filled], hoverinfo="skip" if crowded else None, **hover_on_fill,
         colorbar=dict(title=dict(text=legend_title(key), side="top"), orientation="h", x=0.5, xanchor="center",
                       y=-0.01, yanchor="top", len=0.7, thickness=14, ticksuffix=_tick_suffix(metric)),
         name=short_label(key), showlegend=False,
     ))
-    if without_value:
+    if blank:
         fig.add_trace(go.Choroplethmap(
-            geojson=fc, featureidkey="id", locations=[r["township_code"] for r in without_value],
-            z=[0] * len(without_value), colorscale=[[0, NO_DATA], [1, NO_DATA]], showscale=False,
-            marker=dict(opacity=0.9, line=dict(color=BORDER, width=1)),
-            text=[_hover_text(r) for r in without_value], hovertemplate="%{text}<br>（该指标无数据）<extra></extra>",
+            geojson=geometry.collection([codes[i] for i in blank]), featureidkey="id",
+            locations=[codes[i] for i in blank], z=np.zeros(len(blank)), colorscale=[[0, NO_DATA], [1, NO_DATA]],
+            showscale=False, marker=dict(opacity=0.9, line=dict(color=BORDER, width=1)),
+            text=None if crowded else [hover[i] for i in blank], hoverinfo="skip" if crowded else None,
+            hovertemplate=None if crowded else "%{text}<br>（该指标无数据）<extra></extra>",
             name="无数据", showlegend=False,
         ))
 
-    shape_by_code = geo.shapes(boundaries)
-    labels = geo.label_points(rows.select("township_code", "geometry"))
-    label_at = {c: (x, y) for c, x, y in labels.iter_rows()}
+    shape_by_code = geometry.shapes
+    label_at = geometry.label_at
     label_rows = [r for r in records if r["township_code"] != selected or villages is None]
-
-    if selected and villages is not None and selected in shape_by_code and villages.height:
+    drilled = selected and villages is not None and selected in shape_by_code and villages.height
+    if drilled:
         view = geo.fit_view(shape_by_code[selected].bounds, width_hint, height - 90, padding=0.08)
     else:
-        view = geo.fit_view(geo.total_bounds(shape_by_code.values()), width_hint, height - 90)
-    # Every name stays on the map: placed so that no two collide at this view (MapLibre would drop one).
+        view = geo.fit_view(geometry.bounds, width_hint, height - 90)
     texts = {r["township_code"]: _label(r, key).split("<br>") for r in label_rows}
-    placed = geo.place_labels([(c, *label_at[c], texts[c]) for c in texts], shape_by_code, view.zoom, label_size)
+    target_rows = label_rows
+    if crowded:  # the townships in view take clicks; those whose name fits, and the picked and own, are named
+        in_view = set(geometry.in_view(view, width_hint, height - 90))
+        target_rows = [r for r in label_rows if r["township_code"] in in_view]
+        named = set(geo.names_that_fit(geometry, [r["township_code"] for r in target_rows],
+                                       {c: lines[0] for c, lines in texts.items()}, view.zoom, label_size))
+        label_rows = [r for r in label_rows if r["township_code"] in named or r["township_code"] in (selected, mark)]
+    # Every name drawn stays on the map: placed so that no two collide at this view (MapLibre would drop one).
+    placed = geo.place_labels([(r["township_code"], *label_at[r["township_code"]], texts[r["township_code"]])
+                               for r in label_rows], shape_by_code, view.zoom, label_size)
     fig.add_trace(go.Scattermap(
         lon=[placed[r["township_code"]][0] for r in label_rows],
         lat=[placed[r["township_code"]][1] for r in label_rows],
@@ -197,19 +220,24 @@ def township_map(indicators: pl.DataFrame, boundaries: pl.DataFrame, key: str, *
         textfont=dict(size=label_size, color="#1a1a1a"), hoverinfo="skip", showlegend=False, name="乡镇名称",
     ))
     # What a click or hover lands on. The choropleth's own picking does nothing in the browser (see
-    # map_geometry.click_grid), so each township gets a trace of near-invisible markers: one under its name
-    # and a grid over its area, all carrying its 乡镇代码 (customdata, read by battle_map) and its hover text.
-    grid = geo.click_grid({r["township_code"]: shape_by_code[r["township_code"]] for r in label_rows
-                           if r["township_code"] in shape_by_code}, view, width_hint, height - 90, CLICK_GRID_PX)
-    for r in label_rows:
-        code = r["township_code"]
-        points = [placed[code][:2], *grid.get(code, [])]
-        fig.add_trace(go.Scattermap(
-            lon=[p[0] for p in points], lat=[p[1] for p in points], mode="markers",
-            marker=dict(size=[CLICK_TARGET_PX] + [CLICK_GRID_PX] * (len(points) - 1), color="#ffffff", opacity=0.01),
-            customdata=[code] * len(points), hovertext=_hover_text(r), hoverinfo="text",
-            showlegend=False, name=CLICK_TRACE,
-        ))
+    # map_geometry.click_grid), so each township gets near-invisible markers: one under its name and a grid over
+    # its area, all carrying its 乡镇代码 (customdata, read by battle_map) and its hover text.
+    hover_of = dict(zip(codes, hover))
+    grid = geo.click_grid({r["township_code"]: shape_by_code[r["township_code"]] for r in target_rows},
+                          view, width_hint, height - 90, CLICK_GRID_PX)
+    if crowded:
+        _add_click_targets(fig, target_rows, placed, label_at, grid, hover_of)
+    else:
+        for r in target_rows:
+            code = r["township_code"]
+            points = [placed[code][:2], *grid.get(code, [])]
+            fig.add_trace(go.Scattermap(
+                lon=[p[0] for p in points], lat=[p[1] for p in points], mode="markers",
+                marker=dict(size=[CLICK_TARGET_PX] + [CLICK_GRID_PX] * (len(points) - 1), color="#ffffff",
+                            opacity=0.01),
+                customdata=[code] * len(points), hovertext=hover_of[code], hoverinfo="text",
+                showlegend=False, name=CLICK_TRACE,
+            ))
 
     layers = []
     lagging = [r["township_code"] for r in records if r.get("lagging")]
@@ -218,11 +246,11 @@ def township_map(indicators: pl.DataFrame, boundaries: pl.DataFrame, key: str, *
     if not lagging_layer:
         lagging = []
     if lagging:
-        layers.append(_outline_layer(boundaries, lagging, LAG_LINE, 3.5))
+        layers.append(_outline_layer(geometry, lagging, LAG_LINE, 3.5))
     if selected and selected in shape_by_code:
-        layers.append(_outline_layer(boundaries, [selected], SELECTED_LINE, 4))
+        layers.append(_outline_layer(geometry, [selected], SELECTED_LINE, 4))
 
-    if selected and villages is not None and selected in shape_by_code and villages.height:
+    if drilled:
         _add_villages(fig, villages, shape_by_code[selected], label_at.get(selected))
 
     fig.update_layout(
@@ -237,7 +265,34 @@ def township_map(indicators: pl.DataFrame, boundaries: pl.DataFrame, key: str, *
         fig.add_trace(go.Scattermap(lon=[None], lat=[None], mode="lines", line=dict(color=LAG_LINE, width=3.5),
                                     name=LAG_LEGEND, showlegend=True, hoverinfo="skip"))
         fig.update_layout(legend_title_text="图例")
-    return inert_links(fig)  # township and village names are data: a <a href> in one stays text
+    return fig
+
+
+def _add_click_targets(fig: go.Figure, rows: list[dict], placed: dict, label_at: dict, grid: dict,
+                       hover: dict[str, str]) -> None:
+    """Province scale: one trace of same-sized markers (the nearest one to the pointer wins), at each township's
+    name or label point and over its area, each carrying its 乡镇代码 and hover text (thousands of traces of one
+    township each cost seconds to build and to send)."""
+    codes, lon, lat = [], [], []
+    for r in rows:
+        code = r["township_code"]
+        points = [placed[code][:2] if code in placed else label_at[code], *grid.get(code, [])]
+        codes += [code] * len(points)
+        lon += [p[0] for p in points]
+        lat += [p[1] for p in points]
+    fig.add_trace(go.Scattermap(
+        lon=np.array(lon, dtype=float), lat=np.array(lat, dtype=float), mode="markers",
+        marker=dict(size=CLICK_GRID_PX, color="#ffffff", opacity=0.01),
+        customdata=codes, hovertext=[hover[c] for c in codes],
+        hoverinfo="text", showlegend=False, name=CLICK_TRACE,
+    ))
+
+
+def names_caption(townships: int, own: bool) -> str:
+    """Under a map of more than long_lists.DRAWN_MAX townships: which names it draws, and where the rest are."""
+    mine = "和本乡镇" if own else ""
+    return (f"共 {townships:,} 个乡镇，都按所选指标着色；图上只写出放得下名称的乡镇{mine}的名称，"
+            "其余乡镇的名称和数值在鼠标移到该乡镇上时显示，点击即进入该乡镇。")
 
 
 def _tick_suffix(metric: Metric) -> str:
@@ -261,13 +316,14 @@ def _add_villages(fig: go.Figure, villages: pl.DataFrame, township_shape, label_
         part = placed.filter(pl.col("village_status") == status)
         if part.height == 0:
             continue
+        names = [plotly_text(n) for n in part["village_name"]]  # data: a <a href> in a name stays text
         fig.add_trace(go.Scattermap(
             lon=part["lon"].to_list(), lat=part["lat"].to_list(), mode="markers+text",
             marker=dict(size=[village_marker_size(int(p), biggest) for p in part["poor_persons"]], color=colour,
                         opacity=0.85),
-            text=part["village_name"].to_list(), textposition="bottom center",
+            text=names, textposition="bottom center",
             textfont=dict(size=11, color="#263238"),
-            customdata=list(zip(part["village_name"], part["poor_persons"], part["poor_households"],
+            customdata=list(zip(names, part["poor_persons"], part["poor_households"],
                                 [value_text("incidence_pct", v) for v in part["incidence_pct"]],
                                 [f"{y} 年出列" if y else "" for y in part["exit_year"]])),
             hovertemplate="<b>%{customdata[0]}</b>（" + status + " %{customdata[4]}）<br>"
@@ -282,27 +338,31 @@ def village_marker_size(poor_persons: int, biggest: int) -> float:
     return 7 + 27 * math.sqrt(max(poor_persons, 0) / max(biggest, 1))
 
 
-def monthly_map(monthly: pl.DataFrame, boundaries: pl.DataFrame, key: str, *, height: int = MAP_HEIGHT,
-                width_hint: int = MAP_WIDTH_HINT, label_size: int = 12) -> go.Figure:
+def monthly_map(monthly: pl.DataFrame, boundaries: pl.DataFrame | geo.Boundaries, key: str, *,
+                height: int = MAP_HEIGHT, width_hint: int = MAP_WIDTH_HINT, label_size: int = 12) -> go.Figure:
     """Replay of indicator `key` by month (map_monthly rows), with a month slider and 播放/暂停 buttons.
 
-    One colour range over all months, so a colour means the same value in 2014 and in 2020.
+    One colour range over all months, so a colour means the same value in 2014 and in 2020. Above
+    long_lists.DRAWN_MAX townships the months carry the colours only: names and a hover text of thousands of
+    townships for each of 80-odd months would be tens of MB to build and send, and unreadable.
     """
     metric = METRICS[key]
-    data = monthly.join(boundaries.select("township_code"), on="township_code", how="semi").sort("month", "township_code")
+    geometry = geo.prepared(boundaries)
+    data = monthly.filter(pl.col("township_code").is_in(geometry.codes)).sort("month", "township_code")
     months = data["month"].unique(maintain_order=True).to_list()
-    codes = boundaries["township_code"].sort().to_list()
-    labels = geo.label_points(boundaries)
-    label_at = {c: (x, y) for c, x, y in labels.iter_rows()}
-    codes = [c for c in codes if c in set(data["township_code"])]
-    fc = geo.feature_collection(boundaries, codes)
+    present = set(data["township_code"])
+    codes = sorted(c for c in geometry.codes if c in present)
+    crowded = len(codes) > DRAWN_MAX
     by_month = data.partition_by("month", as_dict=True, maintain_order=True)
     value_range = colour_range(key, data[key].to_list())
 
     def frame_traces(month: str) -> list:
         part = by_month[(month,)].sort("township_code")
-        z = [None if v is None else float(v) for v in part[key]]
-        names = part["township_name"].to_list()
+        z = part[key].cast(pl.Float64).to_numpy()  # null -> NaN, written as null
+        if crowded:  # every township in every month (map_monthly) keeps the first frame's locations
+            same = part["township_code"].to_list() == codes
+            return [go.Choroplethmap(z=z) if same else go.Choroplethmap(locations=part["township_code"].to_list(), z=z)]
+        names = [plotly_text(n) for n in part["township_name"]]  # data: a <a href> in a name stays text
         return [
             go.Choroplethmap(locations=part["township_code"].to_list(), z=z,
                              text=[f"<b>{n}</b> {month}<br>{short_label(key)} {value_text(key, v)}"
@@ -314,20 +374,22 @@ def monthly_map(monthly: pl.DataFrame, boundaries: pl.DataFrame, key: str, *, he
     first_traces = frame_traces(last) if last else [go.Choroplethmap(), go.Scattermap()]
     fig = go.Figure()
     fig.add_trace(go.Choroplethmap(
-        geojson=fc, featureidkey="id", locations=first_traces[0].locations, z=first_traces[0].z,
-        text=first_traces[0].text, hovertemplate="%{text}<extra></extra>",
+        geojson=geometry.collection(codes), featureidkey="id", locations=codes, z=first_traces[0].z,
+        text=None if crowded else first_traces[0].text,
+        hovertemplate=None if crowded else "%{text}<extra></extra>", hoverinfo="skip" if crowded else None,
         colorscale=colour_scale(metric), **value_range, marker=dict(opacity=0.9, line=dict(color=BORDER, width=1)),
         colorbar=dict(title=dict(text=legend_title(key), side="top"), orientation="h", x=0.5, xanchor="center",
                       y=-0.01, yanchor="top", len=0.7, thickness=14, ticksuffix=_tick_suffix(metric)),
         showlegend=False,
     ))
-    fig.add_trace(go.Scattermap(
-        lon=[label_at[c][0] for c in codes], lat=[label_at[c][1] for c in codes], mode="text",
-        text=first_traces[1].text, textfont=dict(size=label_size, color="#1a1a1a"), hoverinfo="skip",
-        showlegend=False,
-    ))
-    fig.frames = [go.Frame(name=m, data=frame_traces(m), traces=[0, 1]) for m in months]
-    view = geo.fit_view(geo.total_bounds(geo.shapes(boundaries).values()), width_hint, height - 150)
+    if not crowded:
+        fig.add_trace(go.Scattermap(
+            lon=[geometry.label_at[c][0] for c in codes], lat=[geometry.label_at[c][1] for c in codes],
+            mode="text", text=first_traces[1].text, textfont=dict(size=label_size, color="#1a1a1a"),
+            hoverinfo="skip", showlegend=False,
+        ))
+    fig.frames = [go.Frame(name=m, data=frame_traces(m), traces=[0] if crowded else [0, 1]) for m in months]
+    view = geo.fit_view(geometry.bounds, width_hint, height - 150)
     play = dict(frame=dict(duration=400, redraw=True), transition=dict(duration=0), fromcurrent=True, mode="immediate")
     fig.update_layout(
         map=dict(style=BLANK_STYLE, center=dict(lon=view.lon, lat=view.lat), zoom=view.zoom),
@@ -345,7 +407,7 @@ def monthly_map(monthly: pl.DataFrame, boundaries: pl.DataFrame, key: str, *, he
                                   args=[[m], dict(frame=dict(duration=0, redraw=True), mode="immediate",
                                                   transition=dict(duration=0))]) for m in months])],
     )
-    return inert_links(fig)  # township and village names are data: a <a href> in one stays text
+    return fig
 
 
 def _month_label(month: str) -> str:
@@ -370,7 +432,7 @@ def print_sheet(fig: go.Figure, title: str, as_of: dt.date, note: str = "", *,
             trace.colorbar = dict(title=dict(text=trace.colorbar.title.text, side="top"), orientation="v",
                                   x=1.0, xanchor="right", y=0.5, yanchor="middle", len=0.6, thickness=22,
                                   ticksuffix=trace.colorbar.ticksuffix, tickfont=dict(size=16))
-    codes = [loc for t in sheet.data if t.type == "choroplethmap" for loc in (t.locations or [])]
+    codes = [loc for t in sheet.data if t.type == "choroplethmap" for loc in (t.locations if t.locations is not None else [])]
     geometries = [f["geometry"] for t in sheet.data if t.type == "choroplethmap" and t.geojson
                   for f in t.geojson["features"] if f["id"] in set(codes)]
     if geometries:

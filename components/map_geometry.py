@@ -24,6 +24,80 @@ from components.box_grid import BoxGrid
 TILE_PX = 512  # MapLibre's world is 512 px wide at zoom 0
 
 
+class SharedFeature(dict):
+    """A GeoJSON Feature shared by every figure that draws it. Plotly deep-copies a trace's properties when the trace
+    is added and again when the figure is sent (st.plotly_chart: `to_dict`): at province scale 2 x 9,000 dicts and
+    lists per view. A shared feature is never changed (its coordinates are read-only arrays), so its copy is itself.
+    orjson, which writes the figure's JSON, writes it as the dict it is."""
+
+    def __deepcopy__(self, memo):
+        return self
+
+
+@dataclass(frozen=True, eq=False)
+class Boundaries:
+    """What a boundary version's geometry gives every map, worked out once (`prepare`) instead of on every view:
+    shapes, label points (a pole of inaccessibility each), GeoJSON features and a spatial index. The page keeps one
+    per data version for every session (app_data.map_geometry), so nothing here is changed after `prepare`."""
+
+    codes: tuple[str, ...]  # in map_boundaries order (by 乡镇代码)
+    names: dict[str, str]
+    shapes: dict[str, BaseGeometry]
+    # GeoJSON Feature per code, each ring's coordinates one read-only float array: Plotly validates and orjson writes
+    # an array in one step, nested lists position by position (0.2 s per view for 2,273 townships).
+    features: dict[str, SharedFeature]
+    label_at: dict[str, tuple[float, float]]
+    tree: shapely.STRtree  # over shapes in `codes` order
+    bounds: tuple[float, float, float, float]
+
+    def collection(self, codes=None) -> dict:
+        """GeoJSON FeatureCollection of `codes` (all by default), in map_boundaries order, feature id = 乡镇代码."""
+        wanted = None if codes is None else set(codes)
+        return {"type": "FeatureCollection",
+                "features": [self.features[c] for c in self.codes if wanted is None or c in wanted]}
+
+    def in_view(self, view: "View", width_px: float, height_px: float) -> list[str]:
+        """The townships that reach into the visible width x height around the view's centre."""
+        if not self.codes:
+            return []
+        cx, cy = to_px(view.lon, view.lat, view.zoom)
+        west, north = from_px(cx - width_px / 2, cy - height_px / 2, view.zoom)
+        east, south = from_px(cx + width_px / 2, cy + height_px / 2, view.zoom)
+        hits = self.tree.query(shapely.box(west, south, east, north), predicate="intersects")
+        return [self.codes[i] for i in sorted(hits.tolist())]
+
+
+def prepare(boundaries: pl.DataFrame) -> Boundaries:
+    """The map_boundaries frame (township_code, township_name, geometry as GeoJSON text) as Boundaries."""
+    codes = tuple(boundaries["township_code"].to_list())
+    geometries = [json.loads(text) for text in boundaries["geometry"]]
+    shape_of = {code: shape(g) for code, g in zip(codes, geometries)}
+    features = {code: SharedFeature(type="Feature", id=code, properties={"name": name},
+                                    geometry={"type": g["type"], "coordinates": _as_arrays(g["coordinates"])})
+                for code, name, g in zip(codes, boundaries["township_name"], geometries)}
+    return Boundaries(codes=codes, names=dict(zip(codes, boundaries["township_name"])), shapes=shape_of,
+                      features=features, label_at={c: label_point(g).coords[0] for c, g in shape_of.items()},
+                      tree=shapely.STRtree([shape_of[c] for c in codes]),
+                      bounds=total_bounds(shape_of.values()) if codes else (0.0, 0.0, 0.0, 0.0))
+
+
+def prepared(boundaries: "pl.DataFrame | Boundaries") -> Boundaries:
+    """`boundaries` as Boundaries: prepared already (the page's, once per version) or a map_boundaries frame."""
+    return boundaries if isinstance(boundaries, Boundaries) else prepare(boundaries)
+
+
+def _as_arrays(coordinates):
+    """GeoJSON coordinates with each ring (a list of positions) as one read-only float array."""
+    if coordinates and isinstance(coordinates[0], list) and coordinates[0] and \
+            isinstance(coordinates[0][0], (int, float)):
+        ring = np.asarray(coordinates, dtype=float)
+        if ring.ndim == 2:
+            ring.flags.writeable = False
+            return ring
+        return coordinates
+    return [_as_arrays(part) for part in coordinates]
+
+
 def shapes(boundaries: pl.DataFrame) -> dict[str, BaseGeometry]:
     """township_code -> shapely geometry."""
     return {code: shape(json.loads(text)) for code, text in zip(boundaries["township_code"], boundaries["geometry"])}
@@ -193,6 +267,31 @@ def place_labels(labels: list[tuple[str, float, float, list[str]]], geoms: dict[
     return out
 
 
+def names_that_fit(boundaries: Boundaries, codes: list[str], names: dict[str, str], zoom: float,
+                   size: float) -> list[str]:
+    """Of `codes`, those whose name at `size` px, centred on the label point, lies inside the township at this zoom.
+
+    At province scale (thousands of townships a few pixels wide) a name that does not fit its township is
+    unreadable and hides its neighbours; the map names the townships big enough on screen (hover tells the rest)."""
+    codes = [c for c in codes if c in boundaries.label_at]
+    if not codes:
+        return []
+    world = TILE_PX * 2 ** zoom
+    lon, lat = np.array([boundaries.label_at[c] for c in codes]).T
+    x = (lon + 180) / 360 * world
+    y = (1 - np.log(np.tan(np.pi / 4 + np.radians(np.clip(lat, -85, 85)) / 2)) / np.pi) / 2 * world
+    half_w = np.array([text_box([names[c]], size)[0] for c in codes]) / 2
+    half_h = text_box(["乡"], size)[1] / 2
+
+    def lon_lat(px, py):
+        return px / world * 360 - 180, np.degrees(np.arctan(np.sinh(np.pi * (1 - 2 * py / world))))
+
+    west, north = lon_lat(x - half_w, y - half_h)
+    east, south = lon_lat(x + half_w, y + half_h)
+    fits = shapely.contains([boundaries.shapes[c] for c in codes], shapely.box(west, south, east, north))
+    return [c for c, ok in zip(codes, fits.tolist()) if ok]
+
+
 # -- Click targets that cover each township's area ------------------------------------------------------------
 # Plotly's Choroplethmap finds no polygon under the pointer in Streamlit's bundle (its calcdata loses the
 # polygons it hit-tests against; seen in headless Chromium), so hovers and clicks land on markers instead: a
@@ -222,8 +321,13 @@ def click_grid(geoms: dict[str, BaseGeometry], view: View, width_px: float, heig
     world = TILE_PX * 2 ** view.zoom
     lons = gx / world * 360 - 180
     lats = np.degrees(np.arctan(np.sinh(np.pi * (1 - 2 * gy / world))))
-    out = {}
-    for code, geom in geoms.items():
-        inside = shapely.contains_xy(geom, lons, lats)
-        out[code] = list(zip(lons[inside].tolist(), lats[inside].tolist()))
-    return out
+    # Which township holds each grid point: an index query, not every township against every point (2,273 x 6,000
+    # point tests at province scale).
+    codes = list(geoms)
+    hit_point, hit_geom = shapely.STRtree([geoms[c] for c in codes]).query(shapely.points(lons, lats),
+                                                                          predicate="within")
+    order = np.lexsort((hit_point, hit_geom))  # by township, then in grid order
+    hit_point, hit_geom = hit_point[order], hit_geom[order]
+    starts = np.searchsorted(hit_geom, np.arange(len(codes) + 1))
+    return {code: list(zip(lons[hit_point[a:b]].tolist(), lats[hit_point[a:b]].tolist()))
+            for code, a, b in zip(codes, starts[:-1], starts[1:])}

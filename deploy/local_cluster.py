@@ -81,8 +81,9 @@ class Cluster:
 
 
 @contextmanager
-def cluster(db: Path, folder: Path, n: int = 2, balance: str = STICKY, env: dict | None = None):
-    """Start n `streamlit run dashboard.py` processes serving `db` under the base path, and nginx over them."""
+def cluster(db: Path, folder: Path, n: int = 2, balance: str = STICKY, env: dict | None = None, app: Path = ROOT):
+    """Start n `streamlit run dashboard.py` processes serving `db` under the base path, and nginx over them.
+    `app`: the source tree they run (another checkout, e.g. a baseline measured in the same sitting)."""
     ports = [free_port() for _ in range(n)]
     procs = []
     nginx = None
@@ -91,7 +92,7 @@ def cluster(db: Path, folder: Path, n: int = 2, balance: str = STICKY, env: dict
             procs.append(subprocess.Popen(
                 [sys.executable, "-m", "streamlit", "run", "dashboard.py", "--server.port", str(port),
                  "--server.address", "127.0.0.1", "--server.baseUrlPath", BASE_PATH],
-                cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT), "WARROOM_DB": str(db), **(env or {})},
+                cwd=app, env={**os.environ, "PYTHONPATH": str(app), "WARROOM_DB": str(db), **(env or {})},
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
         nginx_port = free_port()
         conf = nginx_conf(folder, nginx_port, ports, balance)

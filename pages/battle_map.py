@@ -14,6 +14,7 @@ from access import audit
 from components import map_export
 from components import map_figures as mf
 from components.filters import ALL, current
+from components.long_lists import DRAWN_MAX
 from components.tables import labelled, table_with_download
 from components.text import md
 from exports import capabilities
@@ -46,9 +47,9 @@ def _back_to_county() -> None:
 
 
 filters = current()
-boundaries = app_data.run("map_boundaries")
+boundaries = app_data.map_geometry()  # derived once per version: label points, GeoJSON, spatial index
 st.title(f"挂图作战 · {md(filters.township_name)}")
-if boundaries.height == 0:
+if not boundaries.codes:
     st.info("数据库中还没有乡镇边界，无法绘制地图。请数据管理员导入县里的乡镇界线："
             "`python -m ingest boundaries 乡镇界线.geojson（或 .shp / .zip） --db 数据库`。", icon=":material/map:")
     st.stop()
@@ -56,7 +57,7 @@ if boundaries.height == 0:
 indicators = app_data.indicators(filters.as_of)
 townships = indicators.filter(pl.col("township_code") != ALL)
 lagging = townships.filter(pl.col("lagging"))
-missing = townships.join(boundaries, on="township_code", how="anti")
+missing = townships.filter(~pl.col("township_code").is_in(boundaries.codes))
 
 # Seven indicators need the full width (a laptop cuts the last ones off beside another control).
 key = st.segmented_control("着色指标", mf.MAP_METRICS, format_func=mf.short_label, default="incidence_pct",
@@ -98,10 +99,14 @@ if view == "replay":
 selected = None if filters.is_county else filters.township
 villages = app_data.detail("map_villages", as_of=filters.as_of, township=selected) if selected else None
 withheld = selected is not None and villages is None  # another township's villages: its own figures only
-figure = mf.township_map(indicators, boundaries, key, selected=selected, villages=villages,
+user = st.session_state.get("user")
+home = getattr(user, "township_code", None)  # a township head's own township: always named on the map
+figure = mf.township_map(indicators, boundaries, key, selected=selected, villages=villages, mark=home,
                          lagging_layer=show_lagging, **screen)
 st.plotly_chart(figure, width="stretch", config=CHART_CONFIG, key="battle_map", on_select=_select_township,
                 selection_mode="points")
+if len(boundaries.codes) > DRAWN_MAX:
+    st.caption(mf.names_caption(len(boundaries.codes), home in boundaries.codes and home != selected))
 
 title = f"{filters.township_name}脱贫攻坚挂图作战图 · {mf.legend_title(key)}"
 note = "红色粗框：年度目标进度落后于时间进度的乡镇" if lagging.height and show_lagging else ""
