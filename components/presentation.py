@@ -196,7 +196,7 @@ def left_out(frame: pl.DataFrame, index: int) -> str | None:
     """Caption of slide `index` when its chart draws only the ends of a long list of townships (else None)."""
     total = _towns(frame).height
     shown = total if total <= long_lists.DRAWN_MAX else 2 * long_lists.DRAWN_ENDS
-    return long_lists.left_out(total, shown, DRAWN_ORDER[index])
+    return long_lists.left_out(total, shown, DRAWN_ORDER[index], rest="全部乡镇见各专题页的表格")  # 季讲评 has no table
 
 
 def _big(fig: go.Figure, title: str) -> go.Figure:

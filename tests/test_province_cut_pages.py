@@ -31,7 +31,7 @@ def test_ranking_slide_of_fifty_townships_draws_the_top_and_bottom_fifteen():
     assert list(bar.y) == expected
     # 红榜 the first three, 黑榜 the last three of the whole ranking (ranks 48–50), grey between
     assert list(bar.marker.color) == [GOOD] * 3 + [NEUTRAL] * 24 + [BAD] * 3
-    assert pres.left_out(frame, 5) == "共 50 个乡镇，图中只画综合得分最高和最低的各 15 个；全部乡镇见表格和下载。"
+    assert pres.left_out(frame, 5) == "共 50 个乡镇，图中只画综合得分最高和最低的各 15 个；全部乡镇见各专题页的表格。"
 
 
 def test_rise_and_fall_cuts_each_panel_by_its_own_order():
@@ -58,7 +58,7 @@ def test_funds_projects_and_incidence_slides_of_a_province():
     assert list(incidence.x) == names([*range(50, 35, -1), *range(15, 0, -1)])
     projects = pres.project_bars(frame).data[0]
     assert list(projects.x) == names([*range(50, 35, -1), *range(15, 0, -1)])
-    assert pres.left_out(frame, 3) == "共 50 个乡镇，图中只画资金结余率最高和最低的各 15 个；全部乡镇见表格和下载。"
+    assert pres.left_out(frame, 3) == "共 50 个乡镇，图中只画资金结余率最高和最低的各 15 个；全部乡镇见各专题页的表格。"
 
 
 def test_a_county_slide_draws_every_township_in_the_old_order():
