@@ -28,6 +28,7 @@ import streamlit as st
 
 import settings as settings_module
 from ingest import publish
+from ingest.derived import DIGEST_KEY, derived_digest
 from queries.indicators import township_indicators
 from access.roles import VIEWER
 from access.store import AccessStore, store_path
@@ -242,6 +243,31 @@ def indicators(as_of: dt.date) -> pl.DataFrame:
         _repin()
 
 
+# -- What a page builds from the data alone (issue 18: once per data version, not once per view) ----------
+# Bounds: at 1,000,000 households a 周调度 week pickles to 3.5 MB, a 综合排名 standing to 1.9 MB, a 季讲评 score
+# to 0.7 MB; the load test's 5 dates × 3 pages × 2 versions (during a publish) are ~30 entries (~60 MB), and
+# 64 entries / 256 MB hold the server's RSS whatever the mix of dates and weights.
+SHARED_MAX_ENTRIES = 64
+SHARED_MAX_SIZE = "256MB"
+
+
+@st.cache_data(max_entries=SHARED_MAX_ENTRIES, max_size=SHARED_MAX_SIZE, ttl=RESULT_CACHE_TTL, show_spinner=False)
+def _shared(version: str, name: str, key: tuple, _build: Callable[[], object]) -> object:
+    return _build()
+
+
+def shared(name: str, key: tuple, build: Callable[[], object]) -> object:
+    """build() once per (data version, name, key) for every session; a copy (unpickled) to each caller.
+
+    Only for what is the same for every viewer: county-wide frames from township- and project-level queries
+    (never village or household rows, never a masked column). `key` holds everything the result depends on
+    besides the version (dates, weights, thresholds), as plain values; `name` says which builder it is."""
+    try:
+        return _shared(_version(), name, key, build)
+    except VersionGone:
+        _repin()
+
+
 def _repin() -> None:
     """The pinned version was pruned before this process opened it: redo the whole run on the served one,
     so the page still shows a single version."""
@@ -351,6 +377,13 @@ def version_caption() -> str:
     info = run("version_info")
     number, published_at = info.row(0) if info.height else (None, None)
     return version_label.caption(data_as_of(), number, published_at, is_demo())
+
+
+def built_by_older_release() -> bool:
+    """The served version's derived tables were built from another ingest/derived.sql than this release's (an
+    upgrade leaves data/ alone): its pages may ask for a column it lacks until `ingest rebuild`."""
+    meta = run("meta")
+    return meta.filter((pl.col("key") == DIGEST_KEY) & (pl.col("value") == derived_digest())).height == 0
 
 
 def is_demo() -> bool:

@@ -114,6 +114,9 @@ def main() -> None:
         if app_data.on_fallback():
             st.warning("当前数据库文件无法使用，正在浏览上一个完好版本（只读）。请联系数据管理员修复。",
                        icon=":material/history:")
+        elif app_data.built_by_older_release():
+            st.warning("当前数据版本由升级前的程序发布，个别页面可能无法显示。请数据管理员在服务器上运行 "
+                       "`python -m ingest rebuild --db 数据库` 重建（数据不变，百万户约一分钟）。", icon=":material/update:")
     # Every page in view: collapsed, the sidebar hides what comes after the tenth link (数据导入 among them)
     # behind a "查看更多" button.
     # .streamlit/config.toml hides the legacy pages/ list (English file names on a first visit); in Streamlit

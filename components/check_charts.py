@@ -6,6 +6,7 @@ severities 高/中/低 are red, amber and slate everywhere on the page.
 
 from __future__ import annotations
 
+import numpy as np
 import plotly.graph_objects as go
 import polars as pl
 
@@ -15,25 +16,28 @@ from queries.metrics import BAD, NEUTRAL
 SEVERITY_COLOURS = {"高": BAD, "中": "#ef8f00", "低": NEUTRAL}
 
 
-def issue_heatmap(matrix: pl.DataFrame, rules: pl.DataFrame, *, mark: str | None = None) -> go.Figure:
+def issue_heatmap(matrix: pl.DataFrame, rules: pl.DataFrame, *, mark: str | None = None,
+                  column_max: list[int] | None = None) -> go.Figure:
     """Townships × rules heat table of issue counts (0 shown blank, white); the rule axis uses the 简称.
 
     The shade is relative within each rule (the darkest cell is the township with most of that problem), so a
     rule with hundreds of records does not wash out the rare but grave ones; the numbers are the counts.
 
-    matrix: check_views.heat_matrix (township_code, township_name, one column per rule_id);
-    rules: checks_registry.rules_frame() (rule_id, short, severity, title); mark: a 乡镇 name (the viewer's
-    own) whose row is framed and whose label is bold with ▶ (charts.highlight).
+    matrix: check_views.heat_matrix (township_code, township_name, one column per rule_id), or the rows of it a
+    long list draws (check_views.heat_drawn); column_max: each rule's largest count over every township (the
+    shade's scale when `matrix` is cut; default: over the rows given); rules: checks_registry.rules_frame()
+    (rule_id, short, severity, title); mark: a 乡镇 name (the viewer's own) whose row is framed and whose label
+    is bold with ▶ (charts.highlight). Arrays, not per-cell Python lists: plotly validates numpy in one copy.
     """
     rule_ids = rules["rule_id"].to_list()
     shorts = [f"{s}·{sev}" for s, sev in zip(rules["short"], rules["severity"])]
-    titles = rules["title"].to_list()
-    counts = [list(row) for row in matrix.select(rule_ids).iter_rows()]
-    column_max = [max([row[j] for row in counts], default=0) or 1 for j in range(len(rule_ids))]
-    shade = [[v / column_max[j] for j, v in enumerate(row)] for row in counts]
+    titles = np.array(rules["title"].to_list(), dtype=object)
+    counts = matrix.select(rule_ids).to_numpy().astype(np.int64).reshape(matrix.height, len(rule_ids))
+    top = np.array(column_max if column_max is not None else counts.max(axis=0, initial=0), dtype=np.int64)
+    shade = counts / np.where(top > 0, top, 1)
     names = matrix["township_name"].to_list()
-    text = [["" if v == 0 else str(v) for v in row] for row in counts]
-    custom = [[[titles[j], v] for j, v in enumerate(row)] for row in counts]
+    text = np.where(counts == 0, "", counts.astype(str)).astype(object)
+    custom = np.dstack([np.broadcast_to(titles, counts.shape), counts.astype(object)])
     fig = go.Figure(go.Heatmap(
         z=shade, x=shorts, y=names, text=text, texttemplate="%{text}", customdata=custom,
         colorscale=[[0, "#ffffff"], [0.001, "#fde0dc"], [1, BAD]], zmin=0, zmax=1,

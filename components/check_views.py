@@ -10,6 +10,7 @@ import datetime as dt
 
 import polars as pl
 
+from components import long_lists
 from components.privacy import mask_frame
 
 SEVERITY_ORDER = {"高": 0, "中": 1, "低": 2}
@@ -21,6 +22,14 @@ RISK_LEVELS = ("高", "中", "低")
 def _counts_in(counts: pl.DataFrame, township: str) -> pl.DataFrame:
     rows = counts if township == "ALL" else counts.filter(pl.col("township_code") == township)
     return rows.group_by("rule_id").agg(pl.col("issues").sum())
+
+
+def counts_by_date(weeks: pl.DataFrame, dates: list[dt.date]) -> dict[dt.date, pl.DataFrame]:
+    """checks_counts_by_township_weeks split by date: {date: its checks_counts_by_township rows} for each of
+    `dates` (an empty frame for a date without issues)."""
+    rows = weeks.drop("as_of")
+    parts = {key[0]: part.drop("as_of") for key, part in weeks.partition_by("as_of", as_dict=True).items()}
+    return {d: parts.get(d, rows.clear()) for d in dates}
 
 
 def rule_summary(rules: pl.DataFrame, counts_now: pl.DataFrame, counts_before: pl.DataFrame,
@@ -52,6 +61,19 @@ def heat_matrix(rules: pl.DataFrame, counts: pl.DataFrame, townships: pl.DataFra
                        how="left").with_columns(pl.col("issues").fill_null(0))
     wide = filled.pivot(on="rule_id", index=["township_code", "township_name"], values="issues")
     return wide.select("township_code", "township_name", *rules["rule_id"].to_list()).sort("township_code")
+
+
+def heat_drawn(matrix: pl.DataFrame, rules: pl.DataFrame, *, mark: str | None = None) -> pl.DataFrame:
+    """The rows of the heat matrix its figure draws: all of a county's (in code order, as the table); above
+    long_lists.DRAWN_MAX townships, the ones with most and fewest issues (all rules) and the viewer's own
+    (mark: a 乡镇 name), most first — the matrix table keeps every row."""
+    if matrix.height <= long_lists.DRAWN_MAX:
+        return matrix
+    # one sort key, most issues first and equal totals by 乡镇代码 (a stable order from view to view)
+    n = matrix.height
+    keyed = matrix.sort("township_code").with_columns(
+        _key=pl.sum_horizontal(rules["rule_id"].to_list()).cast(pl.Int64) * (n + 1) + (n - pl.int_range(n)))
+    return long_lists.drawn(keyed, "_key", mark=mark, key="township_name").drop("_key")
 
 
 def weekly_by_severity(rules: pl.DataFrame, counts_by_date: dict[dt.date, pl.DataFrame],
@@ -112,6 +134,30 @@ def township_issue_table(matrix: pl.DataFrame, rules: pl.DataFrame, quality: pl.
         pl.col("households").alias("在册户数"),
         pl.col("issues_per_100_households").round(2).alias("每百户问题数"),
     )
+
+
+def quality_from_counts(counts: pl.DataFrame, registered: pl.DataFrame, townships: pl.DataFrame) -> pl.DataFrame:
+    """数据质量 at D from the data-check counts the page already has: the rows of
+    queries/checks_quality_by_township.sql (township_code, township_name, households, issues,
+    issues_per_100_households; every township in code order, then the county 'ALL'/全县) without running every
+    rule a second time. Its rate is that of queries/parts/checks_quality_rate.sql (100 × issues ÷ households,
+    null without households); tests/test_checks_weeks.py holds the two equal.
+
+    counts: checks_counts_by_township at D; registered: checks_registered_households at D.
+    """
+    issues = counts.group_by("township_code").agg(pl.col("issues").sum().cast(pl.Int64))
+    towns = (townships.select("township_code", "township_name")
+             .join(registered.select("township_code", pl.col("households").cast(pl.Int64)), on="township_code",
+                   how="left")
+             .join(issues, on="township_code", how="left")
+             .with_columns(pl.col("households").fill_null(0), pl.col("issues").fill_null(0))
+             .sort("township_code"))
+    county = pl.DataFrame({"township_code": ["ALL"], "township_name": ["全县"],
+                           "households": [int(towns["households"].sum())], "issues": [int(towns["issues"].sum())]},
+                          schema=towns.schema)
+    both = pl.concat([towns, county])
+    return both.with_columns(issues_per_100_households=pl.when(pl.col("households") > 0)
+                             .then(100.0 * pl.col("issues") / pl.col("households")))
 
 
 def risk_table(rows: pl.DataFrame, *, visible: bool, ids_visible: bool = False) -> pl.DataFrame:

@@ -7,7 +7,8 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import polars as pl
 
-from components.charts import TIME_LINE, base_layout
+from components.charts import TIME_LINE, base_layout, hline
+from components.long_lists import drawn
 from queries.metrics import BAD, GOOD, NEUTRAL
 
 ALLOCATED = "#90a4ae"
@@ -37,14 +38,15 @@ def allocated_vs_spent(frame: pl.DataFrame, label: str, title: str, time_progres
     return base_layout(fig, title)
 
 
-def township_spend_progress(frame: pl.DataFrame) -> go.Figure:
-    """支出进度 (100 − 结余率) per township against 时间进度; red when behind time.
+def township_spend_progress(frame: pl.DataFrame, *, mark: str | None = None) -> go.Figure:
+    """支出进度 (100 − 结余率) per township against 时间进度; red when behind time. Above long_lists.DRAWN_MAX
+    townships only both ends and `mark` (a 乡镇 name) are drawn.
 
     frame: township_indicators rows (townships and ALL).
     """
-    rows = (frame.filter(pl.col("township_code") != "ALL")
-            .with_columns(spend_progress_pct=100 - pl.col("balance_rate_pct"))
-            .sort("spend_progress_pct", descending=True, nulls_last=True))
+    rows = drawn(frame.filter(pl.col("township_code") != "ALL")
+                 .with_columns(spend_progress_pct=100 - pl.col("balance_rate_pct")),
+                 "spend_progress_pct", mark=mark, key="township_name")
     time_progress = rows["time_progress_pct"].max() if rows.height else None
     progress = rows["spend_progress_pct"].to_list()
     fig = go.Figure(go.Bar(
@@ -57,16 +59,18 @@ def township_spend_progress(frame: pl.DataFrame) -> go.Figure:
         name="支出进度",
     ))
     if time_progress is not None:
-        fig.add_hline(y=time_progress, line=dict(color=TIME_LINE, dash="dash", width=2),
+        hline(fig, time_progress, line=dict(color=TIME_LINE, dash="dash", width=2),
                       annotation_text=f"时间进度 {time_progress:.1f}%", annotation_position="top right",
                       annotation_font=dict(color=TIME_LINE))
     fig.update_yaxes(title_text="支出进度（%）", range=[0, 110])
     return base_layout(fig, "支出进度 vs 时间进度（红 = 落后）")
 
 
-def industry_share(frame: pl.DataFrame, policy_pct: float) -> go.Figure:
-    """产业资金占比 per township against the policy line (red below it); the county value as a dashed line."""
-    rows = frame.filter(pl.col("township_code") != "ALL").sort("industry_share_pct", descending=True, nulls_last=True)
+def industry_share(frame: pl.DataFrame, policy_pct: float, *, mark: str | None = None) -> go.Figure:
+    """产业资金占比 per township against the policy line (red below it); the county value as a dashed line.
+    Above long_lists.DRAWN_MAX townships only both ends and `mark` (a 乡镇 name) are drawn."""
+    rows = drawn(frame.filter(pl.col("township_code") != "ALL"), "industry_share_pct", mark=mark,
+                 key="township_name")
     county = frame.filter(pl.col("township_code") == "ALL")["industry_share_pct"]
     county = county[0] if county.len() else None
     shares = rows["industry_share_pct"].to_list()
@@ -76,11 +80,11 @@ def industry_share(frame: pl.DataFrame, policy_pct: float) -> go.Figure:
         text=[("无资金" if v is None else f"{v:.0f}%") for v in shares], textposition="outside",
         hovertemplate="%{x}<br>产业资金占比 %{y:.1f}%<extra></extra>", name="产业资金占比",
     ))
-    fig.add_hline(y=policy_pct, line=dict(color=BAD, dash="dot", width=2),
+    hline(fig, policy_pct, line=dict(color=BAD, dash="dot", width=2),
                   annotation_text=f"政策要求 ≥ {policy_pct:g}%", annotation_position="top left",
                   annotation_font=dict(color=BAD))
     if county is not None:
-        fig.add_hline(y=county, line=dict(color=TIME_LINE, dash="dash", width=1.5),
+        hline(fig, county, line=dict(color=TIME_LINE, dash="dash", width=1.5),
                       annotation_text=f"全县 {county:.1f}%", annotation_position="bottom right",
                       annotation_font=dict(color=TIME_LINE))
     fig.update_yaxes(title_text="产业资金占比（%）", range=[0, 110])

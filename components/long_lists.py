@@ -28,10 +28,13 @@ def drawn(frame: pl.DataFrame, by: str, *, mark: str | None = None, descending: 
     return ordered.filter(keep)
 
 
-def left_out(total: int, shown: int, what: str, *, marked: bool = False) -> str | None:
+EVERY_ROW = "全部乡镇见表格和下载"
+
+
+def left_out(total: int, shown: int, what: str, *, marked: bool = False, rest: str = EVERY_ROW) -> str | None:
     """Caption for a chart cut by `drawn` (None when it draws everything). `what` names the order, e.g.
-    "减贫进度最快和最慢"."""
+    "减贫进度最快和最慢"; `rest` says where the other townships are (a page without a table names another)."""
     if shown >= total:
         return None
     mine = "及本乡镇" if marked else ""
-    return f"共 {total:,} 个乡镇，图中只画{what}的各 {DRAWN_ENDS} 个{mine}；全部乡镇见表格和下载。"
+    return f"共 {total:,} 个乡镇，图中只画{what}的各 {DRAWN_ENDS} 个{mine}；{rest}。"

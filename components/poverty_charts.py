@@ -8,7 +8,8 @@ import plotly.graph_objects as go
 import polars as pl
 
 from components.box_grid import BoxGrid
-from components.charts import TIME_LINE, base_layout
+from components.charts import TIME_LINE, base_layout, hline
+from components.long_lists import DRAWN_MAX, drawn
 from queries.metrics import BAD, GOOD, METRICS, NEUTRAL
 
 PREV_COLOUR = "#b0bec5"  # 年初 (a reference, not a judgement)
@@ -25,12 +26,13 @@ def _county(frame: pl.DataFrame, key: str):
     return county[key][0] if county.height else None
 
 
-def incidence_drop_by_township(frame: pl.DataFrame) -> go.Figure:
+def incidence_drop_by_township(frame: pl.DataFrame, *, mark: str | None = None) -> go.Figure:
     """一降 per township (percentage points, largest first); red when the township drops less than the county.
+    Above long_lists.DRAWN_MAX townships only both ends and `mark` (a 乡镇 name) are drawn.
 
     frame: township_indicators rows (townships and the ALL row).
     """
-    rows = _townships(frame).sort("incidence_drop_pp", descending=True, nulls_last=True)
+    rows = drawn(_townships(frame), "incidence_drop_pp", mark=mark, key="township_name")
     county = _county(frame, "incidence_drop_pp")
     colours = [NEUTRAL if v is None else (BAD if county is not None and v < county else GOOD)
                for v in rows["incidence_drop_pp"]]
@@ -44,16 +46,17 @@ def incidence_drop_by_township(frame: pl.DataFrame) -> go.Figure:
         name="一降",
     ))
     if county is not None:
-        fig.add_hline(y=county, line=dict(color=TIME_LINE, dash="dash", width=2),
+        hline(fig, county, line=dict(color=TIME_LINE, dash="dash", width=2),
                       annotation_text=f"全县 {county:.2f} 个百分点", annotation_position="top right",
                       annotation_font=dict(color=TIME_LINE))
     fig.update_yaxes(title_text="一降（个百分点）", rangemode="tozero")
     return base_layout(fig, "一降：发生率较年初下降（红 = 低于全县）")
 
 
-def income_growth_by_township(frame: pl.DataFrame, benchmark_pct: float) -> go.Figure:
-    """一升 per township with the county value and the benchmark line; red below the benchmark."""
-    rows = _townships(frame).sort("income_growth_pct", descending=True, nulls_last=True)
+def income_growth_by_township(frame: pl.DataFrame, benchmark_pct: float, *, mark: str | None = None) -> go.Figure:
+    """一升 per township with the county value and the benchmark line; red below the benchmark. Above
+    long_lists.DRAWN_MAX townships only both ends and `mark` (a 乡镇 name) are drawn."""
+    rows = drawn(_townships(frame), "income_growth_pct", mark=mark, key="township_name")
     county = _county(frame, "income_growth_pct")
     colours = [NEUTRAL if v is None else (BAD if v < benchmark_pct else GOOD) for v in rows["income_growth_pct"]]
     fig = go.Figure(go.Bar(
@@ -64,11 +67,11 @@ def income_growth_by_township(frame: pl.DataFrame, benchmark_pct: float) -> go.F
                       "<extra></extra>",
         name="收入增幅",
     ))
-    fig.add_hline(y=benchmark_pct, line=dict(color=BENCHMARK, dash="dot", width=2),
+    hline(fig, benchmark_pct, line=dict(color=BENCHMARK, dash="dot", width=2),
                   annotation_text=f"对照线 {benchmark_pct:g}%", annotation_position="bottom right",
                   annotation_font=dict(color=BENCHMARK))
     if county is not None:
-        fig.add_hline(y=county, line=dict(color=TIME_LINE, dash="dash", width=2),
+        hline(fig, county, line=dict(color=TIME_LINE, dash="dash", width=2),
                       annotation_text=f"全县 {county:.1f}%", annotation_position="top right",
                       annotation_font=dict(color=TIME_LINE))
     year = _county(frame, "income_year")
@@ -76,26 +79,44 @@ def income_growth_by_township(frame: pl.DataFrame, benchmark_pct: float) -> go.F
     return base_layout(fig, "一升：收入增幅（红 = 低于对照线）")
 
 
-def quadrant(frame: pl.DataFrame, benchmark_pct: float) -> go.Figure:
+QUADRANT_COLOURS = ((0.0, BAD), (0.5, MIXED), (1.0, GOOD))  # 0, 1 or 2 of the axes good
+
+
+def quadrant(frame: pl.DataFrame, benchmark_pct: float, *, mark: str | None = None) -> go.Figure:
     """一降 (x) against 一升 (y): the dividing lines are the county's drop and the benchmark growth, so the
-    top-right quadrant (green) is good on both and the bottom-left (red) behind on both."""
+    top-right quadrant (green) is good on both and the bottom-left (red) behind on both.
+
+    Above long_lists.DRAWN_MAX townships every township is a dot without a name (one trace, colours by a
+    colourscale: cheap at 2,000 points) and only the long_lists cut by 一降 (both ends and `mark`) is named,
+    in a last trace on top."""
     rows = _townships(frame).filter(pl.col("incidence_drop_pp").is_not_null()
                                     & pl.col("income_growth_pct").is_not_null())
     x_line = _county(frame, "incidence_drop_pp")
     x_line = 0.0 if x_line is None else x_line
-    good_x = [v >= x_line for v in rows["incidence_drop_pp"]]
-    good_y = [v >= benchmark_pct for v in rows["income_growth_pct"]]
-    colours = [GOOD if a and b else (BAD if not a and not b else MIXED) for a, b in zip(good_x, good_y)]
+    rows = rows.with_columns(good=(pl.col("incidence_drop_pp") >= x_line).cast(pl.Int8)
+                             + (pl.col("income_growth_pct") >= benchmark_pct).cast(pl.Int8))
+    fig = go.Figure()
+    extent = None
+    if rows.height > DRAWN_MAX:
+        xs_all, ys_all = rows["incidence_drop_pp"].to_numpy(), rows["income_growth_pct"].to_numpy()
+        extent = (float(xs_all.min()), float(xs_all.max()), float(ys_all.min()), float(ys_all.max()))
+        fig.add_trace(go.Scatter(
+            x=xs_all, y=ys_all, mode="markers", hovertext=rows["township_name"].to_numpy(),
+            marker=dict(size=7, color=rows["good"].to_numpy(), cmin=0, cmax=2, colorscale=QUADRANT_COLOURS,
+                        opacity=0.55),
+            hovertemplate="%{hovertext}<br>一降 %{x:.2f} 个百分点<br>一升 %{y:.1f}%<extra></extra>", name="全部乡镇"))
+        rows = drawn(rows, "incidence_drop_pp", mark=mark, key="township_name")
+    colours = [(BAD, MIXED, GOOD)[g] for g in rows["good"]]
     xs, ys = rows["incidence_drop_pp"].to_list(), rows["income_growth_pct"].to_list()
     names = rows["township_name"].to_list()
-    fig = go.Figure(go.Scatter(
+    fig.add_trace(go.Scatter(
         x=xs, y=ys, mode="markers+text",
-        text=names, textposition=label_positions(xs, ys, names),
+        text=names, textposition=label_positions(xs, ys, names, extent=extent),
         marker=dict(size=14, color=colours, line=dict(color="white", width=1)),
         hovertemplate="%{text}<br>一降 %{x:.2f} 个百分点<br>一升 %{y:.1f}%<extra></extra>", name="乡镇",
     ))
     fig.add_vline(x=x_line, line=dict(color=TIME_LINE, dash="dash", width=1.5))
-    fig.add_hline(y=benchmark_pct, line=dict(color=BENCHMARK, dash="dot", width=1.5))
+    hline(fig, benchmark_pct, line=dict(color=BENCHMARK, dash="dot", width=1.5))
     for x, y, text, colour, xa, ya in (
         (1, 1, "双优：降得快、增得快", GOOD, "right", "top"),
         (0, 0, "双弱：降得慢、增得慢", BAD, "left", "bottom"),
@@ -112,16 +133,20 @@ LABEL_POSITIONS = ("top center", "bottom center", "middle right", "middle left",
 
 
 def label_positions(xs: list[float], ys: list[float], names: list[str], *, width_px: float = 560,
-                    height_px: float = 380, font_px: float = 14) -> list[str]:
+                    height_px: float = 380, font_px: float = 14,
+                    extent: tuple[float, float, float, float] | None = None) -> list[str]:
     """A text position per point so no two names overlap (greedy, in the plot's pixel space at a laptop's
     size): each name takes the first of LABEL_POSITIONS whose box is clear of the names already placed and
-    of the other markers; a crowded point falls back to "top center"."""
+    of the other markers; a crowded point falls back to "top center". `extent` (x min, x max, y min, y max)
+    is the plot's data range when it holds more points than these (default: these points' own range); with
+    it, a name must also stay inside the plot (the named ends of a province sit at its edges)."""
     if not xs:
         return []
-    span_x = (max(xs) - min(xs)) or 1.0
-    span_y = (max(ys) - min(ys)) or 1.0
-    px = [(x - min(xs)) / span_x * width_px for x in xs]
-    py = [(max(ys) - y) / span_y * height_px for y in ys]  # screen y grows downwards
+    x_min, x_max, y_min, y_max = extent or (min(xs), max(xs), min(ys), max(ys))
+    span_x = (x_max - x_min) or 1.0
+    span_y = (y_max - y_min) or 1.0
+    px = [(x - x_min) / span_x * width_px for x in xs]
+    py = [(y_max - y) / span_y * height_px for y in ys]  # screen y grows downwards
     marker = 9.0  # half the marker (14 px) plus a gap
 
     def box(i: int, position: str) -> tuple[float, float, float, float]:
@@ -134,9 +159,13 @@ def label_positions(xs: list[float], ys: list[float], names: list[str], *, width
     grid = BoxGrid()
     for j, (x, y) in enumerate(zip(px, py)):
         grid.add((x - marker, y - marker, x + marker, y + marker), owner=j)  # the markers, each owned by its point
+    def inside(b: tuple[float, float, float, float]) -> bool:  # a province's names sit at the plot's edges
+        return extent is None or (b[0] >= 0 and b[2] <= width_px and b[1] >= -marker and b[3] <= height_px + marker)
+
     out = []
     for i in sorted(range(len(xs)), key=lambda i: (py[i], px[i])):
-        chosen = next((p for p in LABEL_POSITIONS if grid.free(box(i, p), ignore=i)), LABEL_POSITIONS[0])
+        chosen = next((p for p in LABEL_POSITIONS if inside(box(i, p)) and grid.free(box(i, p), ignore=i)),
+                      LABEL_POSITIONS[0])
         grid.add(box(i, chosen))
         out.append((i, chosen))
     return [p for _, p in sorted(out)]
@@ -157,7 +186,7 @@ def monthly_trend(frame: pl.DataFrame) -> go.Figure:
         bargap=0.1,
     )
     if policy is not None:
-        fig.add_hline(y=policy, yref="y2", line=dict(color=GOOD, dash="dot", width=1.5),
+        hline(fig, policy, yref="y2", line=dict(color=GOOD, dash="dot", width=1.5),
                       annotation_text=f"退出标准 {policy:g}%", annotation_position="top right",
                       annotation_font=dict(color=GOOD))
     fig.update_xaxes(tickformat="%Y年", dtick="M12")
@@ -177,7 +206,7 @@ def village_incidence(frame: pl.DataFrame, exit_line_pct: float) -> go.Figure:
     fig.add_trace(go.Scatter(x=labels, y=rows["incidence_prev_pct"].to_list(), mode="markers", name="年初发生率",
                              marker=dict(symbol="line-ew", size=18, line=dict(width=3, color=NEUTRAL)),
                              hovertemplate="%{x}<br>年初 %{y:.2f}%<extra></extra>"))
-    fig.add_hline(y=exit_line_pct, line=dict(color=BAD, dash="dot", width=1.5),
+    hline(fig, exit_line_pct, line=dict(color=BAD, dash="dot", width=1.5),
                   annotation_text=f"出列标准 {exit_line_pct:g}%", annotation_position="top right",
                   annotation_font=dict(color=BAD))
     fig.update_yaxes(title_text="贫困发生率（%）", rangemode="tozero")

@@ -14,6 +14,7 @@ import plotly.graph_objects as go
 import polars as pl
 from plotly.subplots import make_subplots
 
+from components import long_lists
 from components.charts import FONT, base_layout
 from queries.metrics import BAD, GOOD, METRICS, NEUTRAL
 
@@ -180,6 +181,24 @@ def _towns(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.filter(pl.col("township_code") != "ALL")
 
 
+# A province's slide draws both ends of its order (components/long_lists): what each slide's order is.
+DRAWN_ORDER = {1: "贫困发生率最高和最低", 2: "一降、一升各自最多和最少", 3: "资金结余率最高和最低", 4: "项目最多和最少",
+               5: "综合得分最高和最低"}
+
+
+def _drawn(towns: pl.DataFrame, by: str, *, descending: bool = True) -> pl.DataFrame:
+    """The rows a slide draws: all of a county's as they come (the builder orders them), the ends of a
+    province's order (long_lists.drawn)."""
+    return towns if towns.height <= long_lists.DRAWN_MAX else long_lists.drawn(towns, by, descending=descending)
+
+
+def left_out(frame: pl.DataFrame, index: int) -> str | None:
+    """Caption of slide `index` when its chart draws only the ends of a long list of townships (else None)."""
+    total = _towns(frame).height
+    shown = total if total <= long_lists.DRAWN_MAX else 2 * long_lists.DRAWN_ENDS
+    return long_lists.left_out(total, shown, DRAWN_ORDER[index], rest="全部乡镇见各专题页的表格")  # 季讲评 has no table
+
+
 def _big(fig: go.Figure, title: str) -> go.Figure:
     base_layout(fig, title, height=SLIDE_HEIGHT)
     fig.update_layout(font=BIG_FONT, title_font_size=28, legend_font_size=20, margin=dict(l=20, r=70, t=90, b=20))
@@ -191,7 +210,7 @@ def _big(fig: go.Figure, title: str) -> go.Figure:
 
 def incidence_bars(now: pl.DataFrame, policy_line: float = 2.0) -> go.Figure:
     """Map stand-in: 贫困发生率 by township, highest first (red above the policy line)."""
-    rows = _towns(now).sort("incidence_pct", descending=True, nulls_last=True)
+    rows = _drawn(_towns(now), "incidence_pct").sort("incidence_pct", descending=True, nulls_last=True)
     values = rows["incidence_pct"].fill_null(0).to_list()
     fig = go.Figure(go.Bar(x=rows["township_name"].to_list(), y=values,
                            marker_color=[BAD if v >= policy_line else NEUTRAL for v in values],
@@ -202,15 +221,17 @@ def incidence_bars(now: pl.DataFrame, policy_line: float = 2.0) -> go.Figure:
 
 def rise_and_fall(now: pl.DataFrame, benchmark_pct: float) -> go.Figure:
     """一降 (incidence drop, pp) and 一升 (income growth, %) by township, side by side."""
-    rows = _towns(now).sort("township_code")
-    names = rows["township_name"].to_list()
+    towns = _towns(now)  # each panel draws the ends of its own order (all townships of a county)
+    rows = _drawn(towns, "incidence_drop_pp").sort("township_code")
+    grown = _drawn(towns, "income_growth_pct").sort("township_code")
+    names, growth_names = rows["township_name"].to_list(), grown["township_name"].to_list()
     fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.14, subplot_titles=("一降：贫困发生率较上年末下降（个百分点）",
                                                         f"一升：人均纯收入增幅（%，红色虚线为对照线 {benchmark_pct:g}%）"))
     drop = rows["incidence_drop_pp"].fill_null(0).to_list()
-    growth = rows["income_growth_pct"].to_list()
+    growth = grown["income_growth_pct"].to_list()
     fig.add_trace(go.Bar(y=names, x=drop, orientation="h", marker_color=[GOOD if v > 0 else BAD for v in drop],
                          text=[f"{v:.2f}" for v in drop], textposition="outside", name="一降"), 1, 1)
-    fig.add_trace(go.Bar(y=names, x=[g or 0 for g in growth], orientation="h",
+    fig.add_trace(go.Bar(y=growth_names, x=[g or 0 for g in growth], orientation="h",
                          marker_color=[NEUTRAL if g is None else (GOOD if g >= benchmark_pct else BAD) for g in growth],
                          text=["—" if g is None else f"{g:.1f}%" for g in growth], textposition="outside",
                          name="一升"), 1, 2)
@@ -221,7 +242,7 @@ def rise_and_fall(now: pl.DataFrame, benchmark_pct: float) -> go.Figure:
                             max(max((g or 0 for g in growth), default=0), benchmark_pct) * 1.25], row=1, col=2)
     # each panel sorted by its own value, the best on top
     by_drop = [n for _, n in sorted(zip(drop, names), key=lambda p: p[0])]
-    by_growth = [n for _, n in sorted(zip([g if g is not None else float("-inf") for g in growth], names),
+    by_growth = [n for _, n in sorted(zip([g if g is not None else float("-inf") for g in growth], growth_names),
                                       key=lambda p: p[0])]
     fig.update_yaxes(categoryorder="array", categoryarray=by_drop, row=1, col=1)
     fig.update_yaxes(categoryorder="array", categoryarray=by_growth, row=1, col=2)
@@ -233,7 +254,7 @@ def rise_and_fall(now: pl.DataFrame, benchmark_pct: float) -> go.Figure:
 
 def funds_bars(now: pl.DataFrame) -> go.Figure:
     """资金结余率 by township (本年度项目), highest first: the number the presenter names."""
-    rows = _towns(now).sort("balance_rate_pct", descending=False, nulls_last=False)
+    rows = _drawn(_towns(now), "balance_rate_pct").sort("balance_rate_pct", descending=False, nulls_last=False)
     rates = rows["balance_rate_pct"].to_list()
     fig = go.Figure(go.Bar(
         y=rows["township_name"].to_list(), x=[r or 0 for r in rates], orientation="h",
@@ -248,7 +269,7 @@ def funds_bars(now: pl.DataFrame) -> go.Figure:
 
 def project_bars(now: pl.DataFrame) -> go.Figure:
     """Projects of the year by township: completed, in time, overdue."""
-    rows = _towns(now).sort("projects", descending=True)
+    rows = _drawn(_towns(now), "projects").sort("projects", descending=True)
     names = rows["township_name"].to_list()
     open_in_time = (rows["projects"] - rows["projects_completed"] - rows["overdue_projects"]).to_list()
     fig = go.Figure([
@@ -263,7 +284,7 @@ def project_bars(now: pl.DataFrame) -> go.Figure:
 
 def ranking_bars(ranked: pl.DataFrame) -> go.Figure:
     """Composite score, rank 1 on top; 红榜 green, 黑榜 red."""
-    rows = _towns(ranked).sort("rank")
+    rows = _drawn(_towns(ranked), "rank", descending=False).sort("rank")
     n = rows.height
     names = [f"{r}. {t}" for r, t in zip(rows["rank"], rows["township_name"])]
     fig = go.Figure(go.Bar(y=names, x=rows["score"].to_list(), orientation="h",

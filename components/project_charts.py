@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from components.charts import TIME_LINE, base_layout, highlight
+from components.long_lists import drawn
 from queries.metrics import BAD, GOOD, NEUTRAL
 
 STATUSES = ("未开工", "在建", "已完工", "已验收")
@@ -65,17 +66,22 @@ def _stacked_by_status(summary: pl.DataFrame, axis: str, order: list[str], title
 
 
 def by_category(summary: pl.DataFrame) -> go.Figure:
-    totals = summary.group_by("category").agg(pl.col("projects").sum()).sort("projects", descending=True)
+    totals = (summary.group_by("category").agg(pl.col("projects").sum())
+              .sort(["projects", "category"], descending=[True, False]))  # ties in a fixed order, run to run
     return _stacked_by_status(summary, "category", totals["category"].to_list(), "各类别项目进展")
 
 
 def by_township(summary: pl.DataFrame, *, mark: str | None = None) -> go.Figure:
     """Projects per township stacked by status; the township label carries its 完工率 and overdue count.
-    mark: a 乡镇 name (the viewer's own) whose bar and label are highlighted (charts.highlight)."""
+    mark: a 乡镇 name (the viewer's own) whose bar and label are highlighted (charts.highlight). Above
+    long_lists.DRAWN_MAX townships only both ends of the order and `mark` are drawn."""
     totals = (summary.group_by("township_name")
               .agg(pl.col("projects").sum(), pl.col("completed").sum(), pl.col("overdue").sum())
               .with_columns(rate=100 * pl.col("completed") / pl.col("projects"))
-              .sort(["rate", "township_name"], descending=[True, False]))  # ties in a fixed order
+              .sort(["rate", "township_name"], descending=[True, False])  # ties in a fixed order
+              .with_row_index("order"))
+    totals = drawn(totals, "order", descending=False, mark=mark, key="township_name")
+    summary = summary.filter(pl.col("township_name").is_in(totals["township_name"].implode()))
     labels = {n: f"{n}（完工 {r:.0f}%{f'，逾期 {o}' if o else ''}）"
               for n, r, o in zip(totals["township_name"], totals["rate"], totals["overdue"])}
     relabelled = summary.with_columns(pl.col("township_name").replace_strict(labels).alias("label"))

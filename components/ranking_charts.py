@@ -69,10 +69,13 @@ def red_black(ranked: pl.DataFrame, leaders: pl.DataFrame, n: int = 3) -> tuple[
 def contribution_bars(contrib: pl.DataFrame, ranked: pl.DataFrame, *, highlight: str | None = None,
                       height: int | None = None) -> go.Figure:
     """Stacked horizontal bars: each township's score split into indicator points (wᵢsᵢ/Σw × 100), rank 1 on
-    top, and in light grey the points lost — the longest grey-adjacent gap is what pulls it down."""
+    top, and in light grey the points lost — the longest grey-adjacent gap is what pulls it down.
+
+    Draws the townships of `ranked` only: a province's page passes the rows long_lists.drawn keeps."""
     order = ranked.sort("rank")
     names = [f"{r}. {n}" for r, n in zip(order["rank"], order["township_name"])]
     code_to_name = dict(zip(order["township_code"], names))
+    contrib = contrib.filter(pl.col("township_code").is_in(order["township_code"].implode()))
     fig = go.Figure()
     for key, part in contrib.sort("order").partition_by("indicator", maintain_order=True, as_dict=True).items():
         key = key[0]

@@ -51,23 +51,39 @@ def _inert(value):
     return value
 
 
+def _has_link(value) -> bool:
+    """Whether a value (text, a list or a numpy array of it) holds a link tag anywhere: one regex over the joined
+    text, so a chart of 2,000 names that holds none (the usual case) is left untouched, not rebuilt and
+    revalidated by Plotly."""
+    if isinstance(value, str):
+        return _LINK_TAG.search(value) is not None
+    if getattr(value, "dtype", None) is not None:
+        if value.dtype.kind not in "OU":
+            return False  # numbers and dates hold no tags
+        value = value.tolist()
+    if isinstance(value, (list, tuple)):
+        return _LINK_TAG.search("\n".join(v for v in value if isinstance(v, str))) is not None
+    return False
+
+
 def inert_links(fig):
     """Plotly turns `<a href=...>` in any tick, label, legend or hover text into a live link; the builders never
-    put one there, so any such tag comes from data (a name) and is shown as text. Returns the figure."""
+    put one there, so any such tag comes from data (a name) and is shown as text. Returns the figure; a value
+    without a tag is not touched (rewriting it costs a Plotly validation of every element)."""
     for trace in fig.data:
         for attr in _TRACE_TEXT:
-            if attr in trace and trace[attr] is not None and not hasattr(trace[attr], "to_plotly_json"):
-                cleaned = _inert(trace[attr])
-                if cleaned is not trace[attr]:
-                    trace[attr] = cleaned
-    if fig.layout.title.text:
+            if attr in trace:
+                value = trace[attr]
+                if value is not None and not hasattr(value, "to_plotly_json") and _has_link(value):
+                    trace[attr] = _inert(value)
+    if fig.layout.title.text and _has_link(fig.layout.title.text):
         fig.layout.title.text = _inert(fig.layout.title.text)
     for axis in [getattr(fig.layout, name) for name in fig.layout if name.startswith(("xaxis", "yaxis"))]:
         for attr in ("categoryarray", "ticktext", "tickvals"):  # categories must match the escaped x/y
-            if axis[attr] is not None:
+            if axis[attr] is not None and _has_link(axis[attr]):
                 axis[attr] = _inert(axis[attr])
     for annotation in fig.layout.annotations:
         for attr in ("text", "x", "y"):
-            if isinstance(annotation[attr], str):
+            if isinstance(annotation[attr], str) and _has_link(annotation[attr]):
                 annotation[attr] = _inert(annotation[attr])
     return fig

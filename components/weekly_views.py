@@ -146,6 +146,17 @@ def lagging_townships(now: pl.DataFrame, leaders: pl.DataFrame) -> pl.DataFrame:
             .sort("gap_pp", descending=True))
 
 
+ITEMS_LISTED, ITEMS_PER_KIND = 40, 5  # 督办事项 listed one by one: all up to 40 (a county), else 5 of each kind
+
+
+def listed_items(items: pl.DataFrame) -> pl.DataFrame:
+    """The 督办事项 the page lists one by one: all of a county's; of a province's (a thousand), the first
+    ITEMS_PER_KIND of each kind in the list's order (most urgent kind first, the biggest problem first)."""
+    if items.height <= ITEMS_LISTED:
+        return items
+    return items.group_by("kind", maintain_order=True).head(ITEMS_PER_KIND)
+
+
 def exited_this_week(table: pl.DataFrame, *, mark: str | None = None) -> go.Figure:
     """本周脱贫人数 by township (grey when none); mark: a 乡镇 name (the viewer's own) to highlight."""
     rows = table.sort("exited_week", descending=True, nulls_last=True)

@@ -112,12 +112,12 @@ def overview(county: dict, comparison: pl.DataFrame, pace_all: dict | None, as_o
     if pace_all and pace_all.get("target_exit_persons"):
         if not pace_all["remaining"]:
             third += "全县已完成年度减贫计划。"
-        elif pace_all["reliable"]:
-            third += (f"全县还需脱贫 {pace_all['remaining']:,} 人，每周需脱贫 {pace_all['needed_per_week']:.1f} 人，"
-                      f"近四周每周 {pace_all['pace_per_week']:.1f} 人，{pace_all['verdict']}。")
         else:
-            third += (f"全县还需脱贫 {pace_all['remaining']:,} 人，每周需脱贫 {pace_all['needed_per_week']:.1f} 人"
-                      "（本年度记录不足两周，暂不测算完成时间）。")
+            needed = "已到年底" if pace_all["needed_per_week"] is None else \
+                f"每周需脱贫 {pace_all['needed_per_week']:.1f} 人"  # D = 12-31: no week left
+            third += (f"全县还需脱贫 {pace_all['remaining']:,} 人，{needed}，"
+                      f"近四周每周 {pace_all['pace_per_week']:.1f} 人，{pace_all['verdict']}。" if pace_all["reliable"]
+                      else f"全县还需脱贫 {pace_all['remaining']:,} 人，{needed}（本年度记录不足两周，暂不测算完成时间）。")
     return [first, second, third]
 
 

@@ -75,8 +75,9 @@ def supervision_items(indicators: pl.DataFrame, overdue: pl.DataFrame, idle: pl.
         from exports.pace import behind
 
         for row in behind(pace).iter_rows(named=True):
+            needed = "已到年底" if row["needed_per_week"] is None else f"每周需 {row['needed_per_week']:.1f} 人"  # D = 12-31
             add("年底进度", row["township_code"],
-                f"{row['township_name']} 还需脱贫 {row['remaining']:,} 人，每周需 {row['needed_per_week']:.1f} 人，"
+                f"{row['township_name']} 还需脱贫 {row['remaining']:,} 人，{needed}，"
                 f"近四周每周 {row['pace_per_week']:.1f} 人，{row['verdict']}", row["short_by"])
 
     if county_balance is not None:

@@ -1,4 +1,4 @@
-"""Command line of the import: demo, load, check, rollback, use, backup, restore (DESIGN.md "Commands").
+"""Command line of the import: demo, load, check, rollback, rebuild, use, backup, restore (DESIGN.md "Commands").
 
 Exit codes: 0 done (warnings allowed), 1 refused because of errors, 2 bad usage or nothing to roll back.
 """
@@ -221,6 +221,20 @@ def cmd_rollback(args) -> int:
     return 0
 
 
+def cmd_rebuild(args) -> int:
+    from ingest.rebuild import NothingServed, rebuild
+
+    started = time.perf_counter()
+    try:
+        version = rebuild(Path(args.db), user=args.user)
+    except NothingServed as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    print(f"已用本版程序重建派生表与预备答案并发布：{version.name}（{time.perf_counter() - started:.1f} 秒）；"
+          f"数据本身未改动，需要时可 rollback")
+    return 0
+
+
 def cmd_versions(args) -> int:
     served = publish.current(Path(args.db))
     for version in publish.versions(Path(args.db)):
@@ -336,6 +350,10 @@ def main(argv: list[str] | None = None) -> int:
     p.set_defaults(func=cmd_rollback)
     sub.add_parser("boundaries", help="导入乡镇边界（GeoJSON 或 Shapefile），发布为新版本",
                    add_help=False)  # handled above by ingest.boundaries_cli
+    p = sub.add_parser("rebuild", help="升级程序后：用本版程序重建派生表与预备答案，发布为新版本（数据不变）")
+    p.add_argument("--db", required=True)
+    p.add_argument("--user", default=None)
+    p.set_defaults(func=cmd_rebuild)
     p = sub.add_parser("versions", help="列出保留的版本")
     p.add_argument("--db", required=True)
     p.set_defaults(func=cmd_versions)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 
@@ -15,10 +16,20 @@ DERIVED_TABLES = ("household_spans", "income_pairs", "income_years", "project_sp
 _TABLE = re.compile(r"CREATE OR REPLACE TABLE (\w+)")
 
 
+DIGEST_KEY = "derived_digest"  # meta: which derived.sql built this version's derived tables
+
+
+def derived_digest() -> str:
+    """Fingerprint of this release's derived tables: a version whose meta holds another one was published by an
+    older release, and its queries may ask for a column it lacks (`python -m ingest rebuild` rebuilds it)."""
+    return hashlib.sha256(DERIVED_SQL.read_bytes()).hexdigest()[:16]
+
+
 def build_derived(con: duckdb.DuckDBPyConnection) -> None:
     """The derived tables, then the answers prepared from them (ingest/prepared.py)."""
     from ingest.prepared import build_prepared
 
+    con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [DIGEST_KEY, derived_digest()])
     for statement in re.split(r";\s*$", DERIVED_SQL.read_text(encoding="utf-8"), flags=re.MULTILINE):
         table = _TABLE.search(statement)
         if table is None:  # the comments after the last statement

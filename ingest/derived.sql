@@ -7,14 +7,16 @@
 -- status at the end of that day. Status at D = the row with valid_from <= D < valid_to; a household with
 -- no row covering D has no event yet. When that row's event is 脱贫, valid_from is its last 脱贫 date ≤ D.
 -- Stored by township and village, so that one township's rows are a few blocks of the file (zonemaps skip
--- the rest) and a county-wide count per village reads its keys in runs.
+-- the rest) and a county-wide count per village reads its keys in runs. The household's 主要致贫原因 and 贫困户属性
+-- ride along (dictionary-compressed): 贫困户结构 (queries/poverty_breakdown.sql) is then one scan, not a join
+-- of a million spans with a million households.
 CREATE OR REPLACE TABLE household_spans AS
 WITH day_end AS (
     SELECT household_id, date, arg_max(event, event_order) AS event
     FROM household_events
     GROUP BY household_id, date
 )
-SELECT d.household_id, v.township_code, h.village_code, h.size, d.event,
+SELECT d.household_id, v.township_code, h.village_code, h.size, h.main_cause, h.attribute, d.event,
        d.date AS valid_from,
        coalesce(lead(d.date) OVER (PARTITION BY d.household_id ORDER BY d.date), DATE '9999-12-31') AS valid_to
 FROM day_end d

@@ -91,3 +91,20 @@ def build_prepared(con: duckdb.DuckDBPyConnection, config=None, settings=None) -
                     con.execute(f"{verb} SELECT CAST($as_of AS DATE) AS as_of, * FROM (\n{text}\n)",
                                 {**bound, "as_of": day})
             con.execute("INSERT INTO prepared_answers VALUES (?, ?, ?)", [name, day, params_key(name, bound)])
+    if as_of is not None:
+        answer_weeks(con, as_of, config.trend_weeks, params["checks_counts_by_township"])
+
+
+WEEKS = "checks_counts_by_township_weeks"  # the data-check trend: the counts at D, D − 7, … (trend_weeks dates)
+
+
+def answer_weeks(con: duckdb.DuckDBPyConnection, as_of: dt.date, weeks: int, rule_params: dict) -> None:
+    """Record the trend as answered at every date whose trend weeks are all among the prepared counts (the data
+    date and the week before): its lookup (queries/prepared/checks_counts_by_township_weeks.sql) reads them, so
+    this adds no work at publish."""
+    prepared = set(prepared_dates(as_of, weeks)["checks_counts_by_township"])
+    wanted = sql_text(WEEKS)[1]
+    bound = {k: v for k, v in {**rule_params, "weeks": weeks}.items() if k in wanted}
+    for day in sorted(prepared):
+        if all(day - dt.timedelta(weeks=k) in prepared for k in range(weeks)):
+            con.execute("INSERT INTO prepared_answers VALUES (?, ?, ?)", [WEEKS, day, params_key(WEEKS, bound)])

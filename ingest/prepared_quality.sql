@@ -4,11 +4,7 @@
 -- 乡镇); the households 在册 at D and the county row (ALL) are as in that file.
 -- 参数：$as_of DATE (a date prepared_checks_counts_by_township holds).
 WITH registered_households AS (  -- 在册 at D: the status span covering D is 纳入, 脱贫 or 返贫
-    SELECT township_code, count(*) AS households
-    FROM household_spans
-    WHERE valid_from <= CAST($as_of AS DATE) AND CAST($as_of AS DATE) < valid_to
-      AND event IN ('纳入', '脱贫', '返贫')
-    GROUP BY township_code
+{{checks_registered_households}}
 ),
 issue_counts AS (
     SELECT township_code, sum(issues) AS issues

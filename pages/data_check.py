@@ -10,7 +10,7 @@ import polars as pl
 import streamlit as st
 
 import app_data
-from components import check_charts, check_views
+from components import check_charts, check_views, long_lists
 from components.filters import current
 from components.privacy import can_see_id_numbers, can_see_personal
 from components.tables import table_with_download
@@ -29,8 +29,12 @@ visible = can_see_personal(st.session_state.get("role"))
 ids_visible = can_see_id_numbers(st.session_state.get("role"))
 townships = app_data.townships()
 
-dates = registry.trend_dates(filters.as_of, config.trend_weeks)
-counts_by_date = {d: app_data.run("checks_counts_by_township", as_of=d, **rule_params) for d in dates}
+# D and the trend weeks before it in one query (prepared at the data date and the week before, else one statement
+# whose rule scans the dates share); each date's rows are those of checks_counts_by_township at that date.
+weeks = app_data.run("checks_counts_by_township_weeks", as_of=filters.as_of, weeks=config.trend_weeks,
+                     **rule_params)
+counts_by_date = check_views.counts_by_date(weeks, registry.trend_dates(filters.as_of, config.trend_weeks))
+dates = sorted(counts_by_date)
 counts_now, counts_before = counts_by_date[dates[-1]], counts_by_date[dates[-2]]
 
 st.title(f"数据核查 · {md(filters.township_name)}")
@@ -65,9 +69,16 @@ with check_tab:
 
     st.subheader("乡镇 × 规则")
     matrix = check_views.heat_matrix(rules, counts_now, townships)
-    st.plotly_chart(check_charts.issue_heatmap(matrix, rules, mark=filters.marked), width="stretch",
-                    config=PLOT_CONFIG)
-    quality = app_data.run("checks_quality_by_township", as_of=filters.as_of, **rule_params)
+    heat = check_views.heat_drawn(matrix, rules, mark=filters.marked)
+    column_max = matrix.select(pl.col(rules["rule_id"].to_list()).max()).row(0) if matrix.height else None
+    st.plotly_chart(check_charts.issue_heatmap(heat, rules, mark=filters.marked, column_max=column_max),
+                    width="stretch", config=PLOT_CONFIG)
+    cut = long_lists.left_out(matrix.height, heat.height, "核查问题最多和最少",
+                              marked=filters.marked in heat["township_name"].to_list())
+    if cut:
+        st.caption(cut.replace("见表格和下载", "见下方「乡镇问题数明细」表格和下载"))
+    quality = check_views.quality_from_counts(
+        counts_now, app_data.run("checks_registered_households", as_of=filters.as_of), townships)
     with st.expander("乡镇问题数明细与数据质量（每百户问题数）"):
         st.caption("每百户问题数 = 100 × 全部规则命中的记录数 ÷ 在册户数（未脱贫或已脱贫的户），越低越好。"
                    "可按配置计入综合排名（默认权重 0，不影响现行排名）。")

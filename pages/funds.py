@@ -11,7 +11,7 @@ import streamlit as st
 import app_data
 import settings
 from components import funds_charts
-from components.charts import highlight
+from components.charts import highlight, township_note
 from components.filters import current
 from components.kpi import kpi_card
 from components.tables import labelled, table_with_download
@@ -103,9 +103,15 @@ if has_funds:
 
 st.subheader("乡镇对比")
 mine = filters.marked  # the viewer's township, marked on county charts
-st.plotly_chart(highlight(funds_charts.township_spend_progress(indicators), mine), config={"displaylogo": False})
-st.plotly_chart(highlight(funds_charts.industry_share(indicators, config.industry_share_min_pct), mine),
-                config={"displaylogo": False})
+townships = indicators.filter(pl.col("township_code") != "ALL").height
+spend = funds_charts.township_spend_progress(indicators, mark=mine)
+st.plotly_chart(highlight(spend, mine), config={"displaylogo": False})
+if note := township_note(spend, townships, "支出进度最快和最慢", mark=mine):
+    st.caption(note)
+share = funds_charts.industry_share(indicators, config.industry_share_min_pct, mark=mine)
+st.plotly_chart(highlight(share, mine), config={"displaylogo": False})
+if note := township_note(share, townships, "产业资金占比最高和最低", mark=mine):
+    st.caption(note)
 table_with_download(
     labelled(indicators.with_columns(spend_progress_pct=100 - pl.col("balance_rate_pct"))
              .sort("balance_rate_pct", nulls_last=True), TOWNSHIP_COLUMNS)

@@ -13,6 +13,7 @@ import settings
 from components import charts, ranking_charts, township_card
 from components.filters import current
 from components.kpi import kpi_card
+from components.long_lists import DRAWN_MAX
 from components.sections import section
 from components.tables import labelled, table_with_download
 from components.text import md
@@ -92,13 +93,18 @@ if area["projects"] == 0:
 
 townships = now.filter(pl.col("township_code") != "ALL")
 lagging = townships.filter(pl.col("lagging"))
-if lagging.height:
-    st.warning(f"任务进度落后于时间进度超过 {config.lag_threshold_pp:g} 个百分点的乡镇（{lagging.height} 个）："
-               + "、".join(md(n) for n in lagging["township_name"]), icon=":material/warning:")
+if lagging.height:  # every name in a county; a province's hundreds are in the table's 是否滞后 column
+    names = "、".join(md(n) for n in lagging["township_name"].head(DRAWN_MAX))
+    more = "等，全部见下表「是否滞后」列" if lagging.height > DRAWN_MAX else ""
+    st.warning(f"任务进度落后于时间进度超过 {config.lag_threshold_pp:g} 个百分点的乡镇（{lagging.height:,} 个）："
+               + names + more, icon=":material/warning:")
 
 mine = filters.marked
-st.plotly_chart(charts.highlight(charts.target_vs_time(townships, config.lag_threshold_pp), mine), width="stretch",
-                config=charts.PLOTLY_CONFIG)
+progress = charts.target_vs_time(townships, config.lag_threshold_pp, mark=mine)
+st.plotly_chart(charts.highlight(progress, mine), width="stretch", config=charts.PLOTLY_CONFIG)
+note = charts.township_note(progress, townships.height, "年度目标进度最高和最低", mark=mine)
+if note:
+    st.caption(note)
 
 st.subheader("乡镇指标一览")
 table = labelled(
@@ -106,7 +112,8 @@ table = labelled(
     TABLE_COLUMNS,
 )
 table_with_download(table, f"乡镇指标_{filters.as_of:%Y%m%d}", key="overview-townships",
-                    height=36 * (table.height + 1) + 4, highlight=("乡镇", mine), column_config={
+                    height=36 * (min(table.height, DRAWN_MAX) + 1) + 4,  # a province's table scrolls
+                    highlight=("乡镇", mine), column_config={
     "贫困发生率（%）": st.column_config.NumberColumn(format="%.2f"),
     "一降（个百分点）": st.column_config.NumberColumn(format="%.2f"),
     "一升：收入增幅（%）": st.column_config.NumberColumn(format="%.1f"),

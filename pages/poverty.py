@@ -12,9 +12,10 @@ import streamlit as st
 import app_data
 import settings
 from components import poverty_charts
-from components.charts import highlight
+from components.charts import highlight, township_note
 from components.filters import ALL, current
 from components.kpi import kpi_card
+from components.long_lists import DRAWN_ENDS
 from components.privacy import DEFAULT_ROLE, can_see_personal, mask_frame
 from components.tables import excel_download, labelled, table_with_download
 from components.text import md
@@ -84,14 +85,24 @@ with cols[3]:
 st.subheader("乡镇对比")
 st.caption("点击柱子可钻取到该乡镇（等同于在侧栏选择乡镇）。")
 mine = filters.marked  # the viewer's township, marked on county charts
-st.plotly_chart(highlight(poverty_charts.incidence_drop_by_township(indicators), mine), key="drop-chart",
+townships = indicators.filter(pl.col("township_code") != "ALL").height
+drop_chart = poverty_charts.incidence_drop_by_township(indicators, mark=mine)
+st.plotly_chart(highlight(drop_chart, mine), key="drop-chart",
                 on_select=lambda: _drill_to_clicked_township("drop-chart"), selection_mode="points",
                 config={"displaylogo": False})
-st.plotly_chart(highlight(poverty_charts.income_growth_by_township(indicators, config.income_growth_benchmark_pct), mine),
-                key="growth-chart", on_select=lambda: _drill_to_clicked_township("growth-chart"),
-                selection_mode="points", config={"displaylogo": False})
-st.plotly_chart(highlight(poverty_charts.quadrant(indicators, config.income_growth_benchmark_pct), mine),
+if note := township_note(drop_chart, townships, "一降最大和最小", mark=mine):
+    st.caption(note)
+growth = poverty_charts.income_growth_by_township(indicators, config.income_growth_benchmark_pct, mark=mine)
+st.plotly_chart(highlight(growth, mine), key="growth-chart",
+                on_select=lambda: _drill_to_clicked_township("growth-chart"), selection_mode="points",
                 config={"displaylogo": False})
+if note := township_note(growth, townships, "收入增幅最高和最低", mark=mine):
+    st.caption(note)
+quadrant = poverty_charts.quadrant(indicators, config.income_growth_benchmark_pct, mark=mine)
+st.plotly_chart(highlight(quadrant, mine), config={"displaylogo": False})
+if len(quadrant.data) > 1:  # every township a dot, only the long_lists cut named
+    st.caption(f"共 {quadrant.data[0].x.size:,} 个乡镇（两项都有数据的），每个点是一个乡镇；只标注一降最大和最小的各 "
+               f"{DRAWN_ENDS} 个{'及本乡镇' if mine else ''}的名称，鼠标悬停可看其余乡镇；全部乡镇见表格和下载。")
 table_with_download(labelled(indicators.sort("incidence_drop_pp", descending=True, nulls_last=True), TOWNSHIP_COLUMNS)
                     .with_columns(pl.col("乡镇").replace("全县", "全县（合计）")),
                     f"一升一降_乡镇_{filters.as_of:%Y%m%d}", key="poverty-townships", highlight=("乡镇", mine),

@@ -10,6 +10,7 @@ import streamlit as st
 
 import app_data
 from components import project_charts
+from components.charts import township_note
 from components.filters import current
 from components.tables import labelled, table_with_download
 from components.text import md
@@ -62,7 +63,10 @@ st.plotly_chart(project_charts.by_status(summary), config={"displaylogo": False}
 st.plotly_chart(project_charts.by_category(summary), config={"displaylogo": False})
 mine = filters.marked  # the viewer's township, marked on county charts and tables
 if filters.is_county:
-    st.plotly_chart(project_charts.by_township(summary, mark=mine), config={"displaylogo": False})
+    by_township = project_charts.by_township(summary, mark=mine)
+    st.plotly_chart(by_township, config={"displaylogo": False})
+    if note := township_note(by_township, summary["township_name"].n_unique(), "完工率最高和最低", mark=mine):
+        st.caption(note)
 
 st.subheader("逾期项目清单")
 overdue = app_data.run("projects_overdue", as_of=filters.as_of, township=filters.township)

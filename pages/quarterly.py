@@ -12,7 +12,6 @@ import ranking_weights
 import settings
 from access import audit
 from components import presentation as pres
-from components import ranking_charts
 from components.filters import current
 from exports import assemble, capabilities, files
 from exports.deck_pptx import build_deck, map_images
@@ -39,12 +38,14 @@ as_of, start_as_of = quarter.as_of(latest), quarter.previous.end
 
 now = app_data.indicators(as_of)
 start = app_data.indicators(start_as_of)
-scored = ranking_weights.rescore(now, weights)
-ranked = (ranking_charts.rank_changes(scored, ranking_weights.rescore(start, weights),
-                                      ranking_weights.rescore(start, weights))
-          .join(leaders.select("township_code", "county_leader"), on="township_code", how="left"))
-contrib = ranking_weights.contributions(now, weights)
-ranked = ranked.join(ranking_weights.weakest_indicator(contrib), on="township_code", how="left")
+
+
+def standings() -> pl.DataFrame:
+    """The quarter's ranking under the edited weights: the same for every viewer."""
+    return ranking_weights.rescore(now, weights)
+
+
+scored = app_data.shared("quarterly.scored", (as_of, tuple(weights.items()), repr(config)), standings)
 
 
 def go_to(step: int) -> None:
@@ -95,6 +96,8 @@ if st.session_state["presenting"]:
                 st.caption("本县尚未导入乡镇边界，以柱状图显示各乡镇贫困发生率（红色 ≥ 2%）。")
         st.plotly_chart(figure, width="stretch", config={"displaylogo": False, "displayModeBar": False},
                         key=f"slide-{index}")
+        if not (index == 1 and boundaries.height) and (note := pres.left_out(now, index)):
+            st.caption(note)
     controls = st.container(horizontal=True, vertical_alignment="center", key="slide-controls")
     controls.button("上一页", icon=":material/chevron_left:", on_click=go_to, args=(-1,), shortcut="Left",
                     key="slide-prev")
@@ -127,25 +130,37 @@ picked = deck_cols[0].multiselect("为这些乡镇各加一页（可不选）", 
                                   key="deck-townships", placeholder="选择乡镇")
 meeting_date = deck_cols[1].date_input("讲评会日期（写在封面）", value=None, key="deck-meeting-date",
                                        format="YYYY-MM-DD")
-deck_input = assemble.deck_input(quarter.label, as_of, start_as_of, now, start, leaders, weights,
-                                 config.income_growth_benchmark_pct,
-                                 county_name=app_data.run("county_name")["county_name"][0],
-                                 rectify=rectify_app.store().items(),
-                                 pace_window=app_data.run("township_pace", as_of=as_of, window_days=WINDOW_DAYS),
-                                 meeting_date=meeting_date)
+county_name = app_data.run("county_name")["county_name"][0]
+rectify = rectify_app.store().items()
+pace_window = app_data.run("township_pace", as_of=as_of, window_days=WINDOW_DAYS)
+boundaries = app_data.run_later("map_boundaries")  # read on the click: a province's outlines are large
+
+
+def deck() -> bytes:
+    """The deck, built on the click only (its frames are read in the page run: the download has no session)."""
+    deck_input = assemble.deck_input(quarter.label, as_of, start_as_of, now, start, leaders, weights,
+                                     config.income_growth_benchmark_pct, county_name=county_name, rectify=rectify,
+                                     pace_window=pace_window, meeting_date=meeting_date)
+    return build_deck(deck_input, township_slides=picked, maps={} if no_maps else map_images(now, boundaries()))
+
+
 no_maps = capabilities.map_images_unavailable()
 if no_maps:
     st.caption(no_maps + "PPT 中的挂图作战页暂以柱状图代替。")
-st.download_button("下载季度讲评 PPT", data=audit.on_download(files.deck_name(quarter.key), lambda: build_deck(
-                       deck_input, township_slides=picked, maps={} if no_maps else map_images(now, app_data.run("map_boundaries")))),
+st.download_button("下载季度讲评 PPT", data=audit.on_download(files.deck_name(quarter.key), deck),
                    file_name=files.deck_name(quarter.key), on_click="ignore", icon=":material/download:",
                    mime="application/vnd.openxmlformats-officedocument.presentationml.presentation", key="deck")
 
 st.subheader("幻灯片预览")
-tabs = st.tabs(list(pres.SLIDES))
+# Only the open tab is built (a rerun on switching): five charts per view were most of the page's cost.
+tabs = st.tabs(list(pres.SLIDES), key="slide-preview", on_change="rerun")
 with tabs[0]:
     st.html(pres.TILE_CSS)
     st.markdown(pres.kpi_tiles_html(pres.county_kpis(now, start)), unsafe_allow_html=True)
 for i in range(1, len(pres.SLIDES)):
+    if not tabs[i].open:
+        continue
     with tabs[i]:
         st.plotly_chart(slide_figure(i), width="stretch", config={"displaylogo": False}, key=f"preview-{i}")
+        if note := pres.left_out(now, i):
+            st.caption(note)

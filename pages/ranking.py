@@ -11,7 +11,7 @@ import app_data
 import ranking_weights
 import settings
 from access import audit
-from components import ranking_charts
+from components import long_lists, ranking_charts
 from components.charts import highlight
 from components.filters import current
 from components.tables import labelled, table_with_download
@@ -51,14 +51,22 @@ except ranking_weights.WeightsError as exc:
     weights = dict(config.weights)
 
 leaders = app_data.townships()
-now = ranking_weights.rescore(app_data.indicators(filters.as_of), weights)
-ranked = ranking_charts.rank_changes(
-    now,
-    ranking_weights.rescore(app_data.indicators(week_ago), weights),
-    ranking_weights.rescore(app_data.indicators(month_ago), weights),
-).join(leaders.select("township_code", "county_leader"), on="township_code", how="left")
-contrib = ranking_weights.contributions(now, weights)
-ranked = ranked.join(ranking_weights.weakest_indicator(contrib), on="township_code", how="left")
+
+
+def standings() -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The ranking with its moves and weakest part, and each township's points: the same for every viewer."""
+    now = ranking_weights.rescore(app_data.indicators(filters.as_of), weights)
+    ranked = ranking_charts.rank_changes(
+        now,
+        ranking_weights.rescore(app_data.indicators(week_ago), weights),
+        ranking_weights.rescore(app_data.indicators(month_ago), weights),
+    ).join(leaders.select("township_code", "county_leader"), on="township_code", how="left")
+    contrib = ranking_weights.contributions(now, weights)
+    return ranked.join(ranking_weights.weakest_indicator(contrib), on="township_code", how="left"), contrib
+
+
+ranked, contrib = app_data.shared("ranking.standings", (filters.as_of, tuple(weights.items()), repr(config)),
+                                  standings)
 
 st.title("综合排名")
 weight_text = "、".join(f"{ranking_weights.LABELS[k]} {v:g}" for k, v in weights.items())
@@ -95,9 +103,15 @@ for column, heading, rows in ((left, "**:red[红榜（前三名）]**", red), (r
                         f"联系县领导：{md(row['county_leader'] or '未填')}")
 
 marked = filters.marked
-st.plotly_chart(highlight(ranking_charts.contribution_bars(contrib, ranked, highlight=None if filters.is_county
+# Above 40 townships the chart draws the top and the bottom of the ranking and the viewer's own (long_lists).
+mark_code = getattr(st.session_state.get("user"), "household_scope", None) if filters.is_county else filters.township
+shown = long_lists.drawn(ranked, "rank", mark=mark_code, descending=False)
+st.plotly_chart(highlight(ranking_charts.contribution_bars(contrib, shown, highlight=None if filters.is_county
                                                            else filters.township), marked),
                 width="stretch", config={"displaylogo": False})
+if note := long_lists.left_out(ranked.height, shown.height, "综合得分最高和最低",
+                               marked=mark_code in shown["township_code"].to_list()):
+    st.caption(note)
 
 points = (contrib.pivot(on="indicator", index="township_code", values="points")
           .rename({k: f"pts_{k}" for k in ranking_weights.PARTS}))

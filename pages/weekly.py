@@ -11,7 +11,7 @@ import app_data
 from access import audit
 import ranking_weights
 import settings
-from components import charts, weekly_views
+from components import charts, long_lists, weekly_views
 from components.filters import current
 from components.tables import labelled, table_with_download
 from components.text import md
@@ -52,12 +52,16 @@ filters = current()
 config = settings.load()
 as_of = filters.as_of
 weights = ranking_weights.effective(config.weights)
-week = assemble.gather_week(app_data.run, app_data.indicators, as_of, config, weights)
+# The week's county-wide frames are the same for every viewer: built once per data version, D and settings.
+week = app_data.shared("weekly.gather_week", (as_of, tuple(weights.items()), repr(config)),
+                       lambda: assemble.gather_week(app_data.run, app_data.indicators, as_of, config, weights))
 week_ago, now, before, leaders = week.week_ago, week.now, week.before, week.leaders
 overdue, idle_now, idle_before = week.overdue, week.idle_now, week.idle_before
 
 scope = filters.township
 mine = filters.marked  # the viewer's township, marked on county-wide charts and tables
+# ... and its code, which a chart of a province's townships keeps among those it draws (components/long_lists)
+mine_code = scope if not filters.is_county else getattr(st.session_state.get("user"), "household_scope", None)
 listed = mine if filters.is_county else None  # lists cut to one township need no mark
 comparison = weekly_views.week_comparison(weekly_views.area_row(now, scope, idle_now, as_of),
                                           weekly_views.area_row(before, scope, idle_before, week_ago))
@@ -116,8 +120,13 @@ st.subheader("督办事项")
 if not items.height:
     st.success("根据本周数据，没有需要督办的事项。", icon=":material/task_alt:")
 else:
+    # A province has a thousand items: the list names each kind's most pressing ones, the table below has all.
+    listed_items = weekly_views.listed_items(items)
     with st.container(border=True):
-        for i, item in enumerate(items.iter_rows(named=True), start=1):
+        if listed_items.height < items.height:
+            st.caption(f"共 {items.height:,} 项督办事项，此处每类列出最突出的 {weekly_views.ITEMS_PER_KIND} 项；"
+                       "全部事项见下表和下载。")
+        for i, item in enumerate(listed_items.iter_rows(named=True), start=1):
             st.markdown(f"{i}. **【{md(item['kind'])}】** {md(item['text'])}　—　责任乡镇：{md(item['township_name'])}，"
                         f"联系县领导：{md(item['county_leader'] or '未填')}")
     table_with_download(labelled(items, ITEM_COLUMNS), f"督办事项_{as_of:%Y%m%d}", key="weekly-items",
@@ -144,9 +153,14 @@ else:
                                        for c in ("年度目标进度（%）", "时间进度（%）", "落后（个百分点）")},
                         highlight=("乡镇", listed))
 if filters.is_county:
-    st.plotly_chart(charts.highlight(charts.target_vs_time(now.filter(pl.col("township_code") != "ALL"),
-                                                           config.lag_threshold_pp), mine),
+    towns = now.filter(pl.col("township_code") != "ALL")
+    progress = towns if towns.height <= long_lists.DRAWN_MAX else \
+        long_lists.drawn(towns, "target_progress_pct", mark=mine_code)
+    st.plotly_chart(charts.highlight(charts.target_vs_time(progress, config.lag_threshold_pp), mine),
                     width="stretch", config={"displaylogo": False})
+    if note := long_lists.left_out(towns.height, progress.height, "年度目标进度最快和最慢",
+                                   marked=mine_code in progress["township_code"].to_list()):
+        st.caption(note)
 
 # --- pace to year-end --------------------------------------------------------------------------------
 st.subheader("年底进度")
@@ -165,7 +179,11 @@ table_with_download(labelled(pace_rows.sort(["short_by", "remaining"], descendin
 # --- what moved, by township ----------------------------------------------------------------------------
 st.subheader("各乡镇本周变化")
 moves = weekly_views.township_week_table(now, before, same_year=week_ago.year == as_of.year)
-st.plotly_chart(weekly_views.exited_this_week(moves, mark=mine), width="stretch", config={"displaylogo": False})
+exits = moves if moves.height <= long_lists.DRAWN_MAX else long_lists.drawn(moves, "exited_week", mark=mine_code)
+st.plotly_chart(weekly_views.exited_this_week(exits, mark=mine), width="stretch", config={"displaylogo": False})
+if note := long_lists.left_out(moves.height, exits.height, "本周脱贫人数最多和最少",
+                               marked=mine_code in exits["township_code"].to_list()):
+    st.caption(note)
 table_with_download(labelled(moves, TOWNSHIP_COLUMNS), f"乡镇周变化_{as_of:%Y%m%d}", key="weekly-townships",
                     highlight=("乡镇", mine),
                     column_config={"贫困发生率（%）": st.column_config.NumberColumn(format="%.2f"),

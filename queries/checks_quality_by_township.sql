@@ -11,11 +11,7 @@ WITH issues AS (  -- one row per flagged record of every rule
     {{checks}}
 ),
 registered_households AS (  -- 在册 at D: the status span covering D is 纳入, 脱贫 or 返贫
-    SELECT township_code, count(*) AS households
-    FROM household_spans
-    WHERE valid_from <= CAST($as_of AS DATE) AND CAST($as_of AS DATE) < valid_to
-      AND event IN ('纳入', '脱贫', '返贫')
-    GROUP BY township_code
+{{checks_registered_households}}
 ),
 issue_counts AS (
     SELECT township_code, count(*) AS issues FROM issues GROUP BY township_code

@@ -264,16 +264,22 @@ def weigh_data_quality(indicators: pl.DataFrame, quality: pl.DataFrame, weights:
 UNION_MARKER = "{{checks}}"  # in queries/checks_*_by_township.sql: the flagged records of every rule
 
 
-def _rule_body(rule: Rule) -> str:
-    """The rule's query without its header comment, for the whole county ($township fixed to 'ALL')."""
+def _rule_body(rule: Rule, as_of: str | None = None) -> str:
+    """The rule's query without its header comment, for the whole county ($township fixed to 'ALL'); with
+    `as_of`, an SQL expression that replaces $as_of (a column of the dates a lateral join runs it at)."""
     lines = (QUERY_DIR / f"{rule.sql_stem}.sql").read_text(encoding="utf-8").strip().rstrip(";").splitlines()
     text = "\n".join(lines[next(i for i, line in enumerate(lines) if not line.startswith("--")):])
     text = text.replace("$township", "'ALL'")
+    if as_of is not None:
+        text = re.sub(r"\$as_of\b", as_of, text)
     body = "\n".join("        " + line if line else "" for line in text.splitlines())
     return f"    SELECT '{rule.id}' AS rule_id, township_code FROM (\n{body}\n    )"
 
 
-def issues_union(rules=RULES) -> str:
+def issues_union(rules=RULES, as_of: str | None = None) -> str:
     """SELECT rule_id, township_code: one row per record flagged by any rule, for the county, in SQL text
-    composed from queries/checks/*.sql (so a rule lives in its own file only)."""
-    return "\n    UNION ALL\n".join(_rule_body(r) for r in rules).strip()
+    composed from queries/checks/*.sql (so a rule lives in its own file only). `as_of`: see _rule_body."""
+    return "\n    UNION ALL\n".join(_rule_body(r, as_of) for r in rules).strip()
+
+
+WEEKS_COLUMN = "weeks.as_of"  # {{checks_each_week}}: the union at each date of the CTE `weeks` (a lateral join)

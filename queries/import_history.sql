@@ -11,7 +11,8 @@ SELECT
     imported_at,
     coalesce(imported_by, '') AS imported_by,
     CASE mode WHEN 'full' THEN '全量导入' WHEN 'partial' THEN '部分更新' WHEN 'demo' THEN '演示数据'
-              WHEN 'boundaries' THEN '边界' WHEN 'snapshot' THEN '人员快照导入' ELSE mode END AS mode_label,
+              WHEN 'boundaries' THEN '边界' WHEN 'snapshot' THEN '人员快照导入' WHEN 'rebuild' THEN '升级后重建'
+              ELSE mode END AS mode_label,
     source,
     files,
     row_counts,

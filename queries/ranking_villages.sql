@@ -19,12 +19,12 @@ WITH villages_in_scope AS (
 -- in the order 纳入, 脱贫, 返贫, 清退), which carry village and 家庭人口数. One scan serves both dates.
 poverty AS (
     SELECT s.village_code,
-           sum(s.size) FILTER (WHERE $as_of::DATE < s.valid_to AND s.event IN ('纳入', '返贫')) AS poor_persons,
+           sum(s.size) FILTER (WHERE $as_of::DATE < s.valid_to) AS poor_persons,
            sum(s.size) FILTER (WHERE s.valid_from <= make_date(year($as_of::DATE) - 1, 12, 31)
-                                     AND make_date(year($as_of::DATE) - 1, 12, 31) < s.valid_to
-                                     AND s.event IN ('纳入', '返贫')) AS poor_persons_prev
+                                     AND make_date(year($as_of::DATE) - 1, 12, 31) < s.valid_to) AS poor_persons_prev
     FROM household_spans s
-    WHERE s.valid_from <= $as_of::DATE
+    WHERE s.event IN ('纳入', '返贫')  -- only these spans count (in the scan: most spans at D are 脱贫)
+      AND s.valid_from <= $as_of::DATE
       AND ($as_of::DATE < s.valid_to OR make_date(year($as_of::DATE) - 1, 12, 31) < s.valid_to)
       AND ($township = 'ALL' OR s.township_code = $township)
     GROUP BY s.village_code

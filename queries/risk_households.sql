@@ -17,12 +17,13 @@ WITH exited AS (  -- 已脱贫 at D: the household_spans row covering D (ingest/
     WHERE s.valid_from <= $as_of::DATE AND $as_of::DATE < s.valid_to AND s.event = '脱贫'
       AND ($township = 'ALL' OR s.township_code = $township)
 ),
-exited_households AS (
-    SELECT h.*, e.last_exit, v.village_name, v.township_code, t.township_name
+exited_households AS (  -- one scan of households; the place names and the reasons only for the rows listed
+    SELECT h.household_id, h.village_code, v.township_code, h.head_name, h.head_id_number, h.size, h.main_cause,
+           h.labor_count, h.helper, h.food_clothing, h.education, h.medical, h.housing, h.water, e.last_exit
     FROM exited e
     JOIN households h USING (household_id)
     JOIN villages v USING (village_code)
-    JOIN townships t USING (township_code)
+    SEMI JOIN townships t USING (township_code)
 ),
 poverty_lines AS (
     SELECT unnest($line_years) AS year, unnest($line_yuan) AS line_yuan
@@ -43,27 +44,14 @@ factors AS (
            coalesce(ip.income < ip.income_prev * (1 - $income_drop_pct / 100.0), false) AS f_income_drop,
            eh.main_cause IN ('因病', '因残') AND eh.labor_count = 0 AS f_ill_no_labor,
            coalesce(NOT (eh.food_clothing AND eh.education AND eh.medical AND eh.housing AND eh.water), false)
-               AS f_guarantee_gap,  -- a known 否 only; unknown (NULL) is listed by 数据核查
-           concat_ws('、',
-                     CASE WHEN NOT eh.food_clothing THEN '吃穿' END,
-                     CASE WHEN NOT eh.education THEN '义务教育' END,
-                     CASE WHEN NOT eh.medical THEN '基本医疗' END,
-                     CASE WHEN NOT eh.housing THEN '住房安全' END,
-                     CASE WHEN NOT eh.water THEN '饮水安全' END) AS gaps
+               AS f_guarantee_gap  -- a known 否 only; unknown (NULL) is listed by 数据核查
     FROM exited_households eh LEFT JOIN income_position ip USING (household_id)
 ),
 scored AS (
     SELECT *,
            CAST(f_low_income AS INTEGER) * $w_low_income + CAST(f_income_drop AS INTEGER) * $w_income_drop
            + CAST(f_ill_no_labor AS INTEGER) * $w_ill_no_labor
-           + CAST(f_guarantee_gap AS INTEGER) * $w_guarantee_gap AS score,
-           concat_ws('；',
-                     CASE WHEN f_low_income THEN format('{} 年人均纯收入 {:,.0f} 元，低于监测线 {:,.0f} 元',
-                                                        income_year, income, monitoring_line) END,
-                     CASE WHEN f_income_drop THEN format('比上年下降 {:.0f}%（{:,.0f} → {:,.0f} 元）',
-                                                         -income_change_pct, income_prev, income) END,
-                     CASE WHEN f_ill_no_labor THEN format('{}致贫且家中无劳动力', main_cause) END,
-                     CASE WHEN f_guarantee_gap THEN format('{}未保障', gaps) END) AS reasons
+           + CAST(f_guarantee_gap AS INTEGER) * $w_guarantee_gap AS score
     FROM factors
 ),
 leveled AS (
@@ -72,12 +60,30 @@ leveled AS (
                AS risk_level
     FROM scored
     WHERE score > 0
+),
+listed AS (  -- the highest scores of each level, with the level's count of every household
+    SELECT *, count(*) OVER (PARTITION BY risk_level) AS level_households
+    FROM leveled
+    QUALIFY row_number() OVER (PARTITION BY risk_level ORDER BY score DESC, income NULLS LAST, household_id) <= $per_level
 )
-SELECT township_code, township_name, village_code, village_name, household_id, head_name, head_id_number,
-       size, main_cause, labor_count, helper, last_exit AS exit_date, income_year, income, income_prev,
-       monitoring_line, income_change_pct, f_low_income, f_income_drop, f_ill_no_labor, f_guarantee_gap,
-       score, risk_level, reasons,
-       count(*) OVER (PARTITION BY risk_level) AS level_households
-FROM leveled
-QUALIFY row_number() OVER (PARTITION BY risk_level ORDER BY score DESC, income NULLS LAST, household_id) <= $per_level
-ORDER BY score DESC, income NULLS LAST, household_id
+SELECT l.township_code, t.township_name, l.village_code, v.village_name, l.household_id, l.head_name,
+       l.head_id_number, l.size, l.main_cause, l.labor_count, l.helper, l.last_exit AS exit_date, l.income_year,
+       l.income, l.income_prev, l.monitoring_line, l.income_change_pct, l.f_low_income, l.f_income_drop,
+       l.f_ill_no_labor, l.f_guarantee_gap, l.score, l.risk_level,
+       concat_ws('；',
+                 CASE WHEN l.f_low_income THEN format('{} 年人均纯收入 {:,.0f} 元，低于监测线 {:,.0f} 元',
+                                                      l.income_year, l.income, l.monitoring_line) END,
+                 CASE WHEN l.f_income_drop THEN format('比上年下降 {:.0f}%（{:,.0f} → {:,.0f} 元）',
+                                                       -l.income_change_pct, l.income_prev, l.income) END,
+                 CASE WHEN l.f_ill_no_labor THEN format('{}致贫且家中无劳动力', l.main_cause) END,
+                 CASE WHEN l.f_guarantee_gap THEN format('{}未保障', concat_ws('、',
+                     CASE WHEN NOT l.food_clothing THEN '吃穿' END,
+                     CASE WHEN NOT l.education THEN '义务教育' END,
+                     CASE WHEN NOT l.medical THEN '基本医疗' END,
+                     CASE WHEN NOT l.housing THEN '住房安全' END,
+                     CASE WHEN NOT l.water THEN '饮水安全' END)) END) AS reasons,
+       l.level_households
+FROM listed l
+JOIN villages v ON v.village_code = l.village_code
+JOIN townships t ON t.township_code = l.township_code
+ORDER BY l.score DESC, l.income NULLS LAST, l.household_id

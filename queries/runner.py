@@ -81,10 +81,10 @@ def _composed(line: str) -> str:
     part = _PART.match(line)
     if part is None:
         return line
-    if part[1] == "checks":
-        from queries.checks_registry import issues_union
+    if part[1] in ("checks", "checks_each_week"):
+        from queries.checks_registry import WEEKS_COLUMN, issues_union
 
-        return issues_union()
+        return issues_union(as_of=WEEKS_COLUMN if part[1] == "checks_each_week" else None)
     return (QUERY_DIR / PARTS_DIR / f"{part[1]}.sql").read_text(encoding="utf-8").rstrip("\n")
 
 

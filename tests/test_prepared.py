@@ -27,7 +27,8 @@ def _pair(db: Path) -> tuple[Database, Database]:
 
 def _assert_every_prepared_answer_equals_the_query(db: Path) -> int:
     fast, slow = _pair(db)
-    params = prepared.query_params()
+    params = {**prepared.query_params(),  # the trend: the prepared counts at its weeks (prepared.answer_weeks)
+              prepared.WEEKS: {**registry.rule_params(), "weeks": registry.load_config().trend_weeks}}
     answers = fast.run("prepared_answers")
     try:
         for query, as_of, _ in answers.iter_rows():
@@ -40,7 +41,7 @@ def _assert_every_prepared_answer_equals_the_query(db: Path) -> int:
 
 
 def test_demo_county_prepared_answers_equal_the_queries(demo_db):
-    assert _assert_every_prepared_answer_equals_the_query(demo_db) == 9 + 2 + 2
+    assert _assert_every_prepared_answer_equals_the_query(demo_db) == 9 + 2 + 2 + 2
 
 
 @pytest.fixture(scope="module")
@@ -52,13 +53,13 @@ def checks_county(tmp_path_factory) -> Path:
 
 
 def test_hand_made_county_prepared_answers_equal_the_queries(checks_county):
-    assert _assert_every_prepared_answer_equals_the_query(checks_county) == 13
+    assert _assert_every_prepared_answer_equals_the_query(checks_county) == 15
 
 
 def test_tiny_county_prepared_answers_equal_the_queries(tmp_path):
     db = tmp_path / "tiny.duckdb"
     run_cli("ingest", "load", str(REPO / "tests" / "fixtures" / "tiny"), "--db", str(db))
-    assert _assert_every_prepared_answer_equals_the_query(db) == 13
+    assert _assert_every_prepared_answer_equals_the_query(db) == 15
 
 
 def test_prepared_dates_are_the_data_date_the_week_before_and_their_trend_weeks():

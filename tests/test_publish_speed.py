@@ -14,7 +14,7 @@ from polars.testing import assert_frame_equal
 from conftest import run_cli
 from ingest import validate
 from ingest.error_report import _export_of
-from ingest.load import SCHEMA_SQL, BrokenReference, _check_references
+from ingest.load import SCHEMA_SQL, BrokenReference, _check_references, schema_parts
 from ingest.problems import Problems
 from ingest.readers import ROW, read_export
 from ingest.sheets import SHEETS_BY_TABLE
@@ -82,6 +82,45 @@ def test_a_row_pointing_at_no_parent_row_is_refused_after_the_insert():
         _check_references(con)
 
 
+def _constraints(con) -> list[tuple]:
+    return sorted(con.sql("SELECT table_name, constraint_type, constraint_text, constraint_name "
+                          "FROM duckdb_constraints()").fetchall())
+
+
+def test_keys_added_after_the_rows_give_the_schema_of_the_whole_file():
+    whole = duckdb.connect(":memory:")
+    whole.execute(SCHEMA_SQL.read_text(encoding="utf-8"))
+    tables, keys = schema_parts()
+    split = duckdb.connect(":memory:")
+    split.execute(tables)
+    before = {t for t, kind, _, _ in _constraints(split) if kind == "PRIMARY KEY"}
+    assert not before & {"households", "household_events", "incomes", "project_progress"}
+    split.execute(keys)
+    assert _constraints(split) == _constraints(whole)
+    primary = {(t, text) for t, kind, text, _ in _constraints(whole) if kind == "PRIMARY KEY"}
+    assert {("households", "PRIMARY KEY(household_id)"), ("incomes", 'PRIMARY KEY(household_id, "year")'),
+            ("household_events", 'PRIMARY KEY(household_id, date, "event")'),
+            ("project_progress", "PRIMARY KEY(project_id, report_date)")} <= primary
+
+
+def test_a_duplicate_key_that_reached_the_build_is_refused_when_the_keys_are_added():
+    tables, keys = schema_parts()
+    con = duckdb.connect(":memory:")
+    con.execute(tables)
+    con.execute("INSERT INTO incomes VALUES ('H1', 2020, 1000), ('H1', 2021, 1200), ('H1', 2020, 900)")
+    with pytest.raises(duckdb.ConstraintException):
+        con.execute(keys)
+
+
+def test_the_published_tables_have_their_keys(tmp_path):
+    run_cli("ingest", "load", str(TINY), "--db", str(tmp_path / "county.duckdb"), "--report", str(tmp_path / "r.xlsx"))
+    con = duckdb.connect(str(tmp_path / "county.duckdb"), read_only=True)
+    whole = duckdb.connect(":memory:")
+    whole.execute(SCHEMA_SQL.read_text(encoding="utf-8"))
+    contract = {t for t, *_ in _constraints(whole)}
+    assert [c for c in _constraints(con) if c[0] in contract] == _constraints(whole)
+
+
 def test_the_error_report_reads_only_the_sheets_it_marks():
     export = _export_of(TINY, {"农户", "收入"})
     assert set(export.sheets) == {"农户", "收入"}
@@ -94,7 +133,7 @@ def test_load_verbose_lists_the_phases(tmp_path):
                      "--report", str(tmp_path / "r.xlsx"))
     assert "各阶段用时" in result.stderr
     lines = result.stderr.splitlines()
-    for phase in ("读取文件", "校验（含合并）", "写入 收入", "核对引用", "派生表 household_spans", "预备答案（合计）"):
+    for phase in ("读取文件", "校验（含合并）", "写入 收入", "主键", "核对引用", "派生表 household_spans", "预备答案（合计）"):
         assert any(line.rstrip().endswith(phase) for line in lines), phase
     quiet = run_cli("ingest", "load", str(TINY), "--db", str(tmp_path / "other.duckdb"),
                     "--report", str(tmp_path / "r2.xlsx"))

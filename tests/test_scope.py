@@ -101,7 +101,7 @@ def county(demo_db):
 def _params(name: str, db, households: dict, project: str, household_id: str) -> dict:
     config, settings = registry.load_config(), settings_module.load()
     every = {"as_of": db.data_as_of(), "township": "ALL", "village": "ALL", "household_id": household_id,
-             "project_id": project, "status": "ALL", "cause": "ALL", "gap": "ALL", "search": "", "limit": 100_000, "offset": 0,
+             "project_id": project, "status": "ALL", "cause": "ALL", "gap": "ALL", "search": "", "limit": 100_000, "offset": 0, "weeks": config.trend_weeks,
              "idle_days": settings.idle_funds_days, "window_days": 28, "idle_ratio": settings.idle_funds_spend_ratio,
              **registry.rule_params(config), **registry.risk_params(config), **settings.ranking_params()}
     return {k: v for k, v in every.items() if k in runner.sql_text(name)[1]}

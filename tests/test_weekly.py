@@ -79,6 +79,23 @@ def test_no_problems_gives_an_empty_list_with_columns():
     assert items.height == 0 and "text" in items.columns
 
 
+def test_year_end_pace_item_on_december_31_has_no_weekly_need():
+    """At D = 12-31 no week is left: a township still short gets its item (还需 … 已到年底), not a crash on the
+    blank 每周需 (the 周调度 page failed at the load test's date 'last Dec 31')."""
+    from exports.pace import year_end_pace
+
+    year_end = dt.date(2019, 12, 31)
+    frame = indicators(exited_persons_ytd=[100, 100, 20, 220], target_exit_persons=[100, 100, 50, 250])
+    window = pl.DataFrame({"township_code": ["T1", "T2", "T3", "ALL"], "exited_window": [8, 8, 4, 20],
+                           "window_days": [28] * 4})
+    pace = year_end_pace(frame, window, year_end)
+    assert pace.filter(pl.col("township_code") == "T3")["needed_per_week"][0] is None
+    items = supervision_items(frame, overdue_frame([]), IDLE_NONE, LEADERS, pace=pace)
+    (text,) = items.filter(pl.col("kind") == "年底进度")["text"].to_list()
+    # T3: 50 planned, 20 out, 30 to go; 4 in four weeks = 1.0 a week; nothing left of the year: 30 short
+    assert text == "白沙镇 还需脱贫 30 人，已到年底，近四周每周 1.0 人，按当前进度年底差 30 人"
+
+
 def row(**values) -> dict:
     return {"exited_persons_ytd": 100, "poor_persons": 500, "incidence_pct": 1.50, "target_progress_pct": 40.0,
             "spent_wan": 200.0, "balance_rate_pct": 60.0, "projects_completed": 3, "overdue_projects": 2,

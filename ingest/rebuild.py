@@ -1,0 +1,69 @@
+"""`python -m ingest rebuild`: publish the served data again with this release's derived tables and prepared
+answers. An upgrade leaves data/ as it is, but a new release may read a derived column or a prepared table that a
+version published by the old one lacks; the county's data itself (every contract table, the import log, the
+boundaries) is copied unchanged, so nothing is re-validated and no number changes meaning."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from pathlib import Path
+
+import duckdb
+
+import settings
+from ingest import publish
+from ingest.derived import DERIVED_TABLES, build_derived
+from ingest.load import BUILD_MEMORY_LIMIT, SCHEMA_SQL
+
+
+class NothingServed(LookupError):
+    pass
+
+
+def rebuild(db: Path, user: str | None = None) -> Path:
+    """The new version, served (the old one stays for `ingest rollback`)."""
+    served = publish.current(db)
+    if served is None:
+        raise NothingServed(f"{db} 还没有发布任何数据，无需重建")
+    version = publish.new_version_path(db)
+    building = version.with_name(f".{version.name}.building")
+    try:
+        _build(building, served, user)
+        if publish.current(db) != served:
+            raise RuntimeError("重建期间数据已被另一次导入更新；本次未发布，请稍后重新运行 rebuild")
+        os.replace(building, version)
+        publish.switch(db, version)
+    except BaseException:
+        building.unlink(missing_ok=True)
+        Path(f"{building}.wal").unlink(missing_ok=True)
+        raise
+    publish.prune(db, settings.load().keep_versions)
+    return version
+
+
+def _build(target: Path, served: Path, user: str | None) -> None:
+    con = duckdb.connect(str(target), config={"memory_limit": BUILD_MEMORY_LIMIT})
+    try:
+        con.execute(SCHEMA_SQL.read_text(encoding="utf-8"))
+        con.execute("ATTACH ? AS served (READ_ONLY)", [str(served)])
+        # The contract tables (this release's schema, in its order), as they are served; derived and prepared
+        # tables are built anew below.
+        for table in _tables(con, con.execute("SELECT current_database()").fetchone()[0]):
+            con.execute(f'INSERT INTO main."{table}" BY NAME SELECT * FROM served.main."{table}"')
+        con.execute("DETACH served")
+        import_id = con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM import_log").fetchone()[0]
+        counts = {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in ("households", "household_members")}
+        con.execute("INSERT INTO import_log VALUES (?, ?, ?, 'rebuild', ?, '[]', ?, 0)",
+                    [import_id, dt.datetime.now(), user, f"重建：{served.name}", json.dumps(counts, ensure_ascii=False)])
+        build_derived(con)
+        con.execute("CHECKPOINT")
+    finally:
+        con.close()
+
+
+def _tables(con: duckdb.DuckDBPyConnection, database: str) -> list[str]:
+    return [row[0] for row in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = ? AND schema_name = 'main' ORDER BY table_oid",
+        [database]).fetchall() if row[0] not in DERIVED_TABLES]
