@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -149,18 +148,10 @@ def publish_boundaries(db: Path, served: Path, result: BoundaryMatch, source_nam
                        user: str | None = None) -> Path:
     """Build the new version (served tables copied, the matched townships' boundaries replaced, the others
     kept), switch to it, prune old ones."""
-    version = publish.new_version_path(db)
-    building = version.with_name(f".{version.name}.building")
-    try:
-        _build(building, served, result, source_name, sha256, user)
+    with publish.building(db) as (target, version):
+        _build(target, served, result, source_name, sha256, user)
         if publish.current(db) != served:  # another import published while this was matched or built
             raise BoundaryFileError("在匹配边界期间，数据已被另一次导入更新；为免覆盖那次导入，本次未发布，请重新导入边界文件")
-        os.replace(building, version)
-        publish.switch(db, version)
-    except BaseException:
-        building.unlink(missing_ok=True)
-        Path(f"{building}.wal").unlink(missing_ok=True)
-        raise
     publish.prune(db, settings.load().keep_versions)
     return version
 

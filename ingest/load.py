@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -176,19 +175,11 @@ def load(path: Path, db: Path, *, user: str | None = None, mode: str | None = No
         ended_demo = served is not None and demo_version(served)
         if county_name.META_KEY not in meta:  # the same county whatever this import replaces; not the demo's name
             meta[county_name.META_KEY] = None if ended_demo else county_name.served_name(served)
-    version = publish.new_version_path(db)
-    building = version.with_name(f".{version.name}.building")
-    try:
+    with publish.building(db) as (target, version):
         with phase("写入新版本（合计）"):
-            counts = _build(building, export, validated, problems, served, user, mode, meta or {}, Path(path).name,
+            counts = _build(target, export, validated, problems, served, user, mode, meta or {}, Path(path).name,
                             keeps_served)
-        os.replace(building, version)
         _progress(progress, 0.9, "切换到新版本")
-        publish.switch(db, version)
-    except BaseException:
-        building.unlink(missing_ok=True)
-        Path(f"{building}.wal").unlink(missing_ok=True)
-        raise
     publish.prune(db, settings.load().keep_versions)
     for older in publish.versions(db):  # versions written by an earlier release may still be world-readable
         restrict(older)

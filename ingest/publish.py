@@ -18,6 +18,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 _VERSION = re.compile(r"^(?P<stem>.+)\.(?P<stamp>\d{8}T\d{12})\.duckdb$")
@@ -80,6 +82,23 @@ def new_version_path(db: Path) -> Path:
         path = db.parent / f"{_stem(db)}.{stamp}.duckdb"
         if not path.exists():
             return path
+
+
+@contextmanager
+def building(db: Path) -> Iterator[tuple[Path, Path]]:
+    """(where to build, the version it becomes): the block builds and closes the file at the first path; on a
+    clean exit it is renamed to the second and served (`switch`). Anything raised in the block (a conflict
+    check included) removes the half-built file, and the served version stays."""
+    version = new_version_path(db)
+    target = version.with_name(f".{version.name}.building")
+    try:
+        yield target, version
+        os.replace(target, version)
+        switch(db, version)
+    except BaseException:
+        target.unlink(missing_ok=True)
+        Path(f"{target}.wal").unlink(missing_ok=True)
+        raise
 
 
 def switch(db: Path, version: Path) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from pathlib import Path
 
 import duckdb
@@ -27,18 +26,10 @@ def rebuild(db: Path, user: str | None = None) -> Path:
     served = publish.current(db)
     if served is None:
         raise NothingServed(f"{db} 还没有发布任何数据，无需重建")
-    version = publish.new_version_path(db)
-    building = version.with_name(f".{version.name}.building")
-    try:
-        _build(building, served, user)
-        if publish.current(db) != served:
+    with publish.building(db) as (target, version):
+        _build(target, served, user)
+        if publish.current(db) != served:  # another import published meanwhile: never undo it
             raise RuntimeError("重建期间数据已被另一次导入更新；本次未发布，请稍后重新运行 rebuild")
-        os.replace(building, version)
-        publish.switch(db, version)
-    except BaseException:
-        building.unlink(missing_ok=True)
-        Path(f"{building}.wal").unlink(missing_ok=True)
-        raise
     publish.prune(db, settings.load().keep_versions)
     return version
 
