@@ -162,8 +162,8 @@ def _build(target: Path, served: Path, result: BoundaryMatch, source_name: str, 
     try:
         con.execute(SCHEMA_SQL.read_text(encoding="utf-8"))  # the contract tables with their constraints
         con.execute("ATTACH ? AS served (READ_ONLY)", [str(served)])
-        ours = _tables(con, con.execute("SELECT current_database()").fetchall()[0][0])
-        theirs = _tables(con, "served")
+        ours = publish.tables_in_order(con, con.execute("SELECT current_database()").fetchall()[0][0])
+        theirs = publish.tables_in_order(con, "served")
         # Every table of the served version: contract tables in schema order (parents before children),
         # then any other table as it is there. Boundaries: the file's townships new, the others as they were.
         for table in [t for t in ours if t in theirs] + [t for t in theirs if t not in ours]:
@@ -195,12 +195,6 @@ def _build(target: Path, served: Path, result: BoundaryMatch, source_name: str, 
         con.execute("CHECKPOINT")
     finally:
         con.close()
-
-
-def _tables(con: duckdb.DuckDBPyConnection, database: str) -> list[str]:
-    return [row[0] for row in con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE database_name = ? AND schema_name = 'main' ORDER BY table_oid",
-        [database]).fetchall()]
 
 
 def main(argv: list[str] | None = None) -> int:

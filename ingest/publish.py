@@ -101,6 +101,13 @@ def building(db: Path) -> Iterator[tuple[Path, Path]]:
         raise
 
 
+def tables_in_order(con, database: str) -> list[str]:
+    """The tables of an open or attached version, in the order they were created (schema.sql's: parents first)."""
+    return [row[0] for row in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = ? AND schema_name = 'main' ORDER BY table_oid",
+        [database]).fetchall()]
+
+
 def switch(db: Path, version: Path) -> None:
     """Point the logical name at `version` in one atomic step (the pointer), then refresh the symlink."""
     db = Path(db)

@@ -13,7 +13,7 @@ import duckdb
 
 import settings
 from ingest import publish
-from ingest.derived import DERIVED_TABLES, build_derived
+from ingest.derived import build_derived
 from ingest.load import BUILD_MEMORY_LIMIT, SCHEMA_SQL
 
 
@@ -41,7 +41,7 @@ def _build(target: Path, served: Path, user: str | None) -> None:
         con.execute("ATTACH ? AS served (READ_ONLY)", [str(served)])
         # The contract tables (this release's schema, in its order), as they are served; derived and prepared
         # tables are built anew below.
-        for table in _tables(con, con.execute("SELECT current_database()").fetchone()[0]):
+        for table in publish.tables_in_order(con, con.execute("SELECT current_database()").fetchone()[0]):
             con.execute(f'INSERT INTO main."{table}" BY NAME SELECT * FROM served.main."{table}"')
         con.execute("DETACH served")
         import_id = con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM import_log").fetchone()[0]
@@ -53,8 +53,3 @@ def _build(target: Path, served: Path, user: str | None) -> None:
     finally:
         con.close()
 
-
-def _tables(con: duckdb.DuckDBPyConnection, database: str) -> list[str]:
-    return [row[0] for row in con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE database_name = ? AND schema_name = 'main' ORDER BY table_oid",
-        [database]).fetchall() if row[0] not in DERIVED_TABLES]
