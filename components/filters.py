@@ -18,11 +18,17 @@ class Filters:
     township: str  # a 乡镇代码, or ALL for 全县
     township_name: str
     home_name: str | None = None  # the signed-in township head's own township
+    home: str | None = None       # ... and its 乡镇代码
 
     @property
     def marked(self) -> str | None:
         """The township to highlight on county-wide charts and tables: the one picked, else the viewer's own."""
         return self.home_name if self.is_county else self.township_name
+
+    @property
+    def marked_code(self) -> str | None:
+        """`marked`'s 乡镇代码: the township a chart of a province's townships keeps (components/long_lists)."""
+        return self.home if self.is_county else self.township
 
     @property
     def is_county(self) -> bool:
@@ -62,7 +68,8 @@ def sidebar_filters(latest: dt.date, townships: pl.DataFrame, home: str | None =
         st.sidebar.warning(f"所选日期早于数据中最早的记录（{earliest:%Y年%-m月%-d日}），各项指标都是 0。",
                            icon=":material/event_busy:")
     township = township if township in names or township == ALL else ALL
-    return Filters(as_of, township, "全县" if township == ALL else names[township], names.get(home))
+    return Filters(as_of, township, "全县" if township == ALL else names[township], names.get(home),
+                   home if home in names else None)
 
 
 def current() -> Filters:

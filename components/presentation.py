@@ -186,10 +186,6 @@ DRAWN_ORDER = {1: "贫困发生率最高和最低", 2: "一降、一升各自最
                5: "综合得分最高和最低"}
 
 
-def _drawn(towns: pl.DataFrame, by: str, *, descending: bool = True) -> pl.DataFrame:
-    """The rows a slide draws: all of a county's as they come (the builder orders them), the ends of a
-    province's order (long_lists.drawn)."""
-    return towns if towns.height <= long_lists.DRAWN_MAX else long_lists.drawn(towns, by, descending=descending)
 
 
 def left_out(frame: pl.DataFrame, index: int) -> str | None:
@@ -210,7 +206,7 @@ def _big(fig: go.Figure, title: str) -> go.Figure:
 
 def incidence_bars(now: pl.DataFrame, policy_line: float = 2.0) -> go.Figure:
     """Map stand-in: 贫困发生率 by township, highest first (red above the policy line)."""
-    rows = _drawn(_towns(now), "incidence_pct").sort("incidence_pct", descending=True, nulls_last=True)
+    rows = long_lists.cut(_towns(now), "incidence_pct").sort("incidence_pct", descending=True, nulls_last=True)
     values = rows["incidence_pct"].fill_null(0).to_list()
     fig = go.Figure(go.Bar(x=rows["township_name"].to_list(), y=values,
                            marker_color=[BAD if v >= policy_line else NEUTRAL for v in values],
@@ -222,8 +218,8 @@ def incidence_bars(now: pl.DataFrame, policy_line: float = 2.0) -> go.Figure:
 def rise_and_fall(now: pl.DataFrame, benchmark_pct: float) -> go.Figure:
     """一降 (incidence drop, pp) and 一升 (income growth, %) by township, side by side."""
     towns = _towns(now)  # each panel draws the ends of its own order (all townships of a county)
-    rows = _drawn(towns, "incidence_drop_pp").sort("township_code")
-    grown = _drawn(towns, "income_growth_pct").sort("township_code")
+    rows = long_lists.cut(towns, "incidence_drop_pp").sort("township_code")
+    grown = long_lists.cut(towns, "income_growth_pct").sort("township_code")
     names, growth_names = rows["township_name"].to_list(), grown["township_name"].to_list()
     fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.14, subplot_titles=("一降：贫困发生率较上年末下降（个百分点）",
                                                         f"一升：人均纯收入增幅（%，红色虚线为对照线 {benchmark_pct:g}%）"))
@@ -254,7 +250,7 @@ def rise_and_fall(now: pl.DataFrame, benchmark_pct: float) -> go.Figure:
 
 def funds_bars(now: pl.DataFrame) -> go.Figure:
     """资金结余率 by township (本年度项目), highest first: the number the presenter names."""
-    rows = _drawn(_towns(now), "balance_rate_pct").sort("balance_rate_pct", descending=False, nulls_last=False)
+    rows = long_lists.cut(_towns(now), "balance_rate_pct").sort("balance_rate_pct", descending=False, nulls_last=False)
     rates = rows["balance_rate_pct"].to_list()
     fig = go.Figure(go.Bar(
         y=rows["township_name"].to_list(), x=[r or 0 for r in rates], orientation="h",
@@ -269,7 +265,7 @@ def funds_bars(now: pl.DataFrame) -> go.Figure:
 
 def project_bars(now: pl.DataFrame) -> go.Figure:
     """Projects of the year by township: completed, in time, overdue."""
-    rows = _drawn(_towns(now), "projects").sort("projects", descending=True)
+    rows = long_lists.cut(_towns(now), "projects").sort("projects", descending=True)
     names = rows["township_name"].to_list()
     open_in_time = (rows["projects"] - rows["projects_completed"] - rows["overdue_projects"]).to_list()
     fig = go.Figure([
@@ -284,7 +280,7 @@ def project_bars(now: pl.DataFrame) -> go.Figure:
 
 def ranking_bars(ranked: pl.DataFrame) -> go.Figure:
     """Composite score, rank 1 on top; 红榜 green, 黑榜 red."""
-    rows = _drawn(_towns(ranked), "rank", descending=False).sort("rank")
+    rows = long_lists.cut(_towns(ranked), "rank", descending=False).sort("rank")
     n = rows.height
     names = [f"{r}. {t}" for r, t in zip(rows["rank"], rows["township_name"])]
     fig = go.Figure(go.Bar(y=names, x=rows["score"].to_list(), orientation="h",

@@ -74,9 +74,10 @@ with check_tab:
     st.plotly_chart(check_charts.issue_heatmap(heat, rules, mark=filters.marked, column_max=column_max),
                     width="stretch", config=PLOT_CONFIG)
     cut = long_lists.left_out(matrix.height, heat.height, "核查问题最多和最少",
-                              marked=filters.marked in heat["township_name"].to_list())
+                              marked=filters.marked in heat["township_name"].to_list(),
+                              rest="全部乡镇见下方「乡镇问题数明细」表格和下载")
     if cut:
-        st.caption(cut.replace("见表格和下载", "见下方「乡镇问题数明细」表格和下载"))
+        st.caption(cut)
     quality = check_views.quality_from_counts(
         counts_now, app_data.run("checks_registered_households", as_of=filters.as_of), townships)
     with st.expander("乡镇问题数明细与数据质量（每百户问题数）"):

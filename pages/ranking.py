@@ -104,7 +104,7 @@ for column, heading, rows in ((left, "**:red[红榜（前三名）]**", red), (r
 
 marked = filters.marked
 # Above 40 townships the chart draws the top and the bottom of the ranking and the viewer's own (long_lists).
-mark_code = getattr(st.session_state.get("user"), "household_scope", None) if filters.is_county else filters.township
+mark_code = filters.marked_code
 shown = long_lists.drawn(ranked, "rank", mark=mark_code, descending=False)
 st.plotly_chart(highlight(ranking_charts.contribution_bars(contrib, shown, highlight=None if filters.is_county
                                                            else filters.township), marked),

@@ -60,8 +60,7 @@ overdue, idle_now, idle_before = week.overdue, week.idle_now, week.idle_before
 
 scope = filters.township
 mine = filters.marked  # the viewer's township, marked on county-wide charts and tables
-# ... and its code, which a chart of a province's townships keeps among those it draws (components/long_lists)
-mine_code = scope if not filters.is_county else getattr(st.session_state.get("user"), "household_scope", None)
+mine_code = filters.marked_code  # kept among the townships a province's charts draw (components/long_lists)
 listed = mine if filters.is_county else None  # lists cut to one township need no mark
 comparison = weekly_views.week_comparison(weekly_views.area_row(now, scope, idle_now, as_of),
                                           weekly_views.area_row(before, scope, idle_before, week_ago))
@@ -154,8 +153,7 @@ else:
                         highlight=("乡镇", listed))
 if filters.is_county:
     towns = now.filter(pl.col("township_code") != "ALL")
-    progress = towns if towns.height <= long_lists.DRAWN_MAX else \
-        long_lists.drawn(towns, "target_progress_pct", mark=mine_code)
+    progress = long_lists.cut(towns, "target_progress_pct", mark=mine_code)
     st.plotly_chart(charts.highlight(charts.target_vs_time(progress, config.lag_threshold_pp), mine),
                     width="stretch", config={"displaylogo": False})
     if note := long_lists.left_out(towns.height, progress.height, "年度目标进度最快和最慢",
@@ -179,7 +177,7 @@ table_with_download(labelled(pace_rows.sort(["short_by", "remaining"], descendin
 # --- what moved, by township ----------------------------------------------------------------------------
 st.subheader("各乡镇本周变化")
 moves = weekly_views.township_week_table(now, before, same_year=week_ago.year == as_of.year)
-exits = moves if moves.height <= long_lists.DRAWN_MAX else long_lists.drawn(moves, "exited_week", mark=mine_code)
+exits = long_lists.cut(moves, "exited_week", mark=mine_code)
 st.plotly_chart(weekly_views.exited_this_week(exits, mark=mine), width="stretch", config={"displaylogo": False})
 if note := long_lists.left_out(moves.height, exits.height, "本周脱贫人数最多和最少",
                                marked=mine_code in exits["township_code"].to_list()):

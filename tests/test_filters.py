@@ -36,3 +36,13 @@ def test_the_date_follows_a_newer_publish_unless_the_user_picked_one():
     at.session_state["_test_latest"] = dt.date(2020, 11, 30)
     at.run()
     assert _shown(at) == "as_of=2020-10-01"  # a date the user chose is theirs
+
+
+def test_the_marked_township_has_its_code_for_the_province_cut():
+    from components.filters import ALL, Filters
+
+    head_on_county = Filters(dt.date(2020, 11, 16), ALL, "全县", "桃花乡", "T01")
+    assert (head_on_county.marked, head_on_county.marked_code) == ("桃花乡", "T01")
+    picked = Filters(dt.date(2020, 11, 16), "T02", "马鞍镇", "桃花乡", "T01")
+    assert (picked.marked, picked.marked_code) == ("马鞍镇", "T02")
+    assert Filters(dt.date(2020, 11, 16), ALL, "全县").marked_code is None
