@@ -81,6 +81,10 @@ def _composed(line: str) -> str:
     part = _PART.match(line)
     if part is None:
         return line
+    if part[1].startswith("checks_flagged"):  # {{checks_flagged}}, {{checks_flagged_households}}, ..._villages
+        from queries.checks_registry import flagged_marker
+
+        return flagged_marker(part[1])
     if part[1] in ("checks", "checks_each_week"):
         from queries.checks_registry import WEEKS_COLUMN, issues_union
 

@@ -11,7 +11,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from checks_county import write_county
+from checks_county import rule_rows, write_county
 from conftest import run_cli
 from queries import checks_registry as registry
 from queries.runner import Database
@@ -37,7 +37,7 @@ def county(tmp_path_factory) -> Database:
 
 
 def flagged(db: Database, rule: str, as_of: dt.date = D, township: str = "ALL") -> set[str]:
-    return set(db.run(f"checks/{rule}", as_of=as_of, township=township, **PARAMS)["record_id"])
+    return set(rule_rows(db, rule, as_of=as_of, township=township, **PARAMS)["record_id"])
 
 
 EXPECTED = {
@@ -70,13 +70,13 @@ def test_rule_flags_exactly_the_records_written_to_trip_it(county, rule):
 
 @pytest.mark.parametrize("rule", sorted(EXPECTED))
 def test_rule_rows_have_the_common_columns_and_a_chinese_detail(county, rule):
-    rows = county.run(f"checks/{rule}", as_of=D, township="ALL", **PARAMS)
+    rows = rule_rows(county, rule, as_of=D, township="ALL", **PARAMS)
     assert tuple(rows.columns) == registry.ROW_COLUMNS
     assert rows["detail"].null_count() == 0 and rows["township_name"].null_count() == 0
 
 
 def test_digital_exit_detail_names_income_line_and_missing_year(county):
-    rows = county.run("checks/digital_exit", as_of=D, township="ALL", **PARAMS)
+    rows = rule_rows(county, "digital_exit", as_of=D, township="ALL", **PARAMS)
     detail = dict(zip(rows["record_id"], rows["detail"]))
     assert detail["H01"] == "2019-07-01 脱贫；2020 年人均纯收入 3,500 元，低于当年扶贫标准 4,000 元"
     assert "2020 年无收入记录" in detail["H04"] and "3,700 元" in detail["H04"] and "3,747 元" in detail["H04"]
@@ -94,6 +94,27 @@ def test_rules_follow_the_as_of_date(county):
     assert flagged(county, "village_exit_incidence", dt.date(2018, 12, 31)) == set()
 
 
+def _details(db, rule: str, day: dt.date, township: str = "ALL") -> dict[str, list[str]]:
+    rows = rule_rows(db, rule, as_of=day, township=township, **PARAMS)
+    out: dict[str, list[str]] = {}
+    for record, detail in rows.select("record_id", "detail").iter_rows():
+        out.setdefault(record, []).append(detail)
+    return out
+
+
+def test_missing_helper_is_flagged_while_registered_with_the_status_of_the_day(county):
+    # H10 (no helper): 纳入 2015-03-01, 脱贫 2018-05-01. H11 (no helper): 纳入 2015-03-01, 清退 2016-05-01.
+    day = dt.date
+    assert _details(county, "missing_helper", day(2015, 2, 28)) == {}
+    poor, exited = ["未脱贫户未填写帮扶责任人"], ["已脱贫户未填写帮扶责任人"]
+    assert _details(county, "missing_helper", day(2015, 3, 1)) == {"H10": poor, "H11": poor}
+    assert _details(county, "missing_helper", day(2016, 4, 30)) == {"H10": poor, "H11": poor}
+    assert _details(county, "missing_helper", day(2016, 5, 1)) == {"H10": poor}
+    assert _details(county, "missing_helper", day(2018, 4, 30)) == {"H10": poor}
+    assert _details(county, "missing_helper", day(2018, 5, 1)) == {"H10": exited}
+    assert _details(county, "missing_helper", day(2018, 5, 1), township="T01") == {}
+
+
 def test_township_parameter_keeps_the_rows_of_that_township(county):
     assert flagged(county, "missing_cause", township="T01") == set()
     assert flagged(county, "missing_cause", township="T02") == {"H08"}
@@ -101,7 +122,7 @@ def test_township_parameter_keeps_the_rows_of_that_township(county):
 
 
 def test_duplicate_detail_lists_both_households(county):
-    rows = county.run("checks/duplicate_id_number", as_of=D, township="ALL", **PARAMS)
+    rows = rule_rows(county, "duplicate_id_number", as_of=D, township="ALL", **PARAMS)
     assert set(rows["detail"]) == {"该户「之子」的身份证号同时登记在 2 个户：H12、H13"}
 
 
@@ -138,7 +159,7 @@ def test_labor_rule_on_data_loaded_before_validation(tmp_path):
         con.execute("INSERT INTO household_events VALUES (?, DATE '2015-01-01', '纳入', 1)", [hid])
     con.close()
     with Database(version) as db:
-        rows = db.run("checks/labor_exceeds_size", as_of=D, township="ALL", **PARAMS)
+        rows = rule_rows(db, "labor_exceeds_size", as_of=D, township="ALL", **PARAMS)
     assert rows["record_id"].to_list() == ["A"]
     assert rows["detail"][0] == "劳动力 3 人，家庭人口仅 2 人"
 
