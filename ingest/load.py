@@ -28,7 +28,8 @@ from ingest.derived import build_derived
 from ingest.problems import ERROR, WARNING, Problems
 from ingest.readers import ROW, Export, read_export
 from ingest.sheets import SHEETS, SHEETS_BY_TABLE
-from ingest.validate import CROSS_SHEET, keep_rows_with_problems, validate
+from ingest.raw_rows import RawRows
+from ingest.validate import CROSS_SHEET, validate
 
 SCHEMA_SQL = Path(__file__).with_name("schema.sql")
 KEYS_MARKER = "-- KEYS AFTER THE ROWS --"  # schema.sql: what follows is run once the rows are in
@@ -122,14 +123,21 @@ def check(path: Path, db: Path | None = None, progress=None, *, release_raw: boo
 
     _progress(progress, 0.3, "校验数据")
     # Replacing everything (the demo): the served sheets the export lacks are not kept either.
-    with phase("校验（含合并）"):
-        validated = validate(export, problems, None if replace_all else existing, combine=combine)
-    validated.changes = changes
-    validated.meta = county_name.from_sheets(export, problems, served)
-    if export.boundaries is not None and "townships" in validated.tables:
-        boundary_io.parse(export.boundaries, validated.tables["townships"], problems, source="boundaries.geojson")
-    if release_raw:
-        keep_rows_with_problems(export, problems)
+    raw_rows = RawRows() if release_raw else None
+    try:
+        with phase("校验（含合并）"):
+            validated = validate(export, problems, None if replace_all else existing, combine=combine,
+                                 release=raw_rows.release if raw_rows else None)
+        validated.changes = changes
+        validated.meta = county_name.from_sheets(export, problems, served)
+        if export.boundaries is not None and "townships" in validated.tables:
+            boundary_io.parse(export.boundaries, validated.tables["townships"], problems, source="boundaries.geojson")
+        if raw_rows is not None:
+            with phase("问题行（读回）"):
+                raw_rows.keep_rows_with_problems(export, problems)
+    finally:
+        if raw_rows is not None:
+            raw_rows.close()
     return export, problems, validated
 
 

@@ -562,10 +562,11 @@ def _warn_fraction_progress(progress: pl.DataFrame, problems: Problems) -> None:
 
 
 def validate(export: Export, problems: Problems, existing: dict[str, pl.DataFrame] | None = None, *,
-             combine=None) -> Validated:
+             combine=None, release=None) -> Validated:
     """Type and check an export. `existing`: the served version's tables, for a partial update.
     combine(sheet, typed) -> frame: the sheet as it will be published (ingest.merge: the file's rows merged
-    with the served ones), so that references and event sequences are checked on the result."""
+    with the served ones), so that references and event sequences are checked on the result.
+    release(raw): called with each raw sheet once it is typed (ingest/raw_rows.py sets its text aside)."""
     tables: dict[str, pl.DataFrame] = {}
     provided: list[str] = []
     damaged: set[tuple[str, str]] = set()
@@ -581,6 +582,8 @@ def validate(export: Export, problems: Problems, existing: dict[str, pl.DataFram
         with phase(f"校验 {sheet.label}：类型"):
             typed = _type_sheet(sheet, raw.frame, raw.excel, problems, raw.missing, lost)
         damaged |= {(sheet.table, c) for c in lost}
+        if release is not None:
+            release(raw)
         with phase(f"校验 {sheet.label}：范围与主键"):
             typed = _check_ranges(sheet, typed, problems)
             _check_keys(sheet, typed, problems)
@@ -601,15 +604,4 @@ def validate(export: Export, problems: Problems, existing: dict[str, pl.DataFram
     return Validated(tables, provided, recomputed)
 
 
-def keep_rows_with_problems(export: Export, problems: Problems) -> None:
-    """Each raw sheet of the export cut to the rows (Excel row numbers) that a problem names, once every check has
-    run: a million-household export is not held twice through the build, and the error report marks those rows
-    without reading the file again."""
-    located = problems.frame().filter(pl.col("row").is_not_null())
-    for raw in export.sheets.values():
-        rows = located.filter(pl.col("sheet") == raw.sheet.label).select(
-            pl.col("row").cast(raw.frame.schema[ROW]).alias(ROW)).unique()
-        raw.frame = raw.frame.join(rows, on=ROW, how="semi") if rows.height else raw.frame.clear()
-
-
-__all__ = ["validate", "keep_rows_with_problems", "Validated", "EVENT_ORDER", "ERROR", "WARNING", "CROSS_SHEET"]
+__all__ = ["validate", "Validated", "EVENT_ORDER", "ERROR", "WARNING", "CROSS_SHEET"]

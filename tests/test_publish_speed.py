@@ -140,9 +140,14 @@ def test_load_verbose_lists_the_phases(tmp_path):
     assert "各阶段用时" not in quiet.stderr + quiet.stdout
 
 
-def test_the_error_report_of_a_load_marks_its_rows_without_reading_the_file_again(tmp_path, monkeypatch):
+@pytest.mark.parametrize("spill_rows", [0, 100_000])
+def test_the_error_report_of_a_load_marks_its_rows_without_reading_the_file_again(tmp_path, monkeypatch, spill_rows):
     """A published load with a row warning (a 15-digit 户主身份证号) and a cross-sheet one, found after every sheet
-    is typed (已验收 at 形象进度 92): the export kept only those rows, and the report marks them from it."""
+    is typed (已验收 at 形象进度 92): the export kept only those rows, and the report marks them from it. With
+    spill_rows 0 every sheet's text was set aside on disk meanwhile (ingest/raw_rows.py), and that folder is gone."""
+    import tempfile
+
+    from ingest import raw_rows
     from openpyxl import load_workbook
 
     from ingest import error_report
@@ -150,6 +155,9 @@ def test_the_error_report_of_a_load_marks_its_rows_without_reading_the_file_agai
     from ingest.load import load
     from tests.ingest_helpers import copy_tiny, set_cell
 
+    monkeypatch.setattr(raw_rows, "SPILL_ROWS", spill_rows)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "spill"))
+    (tmp_path / "spill").mkdir()
     export = copy_tiny(tmp_path / "export")
     set_cell(export, "农户", 2, "户主身份证号", "110105491231002")
     set_cell(export, "项目进度", 3, "形象进度", "92")
@@ -159,6 +167,7 @@ def test_the_error_report_of_a_load_marks_its_rows_without_reading_the_file_agai
     assert {("农户", 2), ("项目进度", 3)} <= set(located.select("sheet", "row").iter_rows())
     for label, raw in result.export.sheets.items():  # only the rows a problem names are held
         assert sorted(raw.frame[ROW]) == sorted(set(located.filter(pl.col("sheet") == label)["row"])), label
+    assert list((tmp_path / "spill").iterdir()) == []
 
     def no_second_read(*args, **kwargs):
         raise AssertionError("the export was read again")
