@@ -56,12 +56,21 @@ ORDER BY next_year, v.place;
 -- compares only households with records in both years), repeated for each period in which the household
 -- counts (status 未脱贫 or 已脱贫: from its first 纳入 until a 清退, again after a re-enrolment). The income
 -- of the households counted at D for year I is then one filtered scan, without a join on household_id; it
--- carries the household's village too, for the per-village 一升 of the village ranking.
+-- carries the household's village too, for the per-village 一升 of the village ranking. A household never 清退
+-- has one counted period, its whole history (one grouping); only the others' periods need the window over spans.
 CREATE OR REPLACE TABLE income_pairs AS
-WITH marked AS (
+WITH households_counted AS (  -- most households were never 清退: their one counted period is their whole history
+    SELECT household_id, any_value(township_code) AS township_code, any_value(village_code) AS village_code,
+           any_value(size) AS size, min(valid_from) AS counted_from, max(valid_to) AS counted_to,
+           bool_and(event <> '清退') AS always_counted
+    FROM household_spans
+    GROUP BY household_id
+),
+marked AS (
     SELECT household_id, township_code, village_code, size, valid_from, valid_to, event <> '清退' AS counted,
            lag(event <> '清退') OVER (PARTITION BY household_id ORDER BY valid_from) AS counted_before
     FROM household_spans
+    WHERE household_id IN (SELECT household_id FROM households_counted WHERE NOT always_counted)
 ),
 islands AS (
     SELECT *, sum(CASE WHEN counted_before IS NULL OR counted <> counted_before THEN 1 ELSE 0 END)
@@ -69,6 +78,9 @@ islands AS (
     FROM marked
 ),
 counted_periods AS (
+    SELECT household_id, township_code, village_code, size, counted_from, counted_to
+    FROM households_counted WHERE always_counted
+    UNION ALL
     SELECT household_id, any_value(township_code) AS township_code, any_value(village_code) AS village_code,
            any_value(size) AS size,
            min(valid_from) AS counted_from, max(valid_to) AS counted_to
