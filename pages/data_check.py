@@ -89,7 +89,7 @@ with check_tab:
 
     st.subheader("问题清单")
     # Each rule's count is for the rows its list shows (a 乡镇 user on 全县 lists only their own households).
-    listed_in = {r.id: app_data.detail_township(r.sql_stem, filters.township) or filters.township
+    listed_in = {r.id: app_data.detail_township(registry.rows_query(r)[0], filters.township) or filters.township
                  for r in registry.RULES}
     listed = check_views.listed_counts(counts_now, listed_in)
     labels = {r: f"{t}（{listed[r]:,} 条）" for r, t in summary.select("rule_id", "title").iter_rows()}
@@ -101,7 +101,8 @@ with check_tab:
     if listed_in[rule.id] != filters.township:
         st.caption(md(f"村和农户明细只对本乡镇开放：清单和规则后的条数只计{list_name}，"
                       f"上面的汇总是{filters.township_name}的。"))
-    rows = app_data.detail(rule.sql_stem, as_of=filters.as_of, township=filters.township, **rule_params)
+    rows_name, rows_params = registry.rows_query(rule)
+    rows = app_data.detail(rows_name, as_of=filters.as_of, township=filters.township, **rows_params, **rule_params)
     if rows is None:
         pass
     elif rows.height == 0:

@@ -262,24 +262,94 @@ def weigh_data_quality(indicators: pl.DataFrame, quality: pl.DataFrame, weights:
 # Every rule at once: composed from the rule files when a query asks for it (SQL cannot include a file)
 
 UNION_MARKER = "{{checks}}"  # in queries/checks_*_by_township.sql: the flagged records of every rule
+FLAGGED_MARKER = "{{checks_flagged}}"  # every interval-form rule's rows with rule_id, flagged_from, flagged_to
+
+
+def _rule_text(rule: Rule) -> str:
+    """The rule's query without its header comment and trailing semicolon."""
+    lines = (QUERY_DIR / f"{rule.sql_stem}.sql").read_text(encoding="utf-8").strip().rstrip(";").splitlines()
+    return "\n".join(lines[next(i for i, line in enumerate(lines) if not line.startswith("--")):])
+
+
+def is_interval(rule: Rule) -> bool:
+    """True for a rule file of the interval form: no $as_of; its rows say when they are flagged (flagged_from
+    <= D < flagged_to) for the whole county over all time."""
+    return re.search(r"\$as_of\b", re.sub(r"--[^\n]*", "", _rule_text(rule))) is None
+
+
+def _indented(text: str) -> str:
+    return "\n".join("        " + line if line else "" for line in text.splitlines())
 
 
 def _rule_body(rule: Rule, as_of: str | None = None) -> str:
-    """The rule's query without its header comment, for the whole county ($township fixed to 'ALL'); with
-    `as_of`, an SQL expression that replaces $as_of (a column of the dates a lateral join runs it at)."""
-    lines = (QUERY_DIR / f"{rule.sql_stem}.sql").read_text(encoding="utf-8").strip().rstrip(";").splitlines()
-    text = "\n".join(lines[next(i for i, line in enumerate(lines) if not line.startswith("--")):])
-    text = text.replace("$township", "'ALL'")
+    """SELECT rule_id, township_code: the rule's records flagged at D for the whole county; with `as_of`, an SQL
+    expression that stands for D (a column of the dates a lateral join runs it at), else $as_of."""
+    text = _rule_text(rule)
+    day = f"CAST({as_of or '$as_of'} AS DATE)"
+    if is_interval(rule):
+        return (f"    SELECT '{rule.id}' AS rule_id, township_code FROM (\n{_indented(text)}\n    )\n"
+                f"    WHERE flagged_from <= {day} AND {day} < flagged_to")
+    text = text.replace("$township", "'ALL'")  # the rule file of the per-date form (transition)
     if as_of is not None:
         text = re.sub(r"\$as_of\b", as_of, text)
-    body = "\n".join("        " + line if line else "" for line in text.splitlines())
-    return f"    SELECT '{rule.id}' AS rule_id, township_code FROM (\n{body}\n    )"
+    return f"    SELECT '{rule.id}' AS rule_id, township_code FROM (\n{_indented(text)}\n    )"
 
 
 def issues_union(rules=RULES, as_of: str | None = None) -> str:
     """SELECT rule_id, township_code: one row per record flagged by any rule, for the county, in SQL text
     composed from queries/checks/*.sql (so a rule lives in its own file only). `as_of`: see _rule_body."""
+    if not rules:
+        return "    SELECT CAST(NULL AS VARCHAR) AS rule_id, CAST(NULL AS VARCHAR) AS township_code WHERE false"
     return "\n    UNION ALL\n".join(_rule_body(r, as_of) for r in rules).strip()
 
 
+def flagged_union(rules=RULES) -> str:
+    """SELECT rule_id, target (户/成员/村/项目), ROW_COLUMNS, flagged_from, flagged_to: every interval-form rule's rows
+    over all time, in SQL composed from queries/checks/*.sql. A filter on rule_id = $rule_id leaves one rule's scan
+    (DuckDB folds the constant branches)."""
+    columns = ", ".join((*ROW_COLUMNS, "flagged_from", "flagged_to"))
+    parts = [f"    SELECT '{r.id}' AS rule_id, '{r.target}' AS target, {columns} FROM (\n{_indented(_rule_text(r))}\n    )"
+             for r in rules if is_interval(r)]
+    if not parts:  # no interval-form rule yet: the right columns, no rows
+        typed = ", ".join(f"CAST(NULL AS VARCHAR) AS {c}" for c in ("rule_id", "target", *ROW_COLUMNS))
+        return f"    SELECT {typed}, CAST(NULL AS DATE) AS flagged_from, CAST(NULL AS DATE) AS flagged_to WHERE false"
+    return "\n    UNION ALL\n".join(parts).strip()
+
+
+# {{checks_flagged…}} lines: the interval-form rules about these targets (checks_rows.sql lists 户 and 成员 rules at
+# household level, checks_village_rows.sql 村 and 项目 rules at village level, as the rule files themselves declare)
+FLAGGED_TARGETS = {"checks_flagged": TARGETS, "checks_flagged_households": ("户", "成员"),
+                   "checks_flagged_villages": ("村", "项目")}
+
+
+def flagged_marker(marker: str) -> str:
+    """The SQL of a `{{checks_flagged…}}` line (queries/runner.py composes it)."""
+    return flagged_union(tuple(r for r in RULES if r.target in FLAGGED_TARGETS[marker]))
+
+
+def rows_query(rule: Rule) -> tuple[str, dict]:
+    """The query that lists `rule`'s rows at $as_of for $township, and the parameters it needs besides those:
+    queries/checks_rows.sql (户, 成员) or checks_village_rows.sql (村, 项目) for an interval-form rule, the rule file
+    itself for one of the per-date form."""
+    if not is_interval(rule):
+        return rule.sql_stem, {}
+    return ("checks_rows" if rule.target in ("户", "成员") else "checks_village_rows"), {"rule_id": rule.id}
+
+
 WEEKS_COLUMN = "weeks.as_of"  # {{checks_each_week}}: the union at each date of the CTE `weeks` (a lateral join)
+
+
+def marker_sql(marker: str) -> str | None:
+    """The SQL of a `{{<marker>}}` line about the rules (queries/runner.py composes it), None for another marker:
+    checks / checks_each_week: every rule's (rule_id, township_code) at $as_of / at each weeks.as_of;
+    checks_per_date / checks_per_date_each_week: the same for the rules not yet of the interval form only (the
+    lookups of prepared_checks_flagged add them; none once every rule file is converted);
+    checks_flagged…: see FLAGGED_TARGETS."""
+    if marker in FLAGGED_TARGETS:
+        return flagged_marker(marker)
+    per_date = tuple(r for r in RULES if not is_interval(r))
+    return {"checks": lambda: issues_union(),
+            "checks_each_week": lambda: issues_union(as_of=WEEKS_COLUMN),
+            "checks_per_date": lambda: issues_union(per_date),
+            "checks_per_date_each_week": lambda: issues_union(per_date, as_of=WEEKS_COLUMN)}.get(
+        marker, lambda: None)()

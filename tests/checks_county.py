@@ -164,3 +164,12 @@ def write_county(folder: Path) -> Path:
     _write(folder, "资金支出", ["项目编号", "支付日期", "金额"], payments)
     _write(folder, "年度计划", ["年度", "乡镇代码", "计划脱贫人数", "计划出列村数"], [(2020, "T01", 5, 1)])
     return folder
+
+
+def rule_rows(db, rule: str, **params):
+    """A rule's rows at as_of for township through the query the page lists them with (checks_registry.rows_query:
+    checks_rows.sql for an interval-form rule file, the rule file itself for one of the per-date form)."""
+    from queries import checks_registry as registry
+
+    name, extra = registry.rows_query(registry.RULES_BY_ID[rule])
+    return db.run(name, **extra, **params)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from checks_county import rule_rows
 from conftest import run_cli
 from ingest.demo import write_demo
 from ingest.demo_flaws import add_flaws
@@ -50,7 +51,7 @@ def test_each_planted_flaw_is_caught_by_its_rule(flawed, rule):
         return
     assert ids, f"nothing planted for {rule}"
     as_of = db.data_as_of()
-    flagged = set(db.run(f"checks/{rule}", as_of=as_of, township="ALL", **registry.rule_params())["record_id"])
+    flagged = set(rule_rows(db, rule, as_of=as_of, township="ALL", **registry.rule_params())["record_id"])
     assert set(ids) <= flagged
 
 
@@ -71,8 +72,8 @@ def test_flaws_are_deterministic(tmp_path, flawed):
 def test_village_exit_flaw_appears_within_the_trend_window(flawed):
     planted, db, _, _ = flawed
     d = db.data_as_of()
-    now = db.run("checks/village_exit_incidence", as_of=d, township="ALL", **registry.rule_params())
+    now = rule_rows(db, "village_exit_incidence", as_of=d, township="ALL", **registry.rule_params())
     assert planted["village_exit_incidence"][0] in set(now["record_id"])
-    before = db.run("checks/village_exit_incidence", as_of=d - dt.timedelta(days=56), township="ALL",
+    before = rule_rows(db, "village_exit_incidence", as_of=d - dt.timedelta(days=56), township="ALL",
                     **registry.rule_params())
     assert planted["village_exit_incidence"][0] not in set(before["record_id"])

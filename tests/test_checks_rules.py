@@ -11,7 +11,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from checks_county import write_county
+from checks_county import rule_rows, write_county
 from conftest import run_cli
 from queries import checks_registry as registry
 from queries.runner import Database
@@ -37,7 +37,7 @@ def county(tmp_path_factory) -> Database:
 
 
 def flagged(db: Database, rule: str, as_of: dt.date = D, township: str = "ALL") -> set[str]:
-    return set(db.run(f"checks/{rule}", as_of=as_of, township=township, **PARAMS)["record_id"])
+    return set(rule_rows(db, rule, as_of=as_of, township=township, **PARAMS)["record_id"])
 
 
 EXPECTED = {
@@ -70,13 +70,13 @@ def test_rule_flags_exactly_the_records_written_to_trip_it(county, rule):
 
 @pytest.mark.parametrize("rule", sorted(EXPECTED))
 def test_rule_rows_have_the_common_columns_and_a_chinese_detail(county, rule):
-    rows = county.run(f"checks/{rule}", as_of=D, township="ALL", **PARAMS)
+    rows = rule_rows(county, rule, as_of=D, township="ALL", **PARAMS)
     assert tuple(rows.columns) == registry.ROW_COLUMNS
     assert rows["detail"].null_count() == 0 and rows["township_name"].null_count() == 0
 
 
 def test_digital_exit_detail_names_income_line_and_missing_year(county):
-    rows = county.run("checks/digital_exit", as_of=D, township="ALL", **PARAMS)
+    rows = rule_rows(county, "digital_exit", as_of=D, township="ALL", **PARAMS)
     detail = dict(zip(rows["record_id"], rows["detail"]))
     assert detail["H01"] == "2019-07-01 脱贫；2020 年人均纯收入 3,500 元，低于当年扶贫标准 4,000 元"
     assert "2020 年无收入记录" in detail["H04"] and "3,700 元" in detail["H04"] and "3,747 元" in detail["H04"]
@@ -94,6 +94,70 @@ def test_rules_follow_the_as_of_date(county):
     assert flagged(county, "village_exit_incidence", dt.date(2018, 12, 31)) == set()
 
 
+def _details(db, rule: str, day: dt.date, township: str = "ALL") -> dict[str, list[str]]:
+    rows = rule_rows(db, rule, as_of=day, township=township, **PARAMS)
+    out: dict[str, list[str]] = {}
+    for record, detail in rows.select("record_id", "detail").iter_rows():
+        out.setdefault(record, []).append(detail)
+    return out
+
+
+def test_missing_helper_is_flagged_while_registered_with_the_status_of_the_day(county):
+    # H10 (no helper): 纳入 2015-03-01, 脱贫 2018-05-01. H11 (no helper): 纳入 2015-03-01, 清退 2016-05-01.
+    day = dt.date
+    assert _details(county, "missing_helper", day(2015, 2, 28)) == {}
+    poor, exited = ["未脱贫户未填写帮扶责任人"], ["已脱贫户未填写帮扶责任人"]
+    assert _details(county, "missing_helper", day(2015, 3, 1)) == {"H10": poor, "H11": poor}
+    assert _details(county, "missing_helper", day(2016, 4, 30)) == {"H10": poor, "H11": poor}
+    assert _details(county, "missing_helper", day(2016, 5, 1)) == {"H10": poor}
+    assert _details(county, "missing_helper", day(2018, 4, 30)) == {"H10": poor}
+    assert _details(county, "missing_helper", day(2018, 5, 1)) == {"H10": exited}
+    assert _details(county, "missing_helper", day(2018, 5, 1), township="T01") == {}
+
+
+def test_digital_exit_detail_follows_the_year_of_the_date(county):
+    day = dt.date
+    # H01 exited 2019-07-01: 2019 income 3,600 < 3,747, then 2020 income 3,500 < 4,000 (a record of its own year).
+    assert "H01" not in _details(county, "digital_exit", day(2019, 6, 30))
+    assert _details(county, "digital_exit", day(2019, 7, 1))["H01"] == [
+        "2019-07-01 脱贫；2019 年人均纯收入 3,600 元，低于当年扶贫标准 3,747 元"]
+    assert _details(county, "digital_exit", day(2020, 1, 1))["H01"] == [
+        "2019-07-01 脱贫；2020 年人均纯收入 3,500 元，低于当年扶贫标准 4,000 元"]
+    # H04 exited 2020-06-01 with its 2019 income only: from 2021 the text names 2021 as the year without a record.
+    assert "H04" not in _details(county, "digital_exit", day(2020, 5, 31))
+    assert _details(county, "digital_exit", day(2020, 6, 1))["H04"] == [
+        "2020-06-01 脱贫；2020 年无收入记录，2019 年人均纯收入 3,700 元，低于当年扶贫标准 3,747 元"]
+    assert _details(county, "digital_exit", day(2021, 1, 1))["H04"] == [
+        "2020-06-01 脱贫；2021 年无收入记录，2019 年人均纯收入 3,700 元，低于当年扶贫标准 3,747 元"]
+
+
+def test_age_in_the_detail_changes_on_birthdays(county):
+    day = dt.date
+    # H25's 李小 (born 2008-03-01, 失学辍学, 教育 是), registered from 2015-03-01; school age 6–16.
+    assert "H25" not in _details(county, "dropout_with_education_ok", day(2015, 2, 28))
+    assert _details(county, "dropout_with_education_ok", day(2015, 3, 1))["H25"] == [
+        '之子（7 岁）失学辍学，但户"义务教育有保障"为"是"']
+    assert _details(county, "dropout_with_education_ok", day(2020, 2, 29))["H25"] == [
+        '之子（11 岁）失学辍学，但户"义务教育有保障"为"是"']
+    assert _details(county, "dropout_with_education_ok", day(2020, 3, 1))["H25"] == [
+        '之子（12 岁）失学辍学，但户"义务教育有保障"为"是"']
+    assert "H25" in _details(county, "dropout_with_education_ok", day(2025, 2, 28))
+    assert "H25" not in _details(county, "dropout_with_education_ok", day(2025, 3, 1))  # 17
+    # H17's 孙老太 (born 1905-03-01) is over 110 from her 111th birthday.
+    assert "H17" not in _details(county, "implausible_birth_date", day(2016, 2, 29))
+    assert _details(county, "implausible_birth_date", day(2016, 3, 1))["H17"] == [
+        "之母：出生日期 1905-03-01，截止日期时 111 岁，超过 110 岁"]
+    assert _details(county, "implausible_birth_date", D)["H17"] == [
+        "之母：出生日期 1905-03-01，截止日期时 115 岁，超过 110 岁"]
+
+
+def test_income_jump_is_flagged_from_the_year_of_the_record(county):
+    # H19: 3,000 元 in 2019, 30,000 元 in 2020 — the 2020 record is the latest from 2020-01-01.
+    assert "H19" not in _details(county, "income_jump", dt.date(2019, 12, 31))
+    assert _details(county, "income_jump", dt.date(2020, 1, 1))["H19"] == [
+        "人均纯收入 2019 年 3,000 元 → 2020 年 30,000 元（增至 10.0 倍）"]
+
+
 def test_township_parameter_keeps_the_rows_of_that_township(county):
     assert flagged(county, "missing_cause", township="T01") == set()
     assert flagged(county, "missing_cause", township="T02") == {"H08"}
@@ -101,7 +165,7 @@ def test_township_parameter_keeps_the_rows_of_that_township(county):
 
 
 def test_duplicate_detail_lists_both_households(county):
-    rows = county.run("checks/duplicate_id_number", as_of=D, township="ALL", **PARAMS)
+    rows = rule_rows(county, "duplicate_id_number", as_of=D, township="ALL", **PARAMS)
     assert set(rows["detail"]) == {"该户「之子」的身份证号同时登记在 2 个户：H12、H13"}
 
 
@@ -137,10 +201,13 @@ def test_labor_rule_on_data_loaded_before_validation(tmp_path):
                     " '王芳', true, true, true, true, true)", [hid, size, labor])
         con.execute("INSERT INTO household_events VALUES (?, DATE '2015-01-01', '纳入', 1)", [hid])
     con.close()
-    with Database(version) as db:
-        rows = db.run("checks/labor_exceeds_size", as_of=D, township="ALL", **PARAMS)
+    with Database(version) as db:  # the rule file itself (a version without derived tables cannot compose the others)
+        ranges = db.run("checks/labor_exceeds_size")
+    rows = ranges.filter((pl.col("flagged_from") <= D) & (pl.col("flagged_to") > D))
     assert rows["record_id"].to_list() == ["A"]
     assert rows["detail"][0] == "劳动力 3 人，家庭人口仅 2 人"
+    # flagged from its 纳入 on, with no end (DATE 'infinity': compared, not converted to a Python date)
+    assert ranges.select("flagged_from", pl.col("flagged_to") > dt.date(9999, 12, 30)).rows() == [(dt.date(2015, 1, 1), True)]
 
 
 def test_loader_refuses_labor_above_size(tmp_path):

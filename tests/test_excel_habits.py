@@ -17,10 +17,12 @@ import polars as pl
 import pytest
 from openpyxl import Workbook as OpenpyxlWorkbook
 
+from checks_county import rule_rows
 from components.household_views import guarantee_flags
 from ingest.load import check, load
 from ingest.problems import ERROR, WARNING
 from ingest.workbook import Workbook
+from queries import checks_registry as registry
 from queries.runner import Database
 from tests.ingest_helpers import TINY, read_sheet, rows_of, set_cell, write_sheet
 
@@ -149,7 +151,8 @@ def test_a_guarantee_without_a_column_is_unknown_never_met(tmp_path):
     # 数据核查 lists every exited household as unknown on 吃穿不愁 (none is "否"): nobody passes on a default.
     as_of = dt.date(2020, 12, 31)
     with Database.open(db) as county:
-        listed = county.run("checks/exit_without_guarantees", as_of=as_of, township="ALL")
+        listed = rule_rows(county, "exit_without_guarantees", as_of=as_of, township="ALL",
+                           **registry.rule_params())
     exited = rows_of(db, "SELECT household_id FROM household_spans WHERE valid_from <= DATE '2020-12-31' "
                         "AND DATE '2020-12-31' < valid_to AND event = '脱贫' ORDER BY 1")
     assert sorted(listed["record_id"].to_list()) == [h for (h,) in exited] and exited

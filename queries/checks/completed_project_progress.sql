@@ -5,23 +5,23 @@
 -- 对象：项目
 -- 说明：项目截止日期时最近一次填报的状态为"已完工"或"已验收"，形象进度却不到 100%。状态和进度必有一个不实，
 --   会同时影响项目完工率和资金支出进度的判断。
--- 参数：$as_of DATE（数据截止日期）；$township VARCHAR（乡镇代码，'ALL' = 全县）。
--- 结果：每个问题项目一行（统一列，见 digital_exit.sql）；record_id 为项目编号，record_name 为项目名称。
-WITH latest_progress AS (  -- a project's status at D: the project_spans row covering D (its latest report ≤ D)
-    SELECT ps.project_id, ps.valid_from AS report_date, ps.status, CAST(ps.progress_pct AS DOUBLE) AS progress_pct
-    FROM project_spans ps
-    WHERE ps.valid_from <= $as_of::DATE AND $as_of::DATE < ps.valid_to
-      AND ps.status IN ('已完工', '已验收') AND ps.progress_pct < 100
-      AND ($township = 'ALL' OR ps.township_code = $township)
-)
+-- 参数：无（全县、全部日期；页面按数据截止日期 D 取 flagged_from <= D < flagged_to 的行）。
+-- 结果：每个问题项目在每段问题期间一行（统一列，见 digital_exit.sql，另加 flagged_from、flagged_to）；
+--   record_id 为项目编号，record_name 为项目名称。
+-- A project is flagged while the report that is its latest one says 已完工/已验收 below 100%: from that report's
+-- date until its next report (project_spans, ingest/derived.sql; its open end 9999-12-31 is 'infinity' here).
+-- The detail names that report, so it is constant over the range.
 SELECT pr.township_code, t.township_name, pr.village_code, v.village_name,
        pr.project_id AS record_id, pr.project_name AS record_name,
        CAST(NULL AS VARCHAR) AS person_name, CAST(NULL AS VARCHAR) AS id_number,
        CAST(NULL AS VARCHAR) AS helper,
-       format('{} 年度项目；{} 填报状态「{}」，形象进度仅 {:.0f}%', pr.year, strftime(lp.report_date, '%Y-%m-%d'),
-              lp.status, lp.progress_pct) AS detail
-FROM latest_progress lp
+       format('{} 年度项目；{} 填报状态「{}」，形象进度仅 {:.0f}%', pr.year, strftime(ps.valid_from, '%Y-%m-%d'),
+              ps.status, CAST(ps.progress_pct AS DOUBLE)) AS detail,
+       ps.valid_from AS flagged_from,
+       CASE WHEN ps.valid_to = DATE '9999-12-31' THEN DATE 'infinity' ELSE ps.valid_to END AS flagged_to
+FROM project_spans ps
 JOIN projects pr USING (project_id)
-JOIN townships t USING (township_code)
+JOIN townships t ON t.township_code = pr.township_code
 LEFT JOIN villages v ON v.village_code = pr.village_code
-ORDER BY pr.township_code, pr.project_id
+WHERE ps.status IN ('已完工', '已验收') AND ps.progress_pct < 100 AND ps.valid_from < ps.valid_to
+ORDER BY pr.township_code, pr.project_id, flagged_from

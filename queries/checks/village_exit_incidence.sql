@@ -5,32 +5,51 @@
 -- 对象：村
 -- 说明：出列年份不晚于截止日期所在年度的贫困村，截止日期时贫困发生率（未脱贫户家庭人口数 ÷ 农业户籍人口）
 --   仍高于出列标准（默认 2%，西部地区 3%）。要么出列不实，要么返贫后没有重新评估，须逐户核实。
--- 参数：$as_of DATE（数据截止日期）；$township VARCHAR（乡镇代码，'ALL' = 全县）；$exit_incidence_max_pct DOUBLE（出列标准，%）。
--- 结果：每个问题村一行（统一列，见 digital_exit.sql）；record_id 为村代码，record_name 为村名称。
-WITH exited_villages AS (
-    SELECT v.* FROM villages v
-    WHERE v.is_poor_village AND v.exit_year <= year($as_of::DATE)
-      AND ($township = 'ALL' OR v.township_code = $township)
+-- 参数：$exit_incidence_max_pct DOUBLE（出列标准，%）；全县、全部日期（页面按数据截止日期 D 取
+--   flagged_from <= D < flagged_to 的行）。
+-- 结果：每个问题村在贫困人口数不变的每段期间一行（统一列，见 digital_exit.sql，另加 flagged_from、flagged_to）；
+--   record_id 为村代码，record_name 为村名称。
+WITH exited_villages AS (  -- marked 出列 from January 1 of its exit year
+    SELECT v.*, make_date(v.exit_year, 1, 1) AS exited_from
+    FROM villages v
+    WHERE v.is_poor_village AND v.exit_year IS NOT NULL
 ),
-poor_persons AS (  -- 未脱贫 at D: the household_spans row covering D (ingest/derived.sql) is 纳入 or 返贫
-    SELECT s.village_code, sum(s.size) AS persons
-    FROM household_spans s SEMI JOIN exited_villages USING (village_code)
-    WHERE s.valid_from <= $as_of::DATE AND $as_of::DATE < s.valid_to AND s.event IN ('纳入', '返贫')
-      AND ($township = 'ALL' OR s.township_code = $township)
-    GROUP BY s.village_code
+changes AS (  -- 未脱贫 at D: a household_spans row (ingest/derived.sql) of 纳入 or 返贫 covering D; its persons
+              -- count from valid_from and stop counting at valid_to (9999-12-31: never)
+    SELECT s.village_code, d.day, sum(d.persons) AS change
+    FROM household_spans s SEMI JOIN exited_villages USING (village_code),
+         LATERAL (SELECT s.valid_from AS day, s.size AS persons
+                  UNION ALL
+                  SELECT s.valid_to, -s.size WHERE s.valid_to <> DATE '9999-12-31') d
+    WHERE s.event IN ('纳入', '返贫')
+    GROUP BY s.village_code, d.day
+    HAVING sum(d.persons) <> 0
+),
+poor_ranges AS (  -- the village's poor persons from each day its count changes until the next one (0 before the first)
+    SELECT village_code, day AS valid_from,
+           coalesce(lead(day) OVER by_day, DATE 'infinity') AS valid_to,
+           sum(change) OVER (by_day ROWS UNBOUNDED PRECEDING) AS poor
+    FROM changes
+    WINDOW by_day AS (PARTITION BY village_code ORDER BY day)
+    UNION ALL
+    SELECT ev.village_code, DATE '-infinity', coalesce(min(c.day), DATE 'infinity'), 0
+    FROM exited_villages ev LEFT JOIN changes c USING (village_code)
+    GROUP BY ev.village_code
 ),
 village_incidence AS (
-    SELECT ev.*, coalesce(pp.persons, 0) AS poor,
-           100.0 * coalesce(pp.persons, 0) / nullif(ev.rural_population, 0) AS incidence_pct
-    FROM exited_villages ev LEFT JOIN poor_persons pp USING (village_code)
+    SELECT ev.*, pr.poor, 100.0 * pr.poor / nullif(ev.rural_population, 0) AS incidence_pct,
+           greatest(pr.valid_from, ev.exited_from) AS flagged_from, pr.valid_to AS flagged_to
+    FROM exited_villages ev JOIN poor_ranges pr USING (village_code)
+    WHERE pr.valid_to > ev.exited_from
 )
 SELECT vi.township_code, t.township_name, vi.village_code, vi.village_name,
        vi.village_code AS record_id, vi.village_name AS record_name,
        CAST(NULL AS VARCHAR) AS person_name, CAST(NULL AS VARCHAR) AS id_number,
        vi.first_secretary AS helper,
        format('{} 年出列；截止日期贫困人口 {} 人，贫困发生率 {:.2f}%，高于出列标准 {}%', vi.exit_year, vi.poor,
-              vi.incidence_pct, $exit_incidence_max_pct) AS detail
+              vi.incidence_pct, $exit_incidence_max_pct) AS detail,
+       vi.flagged_from, vi.flagged_to
 FROM village_incidence vi
 JOIN townships t USING (township_code)
-WHERE vi.incidence_pct > $exit_incidence_max_pct
-ORDER BY vi.township_code, vi.village_code
+WHERE vi.incidence_pct > $exit_incidence_max_pct AND vi.flagged_from < vi.flagged_to
+ORDER BY vi.township_code, vi.village_code, vi.flagged_from
