@@ -298,18 +298,20 @@ def _rule_body(rule: Rule, as_of: str | None = None) -> str:
 def issues_union(rules=RULES, as_of: str | None = None) -> str:
     """SELECT rule_id, township_code: one row per record flagged by any rule, for the county, in SQL text
     composed from queries/checks/*.sql (so a rule lives in its own file only). `as_of`: see _rule_body."""
+    if not rules:
+        return "    SELECT CAST(NULL AS VARCHAR) AS rule_id, CAST(NULL AS VARCHAR) AS township_code WHERE false"
     return "\n    UNION ALL\n".join(_rule_body(r, as_of) for r in rules).strip()
 
 
 def flagged_union(rules=RULES) -> str:
-    """SELECT rule_id, ROW_COLUMNS, flagged_from, flagged_to: every interval-form rule's rows over all time, in
-    SQL composed from queries/checks/*.sql. A filter on rule_id = $rule_id leaves one rule's scan (DuckDB folds
-    the constant branches)."""
+    """SELECT rule_id, target (户/成员/村/项目), ROW_COLUMNS, flagged_from, flagged_to: every interval-form rule's rows
+    over all time, in SQL composed from queries/checks/*.sql. A filter on rule_id = $rule_id leaves one rule's scan
+    (DuckDB folds the constant branches)."""
     columns = ", ".join((*ROW_COLUMNS, "flagged_from", "flagged_to"))
-    parts = [f"    SELECT '{r.id}' AS rule_id, {columns} FROM (\n{_indented(_rule_text(r))}\n    )"
+    parts = [f"    SELECT '{r.id}' AS rule_id, '{r.target}' AS target, {columns} FROM (\n{_indented(_rule_text(r))}\n    )"
              for r in rules if is_interval(r)]
     if not parts:  # no interval-form rule yet: the right columns, no rows
-        typed = ", ".join(f"CAST(NULL AS VARCHAR) AS {c}" for c in ("rule_id", *ROW_COLUMNS))
+        typed = ", ".join(f"CAST(NULL AS VARCHAR) AS {c}" for c in ("rule_id", "target", *ROW_COLUMNS))
         return f"    SELECT {typed}, CAST(NULL AS DATE) AS flagged_from, CAST(NULL AS DATE) AS flagged_to WHERE false"
     return "\n    UNION ALL\n".join(parts).strip()
 
@@ -335,3 +337,19 @@ def rows_query(rule: Rule) -> tuple[str, dict]:
 
 
 WEEKS_COLUMN = "weeks.as_of"  # {{checks_each_week}}: the union at each date of the CTE `weeks` (a lateral join)
+
+
+def marker_sql(marker: str) -> str | None:
+    """The SQL of a `{{<marker>}}` line about the rules (queries/runner.py composes it), None for another marker:
+    checks / checks_each_week: every rule's (rule_id, township_code) at $as_of / at each weeks.as_of;
+    checks_per_date / checks_per_date_each_week: the same for the rules not yet of the interval form only (the
+    lookups of prepared_checks_flagged add them; none once every rule file is converted);
+    checks_flagged…: see FLAGGED_TARGETS."""
+    if marker in FLAGGED_TARGETS:
+        return flagged_marker(marker)
+    per_date = tuple(r for r in RULES if not is_interval(r))
+    return {"checks": lambda: issues_union(),
+            "checks_each_week": lambda: issues_union(as_of=WEEKS_COLUMN),
+            "checks_per_date": lambda: issues_union(per_date),
+            "checks_per_date_each_week": lambda: issues_union(per_date, as_of=WEEKS_COLUMN)}.get(
+        marker, lambda: None)()

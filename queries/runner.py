@@ -81,14 +81,11 @@ def _composed(line: str) -> str:
     part = _PART.match(line)
     if part is None:
         return line
-    if part[1].startswith("checks_flagged"):  # {{checks_flagged}}, {{checks_flagged_households}}, ..._villages
-        from queries.checks_registry import flagged_marker
+    from queries.checks_registry import marker_sql  # late, as the module reads every rule file when imported
 
-        return flagged_marker(part[1])
-    if part[1] in ("checks", "checks_each_week"):
-        from queries.checks_registry import WEEKS_COLUMN, issues_union
-
-        return issues_union(as_of=WEEKS_COLUMN if part[1] == "checks_each_week" else None)
+    rules = marker_sql(part[1])  # {{checks}} and the other unions of the rule files (checks_registry.marker_sql)
+    if rules is not None:
+        return rules
     return (QUERY_DIR / PARTS_DIR / f"{part[1]}.sql").read_text(encoding="utf-8").rstrip("\n")
 
 
@@ -130,6 +127,10 @@ def params_key(name: str, params: dict) -> str:
     return json.dumps({"params": values, "sql": digest}, sort_keys=True, default=str)
 
 
+# A prepared_answers row with as_of NULL answers `query` at every date (ingest/prepared_checks.py): its lookup reads
+# these parameters itself from a table holding all their values, so only the others must match what was prepared.
+ANY_DATE_PARAMS = frozenset({"as_of", "township", "rule_id", "weeks"})
+
 PREPARED_DAYS_SQL = Path(publish.__file__).with_name("prepared_days.sql")  # the per-day tables built at publish
 
 
@@ -168,7 +169,7 @@ class Database:
         self._lock = threading.Lock()
         self._active = 0
         self._released = False
-        self._prepared: dict[tuple[str, dt.date], str] | None = None
+        self._prepared: dict[tuple[str, dt.date | None], str] | None = None
         self._every_day: dict[str, tuple[str, dt.date]] | None = None
 
     @classmethod
@@ -245,9 +246,13 @@ class Database:
                 return True
         if self._prepared is None:
             self._prepared = self._prepared_index()
+        every_date = self._prepared.get((name, None))
+        if every_date is not None and every_date == params_key(
+                name, {k: v for k, v in bound.items() if k not in ANY_DATE_PARAMS}):
+            return True
         return self._prepared.get((name, as_of)) == params_key(name, bound)
 
-    def _prepared_index(self) -> dict[tuple[str, dt.date], str]:
+    def _prepared_index(self) -> dict[tuple[str, dt.date | None], str]:
         try:  # a version published before issue 18 has no prepared answers
             rows = self.run("prepared_answers")
         except duckdb.CatalogException:

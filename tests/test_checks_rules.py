@@ -115,6 +115,49 @@ def test_missing_helper_is_flagged_while_registered_with_the_status_of_the_day(c
     assert _details(county, "missing_helper", day(2018, 5, 1), township="T01") == {}
 
 
+def test_digital_exit_detail_follows_the_year_of_the_date(county):
+    day = dt.date
+    # H01 exited 2019-07-01: 2019 income 3,600 < 3,747, then 2020 income 3,500 < 4,000 (a record of its own year).
+    assert "H01" not in _details(county, "digital_exit", day(2019, 6, 30))
+    assert _details(county, "digital_exit", day(2019, 7, 1))["H01"] == [
+        "2019-07-01 脱贫；2019 年人均纯收入 3,600 元，低于当年扶贫标准 3,747 元"]
+    assert _details(county, "digital_exit", day(2020, 1, 1))["H01"] == [
+        "2019-07-01 脱贫；2020 年人均纯收入 3,500 元，低于当年扶贫标准 4,000 元"]
+    # H04 exited 2020-06-01 with its 2019 income only: from 2021 the text names 2021 as the year without a record.
+    assert "H04" not in _details(county, "digital_exit", day(2020, 5, 31))
+    assert _details(county, "digital_exit", day(2020, 6, 1))["H04"] == [
+        "2020-06-01 脱贫；2020 年无收入记录，2019 年人均纯收入 3,700 元，低于当年扶贫标准 3,747 元"]
+    assert _details(county, "digital_exit", day(2021, 1, 1))["H04"] == [
+        "2020-06-01 脱贫；2021 年无收入记录，2019 年人均纯收入 3,700 元，低于当年扶贫标准 3,747 元"]
+
+
+def test_age_in_the_detail_changes_on_birthdays(county):
+    day = dt.date
+    # H25's 李小 (born 2008-03-01, 失学辍学, 教育 是), registered from 2015-03-01; school age 6–16.
+    assert "H25" not in _details(county, "dropout_with_education_ok", day(2015, 2, 28))
+    assert _details(county, "dropout_with_education_ok", day(2015, 3, 1))["H25"] == [
+        '之子（7 岁）失学辍学，但户"义务教育有保障"为"是"']
+    assert _details(county, "dropout_with_education_ok", day(2020, 2, 29))["H25"] == [
+        '之子（11 岁）失学辍学，但户"义务教育有保障"为"是"']
+    assert _details(county, "dropout_with_education_ok", day(2020, 3, 1))["H25"] == [
+        '之子（12 岁）失学辍学，但户"义务教育有保障"为"是"']
+    assert "H25" in _details(county, "dropout_with_education_ok", day(2025, 2, 28))
+    assert "H25" not in _details(county, "dropout_with_education_ok", day(2025, 3, 1))  # 17
+    # H17's 孙老太 (born 1905-03-01) is over 110 from her 111th birthday.
+    assert "H17" not in _details(county, "implausible_birth_date", day(2016, 2, 29))
+    assert _details(county, "implausible_birth_date", day(2016, 3, 1))["H17"] == [
+        "之母：出生日期 1905-03-01，截止日期时 111 岁，超过 110 岁"]
+    assert _details(county, "implausible_birth_date", D)["H17"] == [
+        "之母：出生日期 1905-03-01，截止日期时 115 岁，超过 110 岁"]
+
+
+def test_income_jump_is_flagged_from_the_year_of_the_record(county):
+    # H19: 3,000 元 in 2019, 30,000 元 in 2020 — the 2020 record is the latest from 2020-01-01.
+    assert "H19" not in _details(county, "income_jump", dt.date(2019, 12, 31))
+    assert _details(county, "income_jump", dt.date(2020, 1, 1))["H19"] == [
+        "人均纯收入 2019 年 3,000 元 → 2020 年 30,000 元（增至 10.0 倍）"]
+
+
 def test_township_parameter_keeps_the_rows_of_that_township(county):
     assert flagged(county, "missing_cause", township="T01") == set()
     assert flagged(county, "missing_cause", township="T02") == {"H08"}
@@ -158,10 +201,13 @@ def test_labor_rule_on_data_loaded_before_validation(tmp_path):
                     " '王芳', true, true, true, true, true)", [hid, size, labor])
         con.execute("INSERT INTO household_events VALUES (?, DATE '2015-01-01', '纳入', 1)", [hid])
     con.close()
-    with Database(version) as db:
-        rows = rule_rows(db, "labor_exceeds_size", as_of=D, township="ALL", **PARAMS)
+    with Database(version) as db:  # the rule file itself (a version without derived tables cannot compose the others)
+        ranges = db.run("checks/labor_exceeds_size")
+    rows = ranges.filter((pl.col("flagged_from") <= D) & (pl.col("flagged_to") > D))
     assert rows["record_id"].to_list() == ["A"]
     assert rows["detail"][0] == "劳动力 3 人，家庭人口仅 2 人"
+    # flagged from its 纳入 on, with no end (DATE 'infinity': compared, not converted to a Python date)
+    assert ranges.select("flagged_from", pl.col("flagged_to") > dt.date(9999, 12, 30)).rows() == [(dt.date(2015, 1, 1), True)]
 
 
 def test_loader_refuses_labor_above_size(tmp_path):

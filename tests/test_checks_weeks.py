@@ -70,15 +70,16 @@ def test_hand_county_trend_in_one_query_equals_the_counts_at_each_date(hand_coun
     assert _assert_weeks_equal_the_counts_at_each_date(hand_county) > 10
 
 
-def test_trend_answered_from_the_publish_only_where_every_week_is_prepared(demo_db):
+def test_trend_answered_from_the_publish_at_every_date_with_the_parameters_prepared(demo_db):
     fast = Database.open(demo_db)
     try:
         d0 = fast.run("data_as_of")["as_of"][0]
         weeks = registry.load_config().trend_weeks
         bound = {k: v for k, v in {**registry.rule_params(), "weeks": weeks}.items() if k in sql_text(WEEKS)[1]}
         answered = [d for d in _dates(d0) if fast.is_prepared(WEEKS, {**bound, "as_of": d})]
-        assert answered == [d0 - dt.timedelta(days=7), d0]
-        assert not fast.is_prepared(WEEKS, {**bound, "weeks": weeks + 1, "as_of": d0})  # another trend length
+        assert answered == _dates(d0)
+        assert fast.is_prepared(WEEKS, {**bound, "weeks": weeks + 1, "as_of": d0})  # any trend length
+        assert not fast.is_prepared(WEEKS, {**bound, "max_age_years": 99, "as_of": d0})  # another threshold
     finally:
         fast.close()
 

@@ -8,6 +8,7 @@ import datetime as dt
 import os
 from pathlib import Path
 
+import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
@@ -26,10 +27,11 @@ def _pair(db: Path) -> tuple[Database, Database]:
 
 
 def _assert_every_prepared_answer_equals_the_query(db: Path) -> int:
+    """Every (query, date) prepared: the lookup's rows equal the query's. The 数据核查 answers of every date (as_of
+    NULL) are held equal to the rule files in tests/test_prepared_checks.py."""
     fast, slow = _pair(db)
-    params = {**prepared.query_params(),  # the trend: the prepared counts at its weeks (prepared.answer_weeks)
-              prepared.WEEKS: {**registry.rule_params(), "weeks": registry.load_config().trend_weeks}}
-    answers = fast.run("prepared_answers")
+    params = prepared.query_params()
+    answers = fast.run("prepared_answers").filter(pl.col("as_of").is_not_null())
     try:
         for query, as_of, _ in answers.iter_rows():
             bound = {"as_of": as_of, **params[query]}
@@ -41,7 +43,7 @@ def _assert_every_prepared_answer_equals_the_query(db: Path) -> int:
 
 
 def test_demo_county_prepared_answers_equal_the_queries(demo_db):
-    assert _assert_every_prepared_answer_equals_the_query(demo_db) == 9 + 2 + 2 + 2
+    assert _assert_every_prepared_answer_equals_the_query(demo_db) == 4
 
 
 @pytest.fixture(scope="module")
@@ -53,22 +55,19 @@ def checks_county(tmp_path_factory) -> Path:
 
 
 def test_hand_made_county_prepared_answers_equal_the_queries(checks_county):
-    assert _assert_every_prepared_answer_equals_the_query(checks_county) == 15
+    assert _assert_every_prepared_answer_equals_the_query(checks_county) == 4
 
 
 def test_tiny_county_prepared_answers_equal_the_queries(tmp_path):
     db = tmp_path / "tiny.duckdb"
     run_cli("ingest", "load", str(REPO / "tests" / "fixtures" / "tiny"), "--db", str(db))
-    assert _assert_every_prepared_answer_equals_the_query(db) == 15
+    assert _assert_every_prepared_answer_equals_the_query(db) == 4
 
 
-def test_prepared_dates_are_the_data_date_the_week_before_and_their_trend_weeks():
+def test_prepared_dates_are_the_data_date_and_the_week_before():
     d0 = dt.date(2020, 11, 16)
-    dates = prepared.prepared_dates(d0, trend_weeks=3)
-    assert dates["checks_counts_by_township"] == [dt.date(2020, 10, 26), dt.date(2020, 11, 2), dt.date(2020, 11, 9), d0]
-    assert dates["checks_quality_by_township"] == dates["risk_households"] == [dt.date(2020, 11, 9), d0]
-    for view in dates["checks_quality_by_township"]:  # the page's trend at either view date is all prepared
-        assert set(registry.trend_dates(view, 3)) <= set(dates["checks_counts_by_township"])
+    week = [dt.date(2020, 11, 9), d0]
+    assert prepared.prepared_dates(d0) == {"risk_households": week, "ranking_villages": week}
 
 
 def test_lookup_only_for_the_prepared_date_and_parameters(demo_db):
@@ -77,20 +76,26 @@ def test_lookup_only_for_the_prepared_date_and_parameters(demo_db):
         d0 = fast.data_as_of()
         rules = registry.rule_params()
         counts = {k: v for k, v in rules.items() if k in sql_text("checks_counts_by_township")[1]}
-        assert fast.is_prepared("checks_counts_by_township", {"as_of": d0, **counts})
-        assert not slow.is_prepared("checks_counts_by_township", {"as_of": d0, **counts})
-        assert not fast.is_prepared("checks_counts_by_township", {"as_of": d0 - dt.timedelta(days=1), **counts})
+        # 数据核查 is answered at every date (prepared_checks_flagged), with the parameters it was built with only.
+        for day in (d0, d0 - dt.timedelta(days=1), dt.date(2016, 6, 30)):
+            assert fast.is_prepared("checks_counts_by_township", {"as_of": day, **counts})
+            assert not slow.is_prepared("checks_counts_by_township", {"as_of": day, **counts})
         # A threshold changed in data/checks.toml after the publish: the query itself runs, with the new value.
         changed = {**counts, "income_jump_factor": 1.01}
         assert not fast.is_prepared("checks_counts_by_township", {"as_of": d0, **changed})
         jumps = lambda frame: frame.filter(frame["rule_id"] == "income_jump")["issues"].sum()  # noqa: E731
         assert jumps(fast.run("checks_counts_by_township", as_of=d0, **{**rules, "income_jump_factor": 1.01})) > \
             jumps(fast.run("checks_counts_by_township", as_of=d0, **rules))
-        # The risk list is prepared for the county only; a township's list is its own query.
+        # The risk list is prepared for the county only, at the data date and the week before.
         risk = {"as_of": d0, "township": "ALL", **registry.risk_params()}
         assert fast.is_prepared("risk_households", risk)
+        assert not fast.is_prepared("risk_households", {**risk, "as_of": d0 - dt.timedelta(days=1)})
         assert not fast.is_prepared("risk_households", {**risk, "township": "431299101"})
         assert not fast.is_prepared("risk_households", {**risk, "per_level": 10})
+        # The village ranking likewise, for the county: a township's villages run the query.
+        assert fast.is_prepared("ranking_villages", {"as_of": d0, "township": "ALL"})
+        assert not fast.is_prepared("ranking_villages", {"as_of": d0 - dt.timedelta(days=1), "township": "ALL"})
+        assert not fast.is_prepared("ranking_villages", {"as_of": d0, "township": "431299101"})
     finally:
         fast.close(), slow.close()
 

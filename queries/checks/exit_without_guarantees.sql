@@ -6,13 +6,14 @@
 -- 说明：脱贫须同时做到不愁吃、不愁穿，义务教育、基本医疗、住房安全和饮水安全有保障。截止日期时已脱贫的户，
 --   任何一项为"否"都说明要么脱贫不实，要么保障情况没有及时更新；任何一项"未知"（导入的文件中没有该项）
 --   也列出待核实，不按"是"计。
--- 参数：$as_of DATE（数据截止日期）；$township VARCHAR（乡镇代码，'ALL' = 全县）。
--- 结果：每个问题户一行（统一列，见 digital_exit.sql），detail 列出未达标的项目。
-WITH exited AS (  -- 已脱贫 at D: the household_spans row covering D is 脱贫; its valid_from is the last 脱贫 ≤ D
-    SELECT s.household_id, s.valid_from AS last_exit
+-- 参数：无（全县、全部日期）。
+-- 结果：每个问题户每段已脱贫的状态区间一行（统一列，见 digital_exit.sql），detail 列出未达标的项目；
+--   flagged_from, flagged_to：截止日期 D 满足 flagged_from <= D < flagged_to 时列出。
+WITH exited AS (  -- 已脱贫: the household_spans rows (ingest/derived.sql) of 脱贫, from the exit (valid_from) until
+                  -- the household's next change of status (valid_to)
+    SELECT s.household_id, s.valid_from AS last_exit, s.valid_to
     FROM household_spans s
-    WHERE s.valid_from <= $as_of::DATE AND $as_of::DATE < s.valid_to AND s.event = '脱贫'
-      AND ($township = 'ALL' OR s.township_code = $township)
+    WHERE s.event = '脱贫'
 ),
 guarantee_gaps AS (  -- "否", or unknown (NULL: the imported file had no such column) — never taken as met
     SELECT household_id,
@@ -37,10 +38,11 @@ SELECT v.township_code, t.township_name, v.village_code, v.village_name,
        concat(strftime(e.last_exit, '%Y-%m-%d'), ' 脱贫，但',
               concat_ws('；', CASE WHEN g.gaps <> '' THEN format('「{}」为"否"', g.gaps) END,
                         CASE WHEN g.unknown <> '' THEN format('「{}」未知（导入的文件中没有该项，待核实）', g.unknown) END))
-           AS detail
+           AS detail,
+       e.last_exit AS flagged_from, e.valid_to AS flagged_to
 FROM exited e
 JOIN guarantee_gaps g USING (household_id)
 JOIN households h USING (household_id)
 JOIN villages v USING (village_code)
 JOIN townships t USING (township_code)
-ORDER BY v.township_code, v.village_code, h.household_id
+ORDER BY v.township_code, v.village_code, h.household_id, e.last_exit

@@ -5,21 +5,24 @@
 -- 对象：户
 -- 说明：在册户最近一个收入年度（不晚于截止日期所在年度）的人均纯收入，比上一年增至 N 倍以上或降到 1/N 以下
 --   （N 默认 3）。真实收入很少一年变化这么大，多为多打或少打一个 0、把家庭总收入填成人均等录入错误。
--- 参数：$as_of DATE（数据截止日期）；$township VARCHAR（乡镇代码，'ALL' = 全县）；$income_jump_factor DOUBLE（倍数 N）。
--- 结果：每个问题户一行（统一列，见 digital_exit.sql）。
-WITH registered AS (  -- 在册 at D: the household_spans row covering D (ingest/derived.sql; same-day events in the
-                 -- order 纳入, 脱贫, 返贫, 清退) is 纳入, 返贫 (未脱贫) or 脱贫 (已脱贫)
-    SELECT s.household_id
+-- 参数：$income_jump_factor DOUBLE（倍数 N）；全县、全部日期。
+-- 结果：统一列（见 digital_exit.sql）和 flagged_from, flagged_to：截止日期 D 满足 flagged_from <= D < flagged_to
+--   时列出。每个问题户每段（在册区间 × 该收入记录为最近一年的年度）一行。
+WITH registered AS (  -- 在册: the household_spans rows (ingest/derived.sql; same-day events in the order 纳入, 脱贫,
+                      -- 返贫, 清退) of 纳入, 返贫 (未脱贫) or 脱贫 (已脱贫), each valid from valid_from until valid_to
+    SELECT s.household_id, s.valid_from, s.valid_to
     FROM household_spans s
-    WHERE s.valid_from <= $as_of::DATE AND $as_of::DATE < s.valid_to AND s.event IN ('纳入', '脱贫', '返贫')
-      AND ($township = 'ALL' OR s.township_code = $township)
+    WHERE s.event IN ('纳入', '脱贫', '返贫')
 ),
-year_on_year AS (  -- the latest income year ≤ Y (income_latest: year <= Y < next_year) and the year before it
+year_on_year AS (  -- a record and the year before it (income_latest); it is the latest one ≤ year(D) for D from Jan 1
+                   -- of its year until Jan 1 of the household's next record's year (next_year; 9999: none)
     SELECT il.household_id, il.year,
-           CAST(il.income AS DOUBLE) AS income, CAST(il.income_prev AS DOUBLE) AS income_prev
+           CAST(il.income AS DOUBLE) AS income, CAST(il.income_prev AS DOUBLE) AS income_prev,
+           make_date(CAST(il.year AS INTEGER), 1, 1) AS latest_from,
+           CASE WHEN il.next_year >= 9999 THEN DATE 'infinity'
+                ELSE make_date(CAST(il.next_year AS INTEGER), 1, 1) END AS latest_to
     FROM income_latest il
-    WHERE il.year <= year($as_of::DATE) AND year($as_of::DATE) < il.next_year AND il.income_prev IS NOT NULL
-      AND ($township = 'ALL' OR il.township_code = $township)
+    WHERE il.income_prev IS NOT NULL
       AND (CAST(il.income AS DOUBLE) > $income_jump_factor * CAST(il.income_prev AS DOUBLE)
            OR CAST(il.income AS DOUBLE) * $income_jump_factor < CAST(il.income_prev AS DOUBLE))
 )
@@ -31,10 +34,11 @@ SELECT v.township_code, t.township_name, v.village_code, v.village_name,
                         y.income, CASE WHEN y.income > y.income_prev
                                        THEN format('增至 {:.1f} 倍', y.income / y.income_prev)
                                        ELSE format('降至 {:.0f}%', 100 * y.income / y.income_prev) END)
-       END AS detail
+       END AS detail,
+       greatest(r.valid_from, y.latest_from) AS flagged_from, least(r.valid_to, y.latest_to) AS flagged_to
 FROM year_on_year y
-SEMI JOIN registered USING (household_id)
-JOIN households h USING (household_id)
+JOIN registered r ON r.household_id = y.household_id AND r.valid_from < y.latest_to AND y.latest_from < r.valid_to
+JOIN households h ON h.household_id = y.household_id
 JOIN villages v USING (village_code)
 JOIN townships t USING (township_code)
-ORDER BY v.township_code, v.village_code, h.household_id
+ORDER BY v.township_code, v.village_code, h.household_id, flagged_from
