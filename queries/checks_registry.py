@@ -303,16 +303,31 @@ def issues_union(rules=RULES, as_of: str | None = None) -> str:
     return "\n    UNION ALL\n".join(_rule_body(r, as_of) for r in rules).strip()
 
 
+# A rule whose detail names records of other townships (duplicate_id_number: the households sharing a number) yields
+# two texts: `detail`, what a one-township view shows (that township's records only, the others as a count: a 乡镇
+# user never reads another township's 户编号), and this column, the detail as the whole county ('ALL') reads it.
+# queries/parts/checks_rows.sql picks one by $township; a rule without it reads `detail` in every view.
+COUNTY_DETAIL = "detail_all"
+
+
+def _county_detail(rule: Rule) -> str:
+    if re.search(rf"\bAS\s+{COUNTY_DETAIL}\b", re.sub(r"--[^\n]*", "", _rule_text(rule))):
+        return COUNTY_DETAIL
+    return f"CAST(NULL AS VARCHAR) AS {COUNTY_DETAIL}"
+
+
 def flagged_union(rules=RULES) -> str:
-    """SELECT rule_id, target (户/成员/村/项目), ROW_COLUMNS, flagged_from, flagged_to: every interval-form rule's rows
-    over all time, in SQL composed from queries/checks/*.sql. A filter on rule_id = $rule_id leaves one rule's scan
-    (DuckDB folds the constant branches)."""
+    """SELECT rule_id, target (户/成员/村/项目), ROW_COLUMNS, flagged_from, flagged_to, detail_all (COUNTY_DETAIL): every
+    interval-form rule's rows over all time, in SQL composed from queries/checks/*.sql. A filter on rule_id =
+    $rule_id leaves one rule's scan (DuckDB folds the constant branches)."""
     columns = ", ".join((*ROW_COLUMNS, "flagged_from", "flagged_to"))
-    parts = [f"    SELECT '{r.id}' AS rule_id, '{r.target}' AS target, {columns} FROM (\n{_indented(_rule_text(r))}\n    )"
+    parts = [f"    SELECT '{r.id}' AS rule_id, '{r.target}' AS target, {columns}, {_county_detail(r)} FROM (\n"
+             f"{_indented(_rule_text(r))}\n    )"
              for r in rules if is_interval(r)]
     if not parts:  # no interval-form rule yet: the right columns, no rows
         typed = ", ".join(f"CAST(NULL AS VARCHAR) AS {c}" for c in ("rule_id", "target", *ROW_COLUMNS))
-        return f"    SELECT {typed}, CAST(NULL AS DATE) AS flagged_from, CAST(NULL AS DATE) AS flagged_to WHERE false"
+        return (f"    SELECT {typed}, CAST(NULL AS DATE) AS flagged_from, CAST(NULL AS DATE) AS flagged_to, "
+                f"CAST(NULL AS VARCHAR) AS {COUNTY_DETAIL} WHERE false")
     return "\n    UNION ALL\n".join(parts).strip()
 
 

@@ -33,7 +33,7 @@ VILLAGE = {"village_code", "village_name", "first_secretary"}
 
 
 def test_every_query_file_declares_one_level():
-    assert len(NAMES) > 50
+    assert len(NAMES) > 40  # every query file but the interval-form rule files (composed, never run by name)
     for name in NAMES:
         assert scope.level(name) in runner.LEVELS, name
     for path in (QUERY_DIR / runner.PREPARED_DIR).glob("*.sql"):
