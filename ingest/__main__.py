@@ -134,7 +134,7 @@ def cmd_load(args) -> int:
         return 1
     _print_problems(result.problems)
     with timing.phase("问题清单"):
-        report = _write_report(result.problems, Path(args.path), args.report)
+        report = _write_report(result.problems, Path(args.path), args.report, result.export)
     _print_changes(result.changes, result.published is None)
     _summarise(result)
     _audit_load(args, result)

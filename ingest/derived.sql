@@ -15,14 +15,17 @@ WITH day_end AS (
     SELECT household_id, date, arg_max(event, event_order) AS event
     FROM household_events
     GROUP BY household_id, date
+),
+places AS (  -- a village's place in (township_code, village_code) order: sorting by an integer costs less
+    SELECT village_code, township_code, row_number() OVER (ORDER BY township_code, village_code) AS place FROM villages
 )
 SELECT d.household_id, v.township_code, h.village_code, h.size, h.main_cause, h.attribute, d.event,
        d.date AS valid_from,
        coalesce(lead(d.date) OVER (PARTITION BY d.household_id ORDER BY d.date), DATE '9999-12-31') AS valid_to
 FROM day_end d
 JOIN households h USING (household_id)
-JOIN villages v USING (village_code)
-ORDER BY township_code, village_code, valid_from;
+JOIN places v USING (village_code)
+ORDER BY v.place, valid_from;
 
 -- 最近收入年度: each income record of a household, valid from its 年度 until the household's next record
 -- (next_year; 9999 for its last), with the record of the year before (income_prev, blank when there is none).
@@ -38,25 +41,36 @@ WITH ordered AS (
            lag(income_per_capita) OVER by_year AS previous_income
     FROM incomes
     WINDOW by_year AS (PARTITION BY household_id ORDER BY year)
-)
+),
+places AS (SELECT village_code, township_code, row_number() OVER (ORDER BY township_code, village_code) AS place
+           FROM villages)
 SELECT o.household_id, v.township_code, h.village_code, o.year,
        coalesce(o.following_year, 9999) AS next_year,
        o.income, CASE WHEN o.previous_year = o.year - 1 THEN o.previous_income END AS income_prev
 FROM ordered o
 JOIN households h ON h.household_id = o.household_id
-JOIN villages v USING (village_code)
-ORDER BY next_year, v.township_code, h.village_code;
+JOIN places v USING (village_code)
+ORDER BY next_year, v.place;
 
 -- 收入年度对: a household's per-capita income in a year next to the year before, where both exist (一升
 -- compares only households with records in both years), repeated for each period in which the household
 -- counts (status 未脱贫 or 已脱贫: from its first 纳入 until a 清退, again after a re-enrolment). The income
 -- of the households counted at D for year I is then one filtered scan, without a join on household_id; it
--- carries the household's village too, for the per-village 一升 of the village ranking.
+-- carries the household's village too, for the per-village 一升 of the village ranking. A household never 清退
+-- has one counted period, its whole history (one grouping); only the others' periods need the window over spans.
 CREATE OR REPLACE TABLE income_pairs AS
-WITH marked AS (
+WITH households_counted AS (  -- most households were never 清退: their one counted period is their whole history
+    SELECT household_id, any_value(township_code) AS township_code, any_value(village_code) AS village_code,
+           any_value(size) AS size, min(valid_from) AS counted_from, max(valid_to) AS counted_to,
+           bool_and(event <> '清退') AS always_counted
+    FROM household_spans
+    GROUP BY household_id
+),
+marked AS (
     SELECT household_id, township_code, village_code, size, valid_from, valid_to, event <> '清退' AS counted,
            lag(event <> '清退') OVER (PARTITION BY household_id ORDER BY valid_from) AS counted_before
     FROM household_spans
+    WHERE household_id IN (SELECT household_id FROM households_counted WHERE NOT always_counted)
 ),
 islands AS (
     SELECT *, sum(CASE WHEN counted_before IS NULL OR counted <> counted_before THEN 1 ELSE 0 END)
@@ -64,19 +78,24 @@ islands AS (
     FROM marked
 ),
 counted_periods AS (
+    SELECT household_id, township_code, village_code, size, counted_from, counted_to
+    FROM households_counted WHERE always_counted
+    UNION ALL
     SELECT household_id, any_value(township_code) AS township_code, any_value(village_code) AS village_code,
            any_value(size) AS size,
            min(valid_from) AS counted_from, max(valid_to) AS counted_to
     FROM islands WHERE counted
     GROUP BY household_id, island
-)
+),
+places AS (SELECT village_code, row_number() OVER (ORDER BY township_code, village_code) AS place FROM villages)
 SELECT cur.year, cur.household_id, cp.township_code, cp.size,
        cur.income, cur.income_prev,
        cp.counted_from, cp.counted_to, cp.village_code
 FROM income_latest cur  -- the records with one of the year before (built above)
 JOIN counted_periods cp ON cp.household_id = cur.household_id
+JOIN places p ON p.village_code = cp.village_code
 WHERE cur.income_prev IS NOT NULL
-ORDER BY cur.year, cp.township_code, cp.village_code;
+ORDER BY cur.year, p.place;
 
 -- 收入年度: the years that have any income record (一升's year I is the latest of them ≤ Y).
 CREATE OR REPLACE TABLE income_years AS
@@ -137,15 +156,17 @@ keyed AS (
            CAST(try_strptime(CASE WHEN length(id_number) = 18 THEN id_number[7:14]
                                   ELSE '19' || id_number[7:12] END, '%Y%m%d') AS DATE) AS born
     FROM persons
-)
+),
+places AS (SELECT village_code, township_code, row_number() OVER (ORDER BY township_code, village_code) AS place
+           FROM villages)
 SELECT k.household_id, v.township_code, h.village_code, k.id_number, k.name, k.relation, k.person_key, k.born,
        n.key_households
 FROM keyed k
 JOIN (SELECT person_key, count(DISTINCT household_id) AS key_households FROM keyed GROUP BY person_key) n
     USING (person_key)
 JOIN households h USING (household_id)
-JOIN villages v USING (village_code)
-ORDER BY v.township_code, h.village_code, k.household_id;
+JOIN places v USING (village_code)
+ORDER BY v.place, k.household_id;
 
 -- 户成员统计: per household, how many members the 家庭成员 sheet lists and how many of them are ill (长期慢性病,
 -- 患有大病) or disabled (残疾), next to its 家庭人口数 and 主要致贫原因 (0 members when the sheet lists none).
@@ -153,7 +174,8 @@ CREATE OR REPLACE TABLE household_member_counts AS
 SELECT h.household_id, v.township_code, h.village_code, h.size, h.main_cause,
        coalesce(m.members, 0) AS members, coalesce(m.ill, 0) AS ill, coalesce(m.disabled, 0) AS disabled
 FROM households h
-JOIN villages v USING (village_code)
+JOIN (SELECT village_code, township_code, row_number() OVER (ORDER BY township_code, village_code) AS place
+      FROM villages) v USING (village_code)
 LEFT JOIN (
     SELECT household_id, count(*) AS members,
            count(*) FILTER (WHERE regexp_matches(health, '长期慢性病|患有大病')) AS ill,  -- 健康状况 may list several
@@ -161,4 +183,4 @@ LEFT JOIN (
     FROM household_members
     GROUP BY household_id
 ) m USING (household_id)
-ORDER BY v.township_code, h.village_code;
+ORDER BY v.place;

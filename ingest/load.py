@@ -28,6 +28,7 @@ from ingest.derived import build_derived
 from ingest.problems import ERROR, WARNING, Problems
 from ingest.readers import ROW, Export, read_export
 from ingest.sheets import SHEETS, SHEETS_BY_TABLE
+from ingest.raw_rows import RawRows
 from ingest.validate import CROSS_SHEET, validate
 
 SCHEMA_SQL = Path(__file__).with_name("schema.sql")
@@ -52,6 +53,9 @@ class LoadResult:
     snapshot: dict | None = None
     # This import replaced the generated demo county: its demo accounts are over (access/session.py).
     ended_demo: bool = False
+    # The export as read, each sheet cut to the rows a problem names: the error report marks them from here
+    # instead of reading the file again (None for a person-level list, which the report reads by its own headers).
+    export: Export | None = None
 
     @property
     def errors(self) -> pl.DataFrame:
@@ -82,8 +86,8 @@ def check(path: Path, db: Path | None = None, progress=None, *, release_raw: boo
 
     A 建档立卡 person-level export (ingest/person_export.py) is recognised by its headers and turned into
     the next snapshot of history (ingest/snapshots.py; options as_of, confirm_removals, create_places).
-    release_raw: drop each sheet's raw text once typed (a million-household export would otherwise be
-    held twice); the marked error report then reads the file again."""
+    release_raw: once checked, keep of each sheet's raw text only the rows a problem names (a million-household
+    export would otherwise be held twice; the marked error report needs no more)."""
     if person_export.is_person_export(Path(path)):
         return snapshots.check(Path(path), db, progress, **snapshot_options)
     problems = Problems()
@@ -119,13 +123,21 @@ def check(path: Path, db: Path | None = None, progress=None, *, release_raw: boo
 
     _progress(progress, 0.3, "校验数据")
     # Replacing everything (the demo): the served sheets the export lacks are not kept either.
-    with phase("校验（含合并）"):
-        validated = validate(export, problems, None if replace_all else existing, release_raw=release_raw,
-                             combine=combine)
-    validated.changes = changes
-    validated.meta = county_name.from_sheets(export, problems, served)
-    if export.boundaries is not None and "townships" in validated.tables:
-        boundary_io.parse(export.boundaries, validated.tables["townships"], problems, source="boundaries.geojson")
+    raw_rows = RawRows() if release_raw else None
+    try:
+        with phase("校验（含合并）"):
+            validated = validate(export, problems, None if replace_all else existing, combine=combine,
+                                 release=raw_rows.release if raw_rows else None)
+        validated.changes = changes
+        validated.meta = county_name.from_sheets(export, problems, served)
+        if export.boundaries is not None and "townships" in validated.tables:
+            boundary_io.parse(export.boundaries, validated.tables["townships"], problems, source="boundaries.geojson")
+        if raw_rows is not None:
+            with phase("问题行（读回）"):
+                raw_rows.keep_rows_with_problems(export, problems)
+    finally:
+        if raw_rows is not None:
+            raw_rows.close()
     return export, problems, validated
 
 
@@ -154,6 +166,7 @@ def load(path: Path, db: Path, *, user: str | None = None, mode: str | None = No
     export, problems, validated = check(path, db, progress, release_raw=True, **merge_options, **snapshot_options)
     is_snapshot = isinstance(validated, snapshots.SnapshotValidated)
     snapshot = validated.entry if is_snapshot else None
+    marked = None if is_snapshot else export
     if getattr(validated, "unchanged", False):  # the same person-level snapshot again: nothing to do
         return LoadResult(problems.frame(), publish.current(db), "unchanged", snapshot=snapshot)
     meta = {**(meta or {}), **getattr(validated, "meta", {})}
@@ -166,7 +179,7 @@ def load(path: Path, db: Path, *, user: str | None = None, mode: str | None = No
     # Everything replaced (the demo county by a complete export, or every sheet asked for): start afresh.
     keeps_served = mode in KEEPS_SERVED and not (changes and all(c.replace for c in changes) and not kept)
     if problems.has_errors:
-        return LoadResult(problems.frame(), None, mode, kept=kept, snapshot=snapshot, changes=changes)
+        return LoadResult(problems.frame(), None, mode, kept=kept, snapshot=snapshot, changes=changes, export=marked)
     _progress(progress, 0.55, "写入新版本")
     served = publish.current(db)
     ended_demo = False
@@ -185,7 +198,7 @@ def load(path: Path, db: Path, *, user: str | None = None, mode: str | None = No
         restrict(older)
     _progress(progress, 1.0, "完成")
     return LoadResult(problems.frame(), version, mode, counts, kept, changes=changes, snapshot=snapshot,
-                      ended_demo=ended_demo)
+                      ended_demo=ended_demo, export=marked)
 
 
 def demo_version(version: Path) -> bool:

@@ -182,22 +182,41 @@ def _add_file(export: Export, name: str, data: bytes, problems: Problems) -> Non
 def _csv_grid(data: bytes, name: str, problems: Problems) -> pl.DataFrame | None:
     """All lines of a CSV as text columns c0, c1, ... (no header yet); row i is Excel row i + 1."""
     utf8 = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    # Most exports are UTF-8: polars reads the bytes as they are (and refuses invalid UTF-8, e.g. GBK, which is
+    # then decoded here), so a large file is not decoded twice.
+    if _blank(utf8):
+        problems.file_error(name, "文件是空的")
+        return None
+    grid = _polars_grid(utf8)
+    if grid is not None:
+        return grid
     try:
-        utf8.decode("utf-8")  # most exports: hand the bytes to polars as they are
+        text = utf8.decode("utf-8")
     except UnicodeDecodeError:
         text = decode_text(data, name, problems)
         if text is None:
             return None
-        utf8 = text.encode("utf-8")
-    if not utf8.strip():
-        problems.file_error(name, "文件是空的")
-        return None
+        if _blank(text.encode("utf-8")):
+            problems.file_error(name, "文件是空的")
+            return None
+        grid = _polars_grid(text.encode("utf-8"))
+        if grid is not None:
+            return grid
+    # ragged rows or broken quoting: find out where, with the standard library
+    return _csv_grid_slow(text, name, problems)
+
+
+def _blank(data: bytes) -> bool:
+    """Nothing but white space (the first kilobyte decides for any real file, without copying the rest)."""
+    return not data[:1024].strip() and not data.strip()
+
+
+def _polars_grid(utf8: bytes) -> pl.DataFrame | None:
     try:
         grid = pl.read_csv(io.BytesIO(utf8), has_header=False, infer_schema=False)
-        return grid.rename({c: f"c{i}" for i, c in enumerate(grid.columns)})
     except pl.exceptions.PolarsError:
-        pass  # ragged rows or broken quoting: find out where, with the standard library
-    return _csv_grid_slow(utf8.decode("utf-8"), name, problems)
+        return None
+    return grid.rename({c: f"c{i}" for i, c in enumerate(grid.columns)})
 
 
 def _csv_grid_slow(text: str, name: str, problems: Problems) -> pl.DataFrame | None:
@@ -325,9 +344,12 @@ def _add_grid(export: Export, sheet: Sheet, grid: pl.DataFrame, source: str, pro
         problems.add(sheet.label, header_row, column.label, None,
                      f"缺少必填列「{column.label}」（或英文列名 {column.name}）：请检查第{header_row}行的表头")
     # A row whose every cell is blank is not data (Excel leaves them after deletes and at the end).
-    if grid.width:
+    if grid.width:  # looked at in full only where the first cell is blank (stripping every cell costs seconds)
         blank = pl.all_horizontal(pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "") for c in grid.columns)
-        body = body.filter(~blank)
+        first_blank = pl.col(grid.columns[0]).is_null() | pl.col(grid.columns[0]).str.contains(r"^\s*$")
+        blank_rows = body.filter(first_blank).filter(blank)[ROW]
+        if blank_rows.len():
+            body = body.filter(~pl.col(ROW).is_in(blank_rows.implode()))
     key = next((g for g, n in rename.items() if n == (sheet.key or (sheet.columns[0].name,))[0]), None)
     body = drop_footer(body, grid.columns, key, source if excel else sheet.label, problems)
     pct = [g for g, n in rename.items() if n in contract and sheet.column(n).kind == "pct"]

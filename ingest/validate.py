@@ -562,11 +562,11 @@ def _warn_fraction_progress(progress: pl.DataFrame, problems: Problems) -> None:
 
 
 def validate(export: Export, problems: Problems, existing: dict[str, pl.DataFrame] | None = None, *,
-             release_raw: bool = False, combine=None) -> Validated:
+             combine=None, release=None) -> Validated:
     """Type and check an export. `existing`: the served version's tables, for a partial update.
-    release_raw: empty each raw sheet once it is typed (saves memory; the export is not read again).
     combine(sheet, typed) -> frame: the sheet as it will be published (ingest.merge: the file's rows merged
-    with the served ones), so that references and event sequences are checked on the result."""
+    with the served ones), so that references and event sequences are checked on the result.
+    release(raw): called with each raw sheet once it is typed (ingest/raw_rows.py sets its text aside)."""
     tables: dict[str, pl.DataFrame] = {}
     provided: list[str] = []
     damaged: set[tuple[str, str]] = set()
@@ -582,8 +582,8 @@ def validate(export: Export, problems: Problems, existing: dict[str, pl.DataFram
         with phase(f"校验 {sheet.label}：类型"):
             typed = _type_sheet(sheet, raw.frame, raw.excel, problems, raw.missing, lost)
         damaged |= {(sheet.table, c) for c in lost}
-        if release_raw:
-            raw.frame = raw.frame.clear()
+        if release is not None:
+            release(raw)
         with phase(f"校验 {sheet.label}：范围与主键"):
             typed = _check_ranges(sheet, typed, problems)
             _check_keys(sheet, typed, problems)

@@ -138,3 +138,48 @@ def test_load_verbose_lists_the_phases(tmp_path):
     quiet = run_cli("ingest", "load", str(TINY), "--db", str(tmp_path / "other.duckdb"),
                     "--report", str(tmp_path / "r2.xlsx"))
     assert "各阶段用时" not in quiet.stderr + quiet.stdout
+
+
+@pytest.mark.parametrize("spill_rows", [0, 100_000])
+def test_the_error_report_of_a_load_marks_its_rows_without_reading_the_file_again(tmp_path, monkeypatch, spill_rows):
+    """A published load with a row warning (a 15-digit 户主身份证号) and a cross-sheet one, found after every sheet
+    is typed (已验收 at 形象进度 92): the export kept only those rows, and the report marks them from it. With
+    spill_rows 0 every sheet's text was set aside on disk meanwhile (ingest/raw_rows.py), and that folder is gone."""
+    import tempfile
+
+    from ingest import raw_rows
+    from openpyxl import load_workbook
+
+    from ingest import error_report
+    from ingest.error_report import marked_sheet_name, write_error_report
+    from ingest.load import load
+    from tests.ingest_helpers import copy_tiny, set_cell
+
+    monkeypatch.setattr(raw_rows, "SPILL_ROWS", spill_rows)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "spill"))
+    (tmp_path / "spill").mkdir()
+    export = copy_tiny(tmp_path / "export")
+    set_cell(export, "农户", 2, "户主身份证号", "110105491231002")
+    set_cell(export, "项目进度", 3, "形象进度", "92")
+    result = load(export, tmp_path / "db" / "county.duckdb")
+    assert result.published is not None and result.errors.height == 0
+    located = result.problems.filter(pl.col("row").is_not_null())
+    assert {("农户", 2), ("项目进度", 3)} <= set(located.select("sheet", "row").iter_rows())
+    for label, raw in result.export.sheets.items():  # only the rows a problem names are held
+        assert sorted(raw.frame[ROW]) == sorted(set(located.filter(pl.col("sheet") == label)["row"])), label
+    assert list((tmp_path / "spill").iterdir()) == []
+
+    def no_second_read(*args, **kwargs):
+        raise AssertionError("the export was read again")
+
+    monkeypatch.setattr(error_report, "read_export", no_second_read)
+    wb = load_workbook(write_error_report(result.problems, result.export, tmp_path / "r.xlsx"))
+
+    def marked_row(sheet: str, row: int, column: str):
+        ws = wb[marked_sheet_name(sheet)]
+        headers = [c.value for c in ws[1]]
+        return {r[0].value: r for r in ws.iter_rows(min_row=2)}[row][headers.index(column)]
+
+    cell = marked_row("项目进度", 3, "形象进度")
+    assert cell.value == "92" and "状态为「已验收」但形象进度不足 100" in cell.comment.text
+    assert marked_row("农户", 2, "户主身份证号").value == "110105491231002"

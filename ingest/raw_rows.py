@@ -1,0 +1,59 @@
+"""The raw text of an export's sheets while it is checked, for the error report's marked rows.
+
+A million-household export would be held twice (its text and its typed tables) through validation and the build.
+So each large sheet's text is set aside in an Arrow file once the sheet is typed (release), and when every check
+has run only the rows a problem names are read back (keep_rows_with_problems): the report marks them without
+reading the export again, and the build runs without the text in memory. The folder (owner-only, like every file
+holding ID numbers) is removed at once.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+import polars as pl
+
+from ingest.problems import Problems
+from ingest.readers import ROW, Export, RawSheet
+
+SPILL_ROWS = 100_000  # smaller sheets stay in memory: writing them out costs more than they hold
+
+
+class RawRows:
+    def __init__(self) -> None:
+        self._folder: Path | None = None
+        self._files: dict[str, Path] = {}  # by sheet label
+
+    def release(self, raw: RawSheet) -> None:
+        """Set the sheet's text aside (typed now, it is only needed again for the rows a problem names)."""
+        if raw.frame.height < SPILL_ROWS:
+            return
+        if self._folder is None:
+            self._folder = Path(tempfile.mkdtemp(prefix="warroom-raw-"))  # mode 0700
+        path = self._folder / f"{len(self._files)}.arrow"
+        raw.frame.write_ipc(path, compression="uncompressed")
+        self._files[raw.sheet.label] = path
+        raw.frame = raw.frame.clear()
+
+    def keep_rows_with_problems(self, export: Export, problems: Problems) -> None:
+        """Each sheet of the export cut to the rows (Excel row numbers) that a problem names."""
+        located = problems.frame().filter(pl.col("row").is_not_null())
+        try:
+            for label, raw in export.sheets.items():
+                rows = located.filter(pl.col("sheet") == label).select(
+                    pl.col("row").cast(raw.frame.schema[ROW]).alias(ROW)).unique()
+                if label in self._files and rows.height:
+                    text = pl.read_ipc(self._files[label])
+                else:
+                    text = raw.frame
+                raw.frame = text.join(rows, on=ROW, how="semi") if rows.height else text.clear()
+                del text
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
+            self._folder, self._files = None, {}
