@@ -254,10 +254,14 @@ def _long_codes_stored_as_numbers(sheet: Sheet, frame: pl.DataFrame, checked: li
     for column in checked:
         if column.kind not in ("code", "id_number"):
             continue
-        # Each distinct cell once, with how many rows hold it (a 户编号 repeats on every 收入 and 农户状态 row of its
-        # household), cleaned once (CSE does not reach into sums); every flag is counted over the rows.
-        cells = frame.group_by(column.name).len("__rows").with_columns(
-            _clean(column.name).str.replace(r"\.0+$", "").alias("__text"))
+        # A reference (a 户编号 on every 收入 and 农户状态 row of its household) is looked at once per distinct cell,
+        # with how many rows hold it; other columns (keys, 身份证号) are nearly all distinct: one row each. Cleaned
+        # once (CSE does not reach into sums); every flag is counted over the rows.
+        if column.name in {c for c, *_ in sheet.refs}:
+            cells = frame.group_by(column.name).len("__rows")
+        else:
+            cells = frame.select(column.name, pl.lit(1, pl.UInt32).alias("__rows"))
+        cells = cells.with_columns(_clean(column.name).str.replace(r"\.0+$", "").alias("__text"))
         text = pl.col("__text")
         long = text.str.contains(_LONG).fill_null(False)
         zero_tail = text.str.contains(_ZERO_TAIL).fill_null(False)
