@@ -254,8 +254,14 @@ def _long_codes_stored_as_numbers(sheet: Sheet, frame: pl.DataFrame, checked: li
     for column in checked:
         if column.kind not in ("code", "id_number"):
             continue
-        # The cleaned cells once (CSE does not reach into sums), then every flag on them.
-        cells = frame.select(pl.col(ROW), _clean(column.name).str.replace(r"\.0+$", "").alias("__text"))
+        # A reference (a 户编号 on every 收入 and 农户状态 row of its household) is looked at once per distinct cell,
+        # with how many rows hold it; other columns (keys, 身份证号) are nearly all distinct: one row each. Cleaned
+        # once (CSE does not reach into sums); every flag is counted over the rows.
+        if column.name in {c for c, *_ in sheet.refs}:
+            cells = frame.group_by(column.name).len("__rows")
+        else:
+            cells = frame.select(column.name, pl.lit(1, pl.UInt32).alias("__rows"))
+        cells = cells.with_columns(_clean(column.name).str.replace(r"\.0+$", "").alias("__text"))
         text = pl.col("__text")
         long = text.str.contains(_LONG).fill_null(False)
         zero_tail = text.str.contains(_ZERO_TAIL).fill_null(False)
@@ -267,18 +273,22 @@ def _long_codes_stored_as_numbers(sheet: Sheet, frame: pl.DataFrame, checked: li
         maybe_double = (long & ~zero_tail & ((number >= 2**53) | text.str.ends_with("0"))
                         & (number.cast(pl.Float64).cast(pl.Int64, strict=False) == number)).fill_null(False)
         sci = text.str.contains(_SCIENTIFIC).fill_null(False)
-        counts = cells.select(s=sci.sum(), t=zero_tail.sum(), l=long.sum(), m=maybe_double.sum()).row(0)
+
+        def rows(flag: pl.Expr) -> pl.Expr:
+            return pl.when(flag).then(pl.col("__rows")).otherwise(0).sum()
+
+        counts = cells.select(s=rows(sci), t=rows(zero_tail), l=rows(long), m=rows(maybe_double)).row(0)
         n_sci, n_tail, n_long, n_maybe = (int(x) for x in counts)
-        exact_rows = pl.Series(ROW, [], pl.Int64)
+        exact = cells.clear()
         if n_maybe and (n_tail + n_maybe) * 2 >= n_long:
-            doubles = cells.filter(maybe_double).select(pl.col(ROW), exact=_printed_double(text))
-            exact_rows = doubles.filter(pl.col("exact"))[ROW]
-            n_tail += exact_rows.len()
+            exact = cells.filter(maybe_double).filter(_printed_double(text))
+            n_tail += int(exact["__rows"].sum())
         # A 16-digit code ending in 0 looks the same either way: a column is judged, not a cell. Excel's damage
         # hits every long value of the column (or shows E+); genuine codes end in zeros only now and then.
         if not (n_sci or (n_tail and n_tail * 2 >= n_long)):
             continue
-        mask = cells.select(sci | zero_tail | pl.col(ROW).is_in(exact_rows.implode())).to_series()
+        damaged_cells = cells.filter(sci | zero_tail)[column.name].append(exact[column.name])
+        mask = frame.select(pl.col(column.name).is_in(damaged_cells.implode()).fill_null(False)).to_series()
         first = frame.filter(mask).select(pl.col(ROW), _shown(column)(column.name).alias("shown")).row(0, named=True)
         problems.add(sheet.label, int(first[ROW]), column.label, first["shown"],
                      f"该列有 {int(mask.sum()):,} 个值被 Excel 存成了数字，超过 15 位的数字已经丢失（变成 0 或科学计数法）："
