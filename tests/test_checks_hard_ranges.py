@@ -232,3 +232,27 @@ def test_shared_number_as_the_page_lists_it(county, prepared):
     finally:
         if not prepared:
             db.close()
+
+
+def test_data_check_page_never_shows_a_township_user_another_townships_household(app_page, demo_db):
+    """身份证重号 on the page of the demo county: the county leader reads both households of a number shared across
+    townships; the user of one of those townships reads their own household and a count, never the other 户编号."""
+    from conftest import demo_user
+
+    with Database.open(demo_db) as db:
+        d0 = db.run("data_as_of")["as_of"][0]
+        rows = rule_rows(db, "duplicate_id_number", as_of=d0, township="ALL", **registry.rule_params())
+    town = dict(zip(rows["record_id"], rows["township_code"]))
+    mine, other = next((a, b) for a in town for b in town if town[a] != town[b] and
+                       any(a in d and b in d for d in rows["detail"]))
+    at = app_page("pages/data_check.py", timeout=180)
+    at.selectbox(key="rule").set_value("duplicate_id_number").run()
+    details = [d for f in at.dataframe if "问题说明" in f.value.columns for d in f.value["问题说明"]]
+    assert any(f"{min(mine, other)}、{max(mine, other)}" in d for d in details)
+    at = app_page("pages/data_check.py", timeout=180, user=demo_user("乡镇", town[mine]))
+    at.selectbox(key="rule").set_value("duplicate_id_number").run()
+    assert not at.exception
+    details = [d for f in at.dataframe if "问题说明" in f.value.columns for d in f.value["问题说明"]]
+    assert f"：{mine}（另有 1 户在其他乡镇）" in "".join(details)
+    shown = [str(v) for f in at.dataframe for c in f.value.columns for v in f.value[c]]
+    assert shown and not any(other in v for v in shown)

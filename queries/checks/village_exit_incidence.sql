@@ -33,6 +33,8 @@ village_incidence AS (  -- the village's poor persons from each day its count ch
     FROM exited_villages ev JOIN changes c USING (village_code)
     WINDOW by_day AS (PARTITION BY c.village_code ORDER BY c.day)
 )
+-- No ORDER BY: at 1,000,000 households this is ~220,000 rows (a village's count changes with every household's
+-- status); the lists are ordered where they are read (queries/parts/checks_rows.sql).
 SELECT vi.township_code, t.township_name, vi.village_code, vi.village_name,
        vi.village_code AS record_id, vi.village_name AS record_name,
        CAST(NULL AS VARCHAR) AS person_name, CAST(NULL AS VARCHAR) AS id_number,
@@ -43,5 +45,3 @@ SELECT vi.township_code, t.township_name, vi.village_code, vi.village_name,
 FROM village_incidence vi
 JOIN townships t USING (township_code)
 WHERE 100.0 * vi.poor / nullif(vi.rural_population, 0) > $exit_incidence_max_pct
--- No ORDER BY: at 1,000,000 households this is ~220,000 rows (a village's count changes with every household's
--- status); the lists are ordered where they are read (queries/parts/checks_rows.sql).
