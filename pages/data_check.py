@@ -29,8 +29,8 @@ visible = can_see_personal(st.session_state.get("role"))
 ids_visible = can_see_id_numbers(st.session_state.get("role"))
 townships = app_data.townships()
 
-# D and the trend weeks before it in one query (prepared at the data date and the week before, else one statement
-# whose rule scans the dates share); each date's rows are those of checks_counts_by_township at that date.
+# D and the trend weeks before it in one query over the flagged records prepared at publish (any date; the rule files
+# themselves after a threshold changed); each date's rows are those of checks_counts_by_township at that date.
 weeks = app_data.run("checks_counts_by_township_weeks", as_of=filters.as_of, weeks=config.trend_weeks,
                      **rule_params)
 counts_by_date = check_views.counts_by_date(weeks, registry.trend_dates(filters.as_of, config.trend_weeks))

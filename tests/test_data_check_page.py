@@ -85,6 +85,14 @@ def test_data_check_page_in_the_browser(server, browser, width):
         assert page.get_by_text("返贫情况").count() > 0
         assert not tab.error_boxes()
         tab.screenshot(f"risk_monitor_{width}")
+        if width == 1024:  # a date nothing was prepared for in particular: trend, heat table and list all the same
+            page.goto(page.url.split("?")[0] + "?as_of=2020-06-30")
+            page.get_by_text("乡镇 × 规则").first.wait_for(timeout=120_000)
+            tab.wait_idle(2000)
+            assert page.get_by_text("数据截止 2020年06月30日").count() > 0
+            assert page.get_by_text("整改进展（逐周）").count() > 0 and page.get_by_text("问题清单").count() > 0
+            assert not tab.error_boxes()
+            tab.screenshot("data_check_1024_june30")
     finally:
         tab.close()
     assert not tab.foreign, tab.foreign[:5]
