@@ -131,6 +131,7 @@ def extra_defaults(settings) -> dict:
         params.update(checks_registry.rule_params(settings=settings))
         params.update(checks_registry.risk_params(settings=settings))
         params["weeks"] = checks_registry.load_config().trend_weeks  # the 数据核查 trend's length
+        params["rule_id"] = checks_registry.RULES[0].id  # checks_rows: the rule the 数据核查 list opens on
     except (ImportError, AttributeError, ValueError) as exc:
         print(f"note: using literal defaults for check/risk parameters ({exc})", file=sys.stderr)
     return params

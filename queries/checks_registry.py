@@ -3,7 +3,13 @@
 A rule is one file queries/checks/<id>.sql; its header comment carries the Chinese title (标题), a short label
 (简称), the severity (严重程度: 高/中/低), what it flags (对象: 户/成员/村/项目) and the explanation (说明) the page
 shows. Nothing else describes a rule: add a file and the page, the heat table, the trend and the quality
-indicator pick it up (the combined queries compose every rule file when they run: `issues_union`).
+indicator pick it up (the combined queries compose every rule file when they run: `flagged_union`).
+
+A rule runs over the whole county and all time (no $as_of, no $township): each row is a flagged record with the
+unified ROW_COLUMNS and flagged_from, flagged_to — it is shown at every 数据截止日期 D with flagged_from <= D <
+flagged_to (DATE '-infinity' / 'infinity' where unbounded), and its detail is the same over that range (a rule
+splits the range where its text would change: an age, a year). So the records of every date are one table, built at
+publish (ingest/prepared_checks.sql), and any date's counts, trend and lists are filters of it.
 
 Config comes from data/checks.toml (thresholds, risk weights) and settings.py (poverty lines, exit standards),
 so a policy number lives in one place. This module never opens a database; pages run rules via app_data.
@@ -35,6 +41,7 @@ _HEADER_KEYS = {"标题": "title", "简称": "short", "严重程度": "severity"
                 "参数": "parameters"}
 _KEY_LINE = re.compile(r"^--\s*(标题|简称|严重程度|对象|说明|参数|结果)[：:]\s*(.*)$")
 _CONTINUATION = re.compile(r"^--\s{2,}(\S.*)$")
+_PER_DATE = re.compile(r"\$(as_of|township)\b")  # a rule runs county-wide over all dates: neither may appear
 
 
 class ChecksConfigError(ValueError):
@@ -82,7 +89,12 @@ def load_rules(rule_dir: Path = RULE_DIR) -> tuple[Rule, ...]:
     """Every rule, ordered by what it flags (户, 成员, 村, 项目), then severity, then id."""
     rules = []
     for path in sorted(Path(rule_dir).glob("*.sql")):
-        fields = parse_header(path.read_text(encoding="utf-8"), path.name)
+        text = path.read_text(encoding="utf-8")
+        fields = parse_header(text, path.name)
+        per_date = _PER_DATE.search(re.sub(r"--[^\n]*", "", text))
+        if per_date:  # the form before issue 18: one date, one township
+            raise ChecksConfigError(f"{path.name} 使用了 ${per_date.group(1)}：规则文件应覆盖全县、全部日期，"
+                                    "每行给出 flagged_from、flagged_to（见 queries/checks_registry.py）")
         rules.append(Rule(path.stem, fields["title"], fields["short"], fields["severity"], fields["target"],
                           fields["explanation"], f"{Path(rule_dir).name}/{path.stem}"))
     return tuple(sorted(rules, key=lambda r: (TARGETS.index(r.target), SEVERITIES.index(r.severity), r.id)))
@@ -261,8 +273,7 @@ def weigh_data_quality(indicators: pl.DataFrame, quality: pl.DataFrame, weights:
 # ----------------------------------------------------------------------------------------------------------
 # Every rule at once: composed from the rule files when a query asks for it (SQL cannot include a file)
 
-UNION_MARKER = "{{checks}}"  # in queries/checks_*_by_township.sql: the flagged records of every rule
-FLAGGED_MARKER = "{{checks_flagged}}"  # every interval-form rule's rows with rule_id, flagged_from, flagged_to
+FLAGGED_MARKER = "{{checks_flagged}}"  # every rule's rows with rule_id, target, flagged_from, flagged_to
 
 
 def _rule_text(rule: Rule) -> str:
@@ -271,85 +282,52 @@ def _rule_text(rule: Rule) -> str:
     return "\n".join(lines[next(i for i, line in enumerate(lines) if not line.startswith("--")):])
 
 
-def is_interval(rule: Rule) -> bool:
-    """True for a rule file of the interval form: no $as_of; its rows say when they are flagged (flagged_from
-    <= D < flagged_to) for the whole county over all time."""
-    return re.search(r"\$as_of\b", re.sub(r"--[^\n]*", "", _rule_text(rule))) is None
-
-
 def _indented(text: str) -> str:
     return "\n".join("        " + line if line else "" for line in text.splitlines())
 
 
-def _rule_body(rule: Rule, as_of: str | None = None) -> str:
-    """SELECT rule_id, township_code: the rule's records flagged at D for the whole county; with `as_of`, an SQL
-    expression that stands for D (a column of the dates a lateral join runs it at), else $as_of."""
-    text = _rule_text(rule)
-    day = f"CAST({as_of or '$as_of'} AS DATE)"
-    if is_interval(rule):
-        return (f"    SELECT '{rule.id}' AS rule_id, township_code FROM (\n{_indented(text)}\n    )\n"
-                f"    WHERE flagged_from <= {day} AND {day} < flagged_to")
-    text = text.replace("$township", "'ALL'")  # the rule file of the per-date form (transition)
-    if as_of is not None:
-        text = re.sub(r"\$as_of\b", as_of, text)
-    return f"    SELECT '{rule.id}' AS rule_id, township_code FROM (\n{_indented(text)}\n    )"
+# A rule whose detail names records of other townships (duplicate_id_number: the households sharing a number) yields
+# two texts: `detail`, what a one-township view shows (that township's records only, the others as a count: a 乡镇
+# user never reads another township's 户编号), and this column, the detail as the whole county ('ALL') reads it.
+# queries/parts/checks_rows.sql picks one by $township; a rule without it reads `detail` in every view.
+COUNTY_DETAIL = "detail_all"
 
 
-def issues_union(rules=RULES, as_of: str | None = None) -> str:
-    """SELECT rule_id, township_code: one row per record flagged by any rule, for the county, in SQL text
-    composed from queries/checks/*.sql (so a rule lives in its own file only). `as_of`: see _rule_body."""
-    if not rules:
-        return "    SELECT CAST(NULL AS VARCHAR) AS rule_id, CAST(NULL AS VARCHAR) AS township_code WHERE false"
-    return "\n    UNION ALL\n".join(_rule_body(r, as_of) for r in rules).strip()
+def _county_detail(rule: Rule) -> str:
+    if re.search(rf"\bAS\s+{COUNTY_DETAIL}\b", re.sub(r"--[^\n]*", "", _rule_text(rule))):
+        return COUNTY_DETAIL
+    return f"CAST(NULL AS VARCHAR) AS {COUNTY_DETAIL}"
 
 
 def flagged_union(rules=RULES) -> str:
-    """SELECT rule_id, target (户/成员/村/项目), ROW_COLUMNS, flagged_from, flagged_to: every interval-form rule's rows
-    over all time, in SQL composed from queries/checks/*.sql. A filter on rule_id = $rule_id leaves one rule's scan
-    (DuckDB folds the constant branches)."""
+    """SELECT rule_id, target (户/成员/村/项目), ROW_COLUMNS, flagged_from, flagged_to, detail_all (COUNTY_DETAIL): every
+    rule's rows over all time, in SQL composed from queries/checks/*.sql. A filter on rule_id = $rule_id leaves one
+    rule's scan (DuckDB folds the constant branches)."""
     columns = ", ".join((*ROW_COLUMNS, "flagged_from", "flagged_to"))
-    parts = [f"    SELECT '{r.id}' AS rule_id, '{r.target}' AS target, {columns} FROM (\n{_indented(_rule_text(r))}\n    )"
-             for r in rules if is_interval(r)]
-    if not parts:  # no interval-form rule yet: the right columns, no rows
+    parts = [f"    SELECT '{r.id}' AS rule_id, '{r.target}' AS target, {columns}, {_county_detail(r)} FROM (\n"
+             f"{_indented(_rule_text(r))}\n    )"
+             for r in rules]
+    if not parts:  # no rule of these targets: the right columns, no rows
         typed = ", ".join(f"CAST(NULL AS VARCHAR) AS {c}" for c in ("rule_id", "target", *ROW_COLUMNS))
-        return f"    SELECT {typed}, CAST(NULL AS DATE) AS flagged_from, CAST(NULL AS DATE) AS flagged_to WHERE false"
+        return (f"    SELECT {typed}, CAST(NULL AS DATE) AS flagged_from, CAST(NULL AS DATE) AS flagged_to, "
+                f"CAST(NULL AS VARCHAR) AS {COUNTY_DETAIL} WHERE false")
     return "\n    UNION ALL\n".join(parts).strip()
 
 
-# {{checks_flagged…}} lines: the interval-form rules about these targets (checks_rows.sql lists 户 and 成员 rules at
-# household level, checks_village_rows.sql 村 and 项目 rules at village level, as the rule files themselves declare)
+# {{checks_flagged…}} lines: the rules about these targets (checks_rows.sql lists 户 and 成员 rules at household level,
+# checks_village_rows.sql 村 and 项目 rules at village level, as the rule files themselves declare)
 FLAGGED_TARGETS = {"checks_flagged": TARGETS, "checks_flagged_households": ("户", "成员"),
                    "checks_flagged_villages": ("村", "项目")}
 
 
-def flagged_marker(marker: str) -> str:
-    """The SQL of a `{{checks_flagged…}}` line (queries/runner.py composes it)."""
+def marker_sql(marker: str) -> str | None:
+    """The SQL of a `{{checks_flagged…}}` line (queries/runner.py composes it), None for another marker."""
+    if marker not in FLAGGED_TARGETS:
+        return None
     return flagged_union(tuple(r for r in RULES if r.target in FLAGGED_TARGETS[marker]))
 
 
 def rows_query(rule: Rule) -> tuple[str, dict]:
     """The query that lists `rule`'s rows at $as_of for $township, and the parameters it needs besides those:
-    queries/checks_rows.sql (户, 成员) or checks_village_rows.sql (村, 项目) for an interval-form rule, the rule file
-    itself for one of the per-date form."""
-    if not is_interval(rule):
-        return rule.sql_stem, {}
+    queries/checks_rows.sql (户, 成员) or checks_village_rows.sql (村, 项目)."""
     return ("checks_rows" if rule.target in ("户", "成员") else "checks_village_rows"), {"rule_id": rule.id}
-
-
-WEEKS_COLUMN = "weeks.as_of"  # {{checks_each_week}}: the union at each date of the CTE `weeks` (a lateral join)
-
-
-def marker_sql(marker: str) -> str | None:
-    """The SQL of a `{{<marker>}}` line about the rules (queries/runner.py composes it), None for another marker:
-    checks / checks_each_week: every rule's (rule_id, township_code) at $as_of / at each weeks.as_of;
-    checks_per_date / checks_per_date_each_week: the same for the rules not yet of the interval form only (the
-    lookups of prepared_checks_flagged add them; none once every rule file is converted);
-    checks_flagged…: see FLAGGED_TARGETS."""
-    if marker in FLAGGED_TARGETS:
-        return flagged_marker(marker)
-    per_date = tuple(r for r in RULES if not is_interval(r))
-    return {"checks": lambda: issues_union(),
-            "checks_each_week": lambda: issues_union(as_of=WEEKS_COLUMN),
-            "checks_per_date": lambda: issues_union(per_date),
-            "checks_per_date_each_week": lambda: issues_union(per_date, as_of=WEEKS_COLUMN)}.get(
-        marker, lambda: None)()

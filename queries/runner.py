@@ -8,13 +8,14 @@ DuckDB has no per-query timeout: a timer interrupts the cursor after `timeout` s
 WARROOM_QUERY_TIMEOUT; None = no limit) and the query raises QueryTimeout, so one slow section cannot
 hold a page (or a server thread) indefinitely.
 
-Two compositions, never from user input: a line `{{checks}}` in a query file is replaced by the union of the rule
-files queries/checks/*.sql (checks_registry.issues_union), so a rule lives in its own file only, and a line
-`{{<part>}}` by the file queries/parts/<part>.sql (a piece two query files share, e.g. township_indicators' score
-and rank, used by the query and by its prepared lookup); and a query listed in the version's `prepared_answers`
-(built at publish, ingest/prepared.py) for this date and these parameters, or in its `prepared_every_day` (tables
-of per-day changes, ingest/prepared_days.sql) for any date up to their last one, is answered by its lookup file
-queries/prepared/<name>.sql instead of being run over the households.
+Two compositions, never from user input: a line `{{checks_flagged}}` in a query file is replaced by the union of the
+rule files queries/checks/*.sql (checks_registry.flagged_union: every flagged record with the dates it is flagged),
+so a rule lives in its own file only, and a line `{{<part>}}` by the file queries/parts/<part>.sql (a piece two query
+files share, e.g. township_indicators' score and rank, used by the query and by its prepared lookup; parts may
+compose parts); and a query listed in the version's `prepared_answers` (built at publish, ingest/prepared.py) for
+this date — or for every date, as 数据核查 (ingest/prepared_checks.py) — and these parameters, or in its
+`prepared_every_day` (tables of per-day changes, ingest/prepared_days.sql) for any date up to their last one, is
+answered by its lookup file queries/prepared/<name>.sql instead of being run over the households.
 """
 
 from __future__ import annotations
@@ -83,20 +84,20 @@ def _composed(line: str) -> str:
         return line
     from queries.checks_registry import marker_sql  # late, as the module reads every rule file when imported
 
-    rules = marker_sql(part[1])  # {{checks}} and the other unions of the rule files (checks_registry.marker_sql)
+    rules = marker_sql(part[1])  # {{checks_flagged}}: the union of the rule files (checks_registry.marker_sql)
     if rules is not None:
         return rules
-    return (QUERY_DIR / PARTS_DIR / f"{part[1]}.sql").read_text(encoding="utf-8").rstrip("\n")
+    return composed((QUERY_DIR / PARTS_DIR / f"{part[1]}.sql").read_text(encoding="utf-8").rstrip("\n"))
 
 
 def composed(text: str) -> str:
-    """`text` with its `{{checks}}` and `{{<part>}}` lines replaced (also for SQL kept outside queries/)."""
+    """`text` with its `{{checks_flagged}}` and `{{<part>}}` lines replaced (also for SQL kept outside queries/)."""
     return "\n".join(_composed(line) for line in text.splitlines())
 
 
 @lru_cache(maxsize=None)
 def sql_text(name: str) -> tuple[str, frozenset[str]]:
-    """The query text of queries/<name>.sql (its `{{checks}}` and `{{<part>}}` lines composed) and the named
+    """The query text of queries/<name>.sql (its `{{checks_flagged}}` and `{{<part>}}` lines composed) and the named
     parameters it uses."""
     text = composed((QUERY_DIR / f"{name}.sql").read_text(encoding="utf-8"))
     without_comments = re.sub(r"--[^\n]*", "", text)

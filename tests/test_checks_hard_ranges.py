@@ -17,7 +17,7 @@ import pytest
 from checks_county import _write, id_number, rule_rows
 from conftest import run_cli
 from queries import checks_registry as registry
-from queries.runner import Database
+from queries.runner import Database, sql_text
 
 PARAMS = {"exit_incidence_max_pct": 2.0, "collective_income_min_wan": 4.0}  # by hand, not data/*.toml
 D = dt.date
@@ -124,7 +124,7 @@ def ranges(db: Database, rule: str) -> list[tuple]:
 
 
 def test_rule_files_are_interval_form(county):
-    for rule in ("village_exit_incidence", "village_exit_collective_income",
+    for rule in ("duplicate_id_number", "village_exit_incidence", "village_exit_collective_income",
                  "completed_project_progress", "completed_project_unpaid"):
         rows = county.run(f"checks/{rule}", **PARAMS)
         assert set(registry.ROW_COLUMNS) | {"flagged_from", "flagged_to"} <= set(rows.columns), rule
@@ -162,9 +162,27 @@ def test_unpaid_project_until_its_first_payment_with_the_amount_allocated_so_far
     ]
 
 
+def test_shared_number_while_both_households_are_registered(county):
+    got = sorted((r["record_id"], r["township_code"], r["person_name"], r["id_number"], r["flagged_from"],
+                  r["flagged_to"]) for r in interval_rows(county, "duplicate_id_number"))
+    # from H02's 纳入 until its 清退; H01's 脱贫 on 2019-01-10 in between changes nothing (still registered)
+    assert got == [("H01", "T01", "赵小明", SHARED, D(2018, 6, 1), D(2019, 9, 1)),
+                   ("H02", "T02", "赵小明", SHARED, D(2018, 6, 1), D(2019, 9, 1))]
+
+
+def test_shared_number_names_other_townships_households_only_county_wide(county):
+    rows = {r["record_id"]: r for r in interval_rows(county, "duplicate_id_number")}
+    for hid in ("H01", "H02"):
+        assert rows[hid]["detail_all"] == "该户「之子」的身份证号同时登记在 2 个户：H01、H02"
+    # what a 乡镇 view shows: its own household, the other township's only as a count
+    assert rows["H01"]["detail"] == "该户「之子」的身份证号同时登记在 2 个户：H01（另有 1 户在其他乡镇）"
+    assert rows["H02"]["detail"] == "该户「之子」的身份证号同时登记在 2 个户：H02（另有 1 户在其他乡镇）"
+
+
 def listed(db: Database, rule: str, day: dt.date, township: str = "ALL") -> list[tuple[str, str]]:
-    """(record_id, detail) as the page lists the rule at D (checks_registry.rows_query)."""
-    rows = rule_rows(db, rule, as_of=day, township=township, **PARAMS)
+    """(record_id, detail) as the page lists the rule at D (checks_registry.rows_query), with the parameters in
+    force (the 4 万元 and 2% of data/indicators.toml are those of PARAMS): the table prepared at publish answers."""
+    rows = rule_rows(db, rule, as_of=day, township=township, **{**registry.rule_params(), **PARAMS})
     return sorted(rows.select("record_id", "detail").iter_rows())
 
 
@@ -189,3 +207,52 @@ def test_lists_follow_the_ranges_day_by_day(county):
     assert "已下达 50.00 万元" in listed(county, unpaid, D(2020, 8, 31))[0][1]
     assert "已下达 80.00 万元" in listed(county, unpaid, D(2020, 10, 9), "T02")[0][1]
     assert listed(county, unpaid, D(2020, 10, 10)) == []  # paid
+
+
+@pytest.mark.parametrize("prepared", [True, False], ids=["prepared", "live"])
+def test_shared_number_as_the_page_lists_it(county, prepared):
+    """The county names both households; a township names its own and counts the other (privacy: a 乡镇 user must
+    not read another township's 户编号); flagged from H02's 纳入 to the day before its 清退. Both paths: the table
+    prepared at publish and the rule file run live."""
+    db = county if prepared else Database(county.version, use_prepared=False)
+    both = "该户「之子」的身份证号同时登记在 2 个户：H01、H02"
+    own = "该户「之子」的身份证号同时登记在 2 个户：{}（另有 1 户在其他乡镇）"
+    try:
+        name, extra = registry.rows_query(registry.RULES_BY_ID["duplicate_id_number"])
+        given = {**registry.rule_params(), **PARAMS, **extra, "as_of": D(2018, 6, 1), "township": "T01"}
+        bound = {k: v for k, v in given.items() if k in sql_text(name)[1]}
+        assert db.is_prepared(name, bound) == prepared
+        assert listed(db, "duplicate_id_number", D(2018, 5, 31)) == []
+        assert listed(db, "duplicate_id_number", D(2018, 6, 1)) == [("H01", both), ("H02", both)]
+        assert listed(db, "duplicate_id_number", D(2019, 1, 10)) == [("H01", both), ("H02", both)]  # H01 脱贫
+        assert listed(db, "duplicate_id_number", D(2019, 8, 31), "T01") == [("H01", own.format("H01"))]
+        assert listed(db, "duplicate_id_number", D(2019, 8, 31), "T02") == [("H02", own.format("H02"))]
+        assert listed(db, "duplicate_id_number", D(2019, 9, 1)) == []  # H02 cleared
+        assert listed(db, "duplicate_id_number", D(2019, 9, 1), "T01") == []
+    finally:
+        if not prepared:
+            db.close()
+
+
+def test_data_check_page_never_shows_a_township_user_another_townships_household(app_page, demo_db):
+    """身份证重号 on the page of the demo county: the county leader reads both households of a number shared across
+    townships; the user of one of those townships reads their own household and a count, never the other 户编号."""
+    from conftest import demo_user
+
+    with Database.open(demo_db) as db:
+        d0 = db.run("data_as_of")["as_of"][0]
+        rows = rule_rows(db, "duplicate_id_number", as_of=d0, township="ALL", **registry.rule_params())
+    town = dict(zip(rows["record_id"], rows["township_code"]))
+    mine, other = next((a, b) for a in town for b in town if town[a] != town[b] and
+                       any(a in d and b in d for d in rows["detail"]))
+    at = app_page("pages/data_check.py", timeout=180)
+    at.selectbox(key="rule").set_value("duplicate_id_number").run()
+    details = [d for f in at.dataframe if "问题说明" in f.value.columns for d in f.value["问题说明"]]
+    assert any(f"{min(mine, other)}、{max(mine, other)}" in d for d in details)
+    at = app_page("pages/data_check.py", timeout=180, user=demo_user("乡镇", town[mine]))
+    at.selectbox(key="rule").set_value("duplicate_id_number").run()
+    assert not at.exception
+    details = [d for f in at.dataframe if "问题说明" in f.value.columns for d in f.value["问题说明"]]
+    assert f"：{mine}（另有 1 户在其他乡镇）" in "".join(details)
+    shown = [str(v) for f in at.dataframe for c in f.value.columns for v in f.value[c]]
+    assert shown and not any(other in v for v in shown)

@@ -32,6 +32,19 @@ def test_header_parser_joins_continuation_lines_and_rejects_bad_severity():
         registry.parse_header(text.replace("-- 标题：示例\n", ""), "x.sql")
 
 
+def test_a_rule_file_of_one_date_or_township_is_refused(tmp_path):
+    """Every rule covers the whole county over all dates (flagged_from/flagged_to); a file written for one $as_of or
+    one $township would be silently wrong in the table prepared at publish, so the registry refuses it."""
+    header = "-- 标题：示例\n-- 简称：例\n-- 严重程度：高\n-- 对象：户\n-- 说明：说明。\n-- 参数：无\n"
+    good = "SELECT 1 AS x, DATE '-infinity' AS flagged_from, DATE 'infinity' AS flagged_to  -- $as_of in a comment\n"
+    (tmp_path / "ok.sql").write_text(header + good, encoding="utf-8")
+    assert [r.id for r in registry.load_rules(tmp_path)] == ["ok"]
+    for bad in ("SELECT 1 WHERE $as_of::DATE > DATE '2020-01-01'", "SELECT 1 WHERE $township = 'ALL'"):
+        (tmp_path / "bad.sql").write_text(header + bad, encoding="utf-8")
+        with pytest.raises(registry.ChecksConfigError, match="bad.sql"):
+            registry.load_rules(tmp_path)
+
+
 def test_rules_are_ordered_by_target_then_severity():
     order = [(("户", "成员", "村", "项目").index(r.target), ("高", "中", "低").index(r.severity))
              for r in registry.RULES]

@@ -19,10 +19,15 @@ WITH exited AS (  -- 已脱贫: the household_spans rows (ingest/derived.sql) of
 poverty_lines AS (
     SELECT unnest($line_years) AS year, unnest($line_yuan) AS line_yuan
 ),
+year_lines AS (  -- the line of each income year present: the latest configured year ≤ it (a few rows, so the
+                 -- millions of income records are matched by a hash join on the year, not an ASOF join)
+    SELECT y.year, pl.line_yuan
+    FROM (SELECT DISTINCT year FROM income_latest) y ASOF JOIN poverty_lines pl ON y.year >= pl.year
+),
 below_line AS (  -- income_latest: a record is the latest ≤ Y for year <= Y < next_year (ingest/derived.sql)
-    SELECT il.household_id, il.year, il.next_year, CAST(il.income AS DOUBLE) AS income, pl.line_yuan
-    FROM income_latest il ASOF JOIN poverty_lines pl ON il.year >= pl.year
-    WHERE CAST(il.income AS DOUBLE) < pl.line_yuan
+    SELECT il.household_id, il.year, il.next_year, CAST(il.income AS DOUBLE) AS income, yl.line_yuan
+    FROM income_latest il JOIN year_lines yl USING (year)
+    WHERE CAST(il.income AS DOUBLE) < yl.line_yuan
 ),
 horizon AS (  -- the year after the data's last one: the "Y 年无收入记录" years are listed one by one up to it
     SELECT 1 + year(max(d)) AS last_year FROM (

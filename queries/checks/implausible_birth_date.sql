@@ -7,15 +7,9 @@
 --   或晚于今天，或根本不是有效日期。多为录入时位数错位，会让因学、因老等判断全部失真。
 -- 参数：$max_age_years INTEGER（年龄上限）；全县、全部日期。"今天"是查询运行的日子（发布时预备的清单：发布那天）。
 -- 结果：统一列（见 digital_exit.sql）和 flagged_from, flagged_to：截止日期 D 满足 flagged_from <= D < flagged_to 时
---   列出。每个问题人每段（在册区间 × 超龄后的一个周岁）一行（说明写明截止日期时的岁数；逐岁列到数据最后一年的
---   次年为止，其后沿用该岁数的说明）。
-WITH registered AS (  -- 在册: the household_spans rows (ingest/derived.sql; same-day events in the order 纳入, 脱贫,
-                      -- 返贫, 清退) of 纳入, 返贫 (未脱贫) or 脱贫 (已脱贫), each valid from valid_from until valid_to
-    SELECT s.household_id, s.valid_from, s.valid_to
-    FROM household_spans s
-    WHERE s.event IN ('纳入', '脱贫', '返贫')
-),
-horizon AS (  -- the last day of the year after the data's last one: ages are listed one by one up to it
+--   列出。每个问题人每段（在册区间 × 超龄后的一个周岁）一行（说明写明截止日期时的岁数）。逐岁只列到数据最后一年的
+--   次年年底（页面可选的日期不晚于数据截止日期）：其后的日期沿用那时的岁数，那以后才超龄的人不列。
+WITH horizon AS (  -- the last day of the year after the data's last one: ages are listed one by one up to it
     SELECT make_date(CAST(1 + year(max(d)) AS INTEGER), 12, 31) AS last_day FROM (
         SELECT max(date) AS d FROM household_events
         UNION ALL SELECT max(report_date) FROM project_progress
@@ -24,12 +18,21 @@ horizon AS (  -- the last day of the year after the data's last one: ages are li
         UNION ALL SELECT make_date(CAST(max(year) AS INTEGER), 1, 1) FROM incomes
     )
 ),
-persons AS (  -- household_persons (ingest/derived.sql): heads and members, each (household, number) once, born
-              -- parsed from the number (blank when it is not a valid date); over the age limit from born + (limit + 1)
-              -- years (date_sub('year', born, D) > limit)
+persons AS MATERIALIZED (  -- household_persons (ingest/derived.sql): heads and members, each (household, number)
+              -- once, born parsed from the number (blank when it is not a valid date) — those whose date is invalid, in
+              -- the future, or over the age limit by the horizon: from born + (limit + 1) years (date_sub('year',
+              -- born, D) > limit)
     SELECT p.household_id, p.id_number, p.name, p.relation, p.born,
            CAST(p.born + to_years(CAST($max_age_years + 1 AS INTEGER)) AS DATE) AS too_old_from
-    FROM household_persons p
+    FROM household_persons p, horizon hz
+    WHERE p.born IS NULL OR p.born > current_date
+       OR CAST(p.born + to_years(CAST($max_age_years + 1 AS INTEGER)) AS DATE) <= hz.last_day
+),
+registered AS (  -- 在册: their household_spans rows (ingest/derived.sql; same-day events in the order 纳入, 脱贫,
+                 -- 返贫, 清退) of 纳入, 返贫 (未脱贫) or 脱贫 (已脱贫), each valid from valid_from until valid_to
+    SELECT s.household_id, s.valid_from, s.valid_to
+    FROM household_spans s SEMI JOIN persons USING (household_id)
+    WHERE s.event IN ('纳入', '脱贫', '返贫')
 ),
 judged AS (  -- per person and registered span: an invalid or future date over the whole span; past the age limit,
              -- one row per age k (from born + k years), the last one until the span's end
@@ -46,13 +49,13 @@ judged AS (  -- per person and registered span: an invalid or future date over t
            CASE WHEN a.k = a.last_k THEN r.valid_to
                 ELSE least(r.valid_to, CAST(p.born + to_years(CAST(a.k + 1 AS INTEGER)) AS DATE)) END
     FROM persons p
-    JOIN registered r ON r.household_id = p.household_id AND p.too_old_from < r.valid_to
-    CROSS JOIN horizon hz,
+    CROSS JOIN horizon hz
+    JOIN registered r ON r.household_id = p.household_id AND p.too_old_from < r.valid_to,
     LATERAL (SELECT k, last_k FROM (
                  SELECT date_sub('year', p.born, least(r.valid_to - 1, greatest(hz.last_day, r.valid_from))) AS last_k
              ), LATERAL (SELECT unnest(range(greatest(CAST($max_age_years + 1 AS BIGINT),
                                                       date_sub('year', p.born, r.valid_from)), last_k + 1)) AS k)) a
-    WHERE p.born IS NOT NULL AND p.born <= current_date
+    WHERE p.born IS NOT NULL AND p.born <= current_date AND p.too_old_from <= hz.last_day
 )
 SELECT v.township_code, t.township_name, v.village_code, v.village_name,
        j.household_id AS record_id, CAST(NULL AS VARCHAR) AS record_name,

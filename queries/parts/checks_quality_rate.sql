@@ -1,6 +1,6 @@
 -- 数据质量 per township and for the county (ROLLUP): issues per 100 registered households, from the CTEs
 -- registered_households (township_code, households) and issue_counts (township_code, issues) of the query
--- composing it: checks_quality_by_township.sql (live) and ingest/prepared_quality.sql (from the prepared counts).
+-- composing it: parts/checks_quality.sql (the live query and its lookup of the table prepared at publish).
 by_area AS (
     SELECT coalesce(t.township_code, 'ALL') AS township_code,
            CAST(sum(coalesce(rh.households, 0)) AS BIGINT) AS households,
