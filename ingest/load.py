@@ -123,7 +123,7 @@ def check(path: Path, db: Path | None = None, progress=None, *, release_raw: boo
 
     _progress(progress, 0.3, "校验数据")
     # Replacing everything (the demo): the served sheets the export lacks are not kept either.
-    raw_rows = RawRows() if release_raw else None
+    raw_rows = RawRows(Path(db).parent if db is not None else None) if release_raw else None
     try:
         with phase("校验（含合并）"):
             validated = validate(export, problems, None if replace_all else existing, combine=combine,

@@ -4,7 +4,7 @@ A million-household export would be held twice (its text and its typed tables) t
 So each large sheet's text is set aside in an Arrow file once the sheet is typed (release), and when every check
 has run only the rows a problem names are read back (keep_rows_with_problems): the report marks them without
 reading the export again, and the build runs without the text in memory. The folder (owner-only, like every file
-holding ID numbers) is removed at once.
+holding ID numbers) is made beside the database, on the disk that holds its versions, and removed at once.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ SPILL_ROWS = 100_000  # smaller sheets stay in memory: writing them out costs mo
 
 
 class RawRows:
-    def __init__(self) -> None:
+    def __init__(self, beside: Path | None = None) -> None:
+        self._beside = beside  # where the spill folder is made (None, or not made yet: the system's temp folder)
         self._folder: Path | None = None
         self._files: dict[str, Path] = {}  # by sheet label
 
@@ -31,7 +32,8 @@ class RawRows:
         if raw.frame.height < SPILL_ROWS:
             return
         if self._folder is None:
-            self._folder = Path(tempfile.mkdtemp(prefix="warroom-raw-"))  # mode 0700
+            beside = self._beside if self._beside is not None and self._beside.is_dir() else None  # first publish
+            self._folder = Path(tempfile.mkdtemp(prefix=".warroom-raw-", dir=beside))  # mode 0700
         path = self._folder / f"{len(self._files)}.arrow"
         raw.frame.write_ipc(path, compression="uncompressed")
         self._files[raw.sheet.label] = path

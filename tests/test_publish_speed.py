@@ -144,30 +144,30 @@ def test_load_verbose_lists_the_phases(tmp_path):
 def test_the_error_report_of_a_load_marks_its_rows_without_reading_the_file_again(tmp_path, monkeypatch, spill_rows):
     """A published load with a row warning (a 15-digit 户主身份证号) and a cross-sheet one, found after every sheet
     is typed (已验收 at 形象进度 92): the export kept only those rows, and the report marks them from it. With
-    spill_rows 0 every sheet's text was set aside on disk meanwhile (ingest/raw_rows.py), and that folder is gone."""
-    import tempfile
-
-    from ingest import raw_rows
+    spill_rows 0 every sheet's text was set aside beside the database meanwhile (ingest/raw_rows.py), and that folder
+    is gone."""
     from openpyxl import load_workbook
 
-    from ingest import error_report
+    from ingest import error_report, raw_rows
     from ingest.error_report import marked_sheet_name, write_error_report
     from ingest.load import load
     from tests.ingest_helpers import copy_tiny, set_cell
 
     monkeypatch.setattr(raw_rows, "SPILL_ROWS", spill_rows)
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "spill"))
-    (tmp_path / "spill").mkdir()
+    made, mkdtemp = [], raw_rows.tempfile.mkdtemp
+    monkeypatch.setattr(raw_rows.tempfile, "mkdtemp", lambda **kw: made.append(kw) or mkdtemp(**kw))
     export = copy_tiny(tmp_path / "export")
     set_cell(export, "农户", 2, "户主身份证号", "110105491231002")
     set_cell(export, "项目进度", 3, "形象进度", "92")
+    (tmp_path / "db").mkdir()
     result = load(export, tmp_path / "db" / "county.duckdb")
     assert result.published is not None and result.errors.height == 0
     located = result.problems.filter(pl.col("row").is_not_null())
     assert {("农户", 2), ("项目进度", 3)} <= set(located.select("sheet", "row").iter_rows())
     for label, raw in result.export.sheets.items():  # only the rows a problem names are held
         assert sorted(raw.frame[ROW]) == sorted(set(located.filter(pl.col("sheet") == label)["row"])), label
-    assert list((tmp_path / "spill").iterdir()) == []
+    assert [kw["dir"] for kw in made] == ([tmp_path / "db"] if spill_rows == 0 else [])
+    assert [p.name for p in (tmp_path / "db").iterdir() if p.name.startswith(".warroom-raw-")] == []
 
     def no_second_read(*args, **kwargs):
         raise AssertionError("the export was read again")
