@@ -41,7 +41,9 @@ st.title(f"数据核查 · {md(filters.township_name)}")
 st.caption(f"数据截止 {filters.as_of:%Y年%m月%d日}。按 {len(rules)} 条核查规则，找出省里督查和第三方评估最常指出的问题："
            "信息不全、原因不细、录入不准、数字脱贫。导出清单交乡镇逐条整改。")
 
-check_tab, risk_tab = st.tabs(["数据核查", "防返贫监测"])
+# Only an open tab is built (a rerun on switching): the 防返贫 list scores every exited household, seconds at province
+# scale at a date not prepared at publish, and most visits never open it.
+check_tab, risk_tab = st.tabs(["数据核查", "防返贫监测"], key="data-check-tab", on_change="rerun")
 
 with check_tab:
     summary = check_views.rule_summary(rules, counts_now, counts_before, filters.township)
@@ -128,61 +130,63 @@ with check_tab:
         column_config={"较上周": st.column_config.NumberColumn(format="%+d"),
                        f"较 {week_columns[0]}": st.column_config.NumberColumn(format="%+d")})
 
-with risk_tab:
-    risk = app_data.detail("risk_households", as_of=filters.as_of, township=filters.township,
-                           **registry.risk_params(config))
-    levels = check_views.risk_level_counts(risk) if risk is not None else {}
-    cols = st.columns(4)
-    cols[0].metric("高风险（户）", f"{levels['高']:,}" if levels else "—", border=True)
-    cols[1].metric("中风险（户）", f"{levels['中']:,}" if levels else "—", border=True)
-    cols[2].metric("低风险（户）", f"{levels['低']:,}" if levels else "—", border=True)
-    returns = app_data.run("risk_returns_by_month", as_of=filters.as_of, township=filters.township)
-    year_returns = returns.filter(pl.col("month").dt.year() == filters.as_of.year)
-    cols[3].metric("本年返贫", f"{int(year_returns['households'].sum()):,} 户",  # short: the help icon shares the line
-                   f"{int(year_returns['persons'].sum()):,} 人", delta_color="off", delta_arrow="off", border=True,
-                   help=f"{filters.as_of.year} 年 1 月 1 日至截止日期的返贫户数（下方为人数）")
+if risk_tab.open:
+    with risk_tab:
+        risk = app_data.detail("risk_households", as_of=filters.as_of, township=filters.township,
+                               **registry.risk_params(config))
+        levels = check_views.risk_level_counts(risk) if risk is not None else {}
+        cols = st.columns(4)
+        cols[0].metric("高风险（户）", f"{levels['高']:,}" if levels else "—", border=True)
+        cols[1].metric("中风险（户）", f"{levels['中']:,}" if levels else "—", border=True)
+        cols[2].metric("低风险（户）", f"{levels['低']:,}" if levels else "—", border=True)
+        returns = app_data.run("risk_returns_by_month", as_of=filters.as_of, township=filters.township)
+        year_returns = returns.filter(pl.col("month").dt.year() == filters.as_of.year)
+        cols[3].metric("本年返贫", f"{int(year_returns['households'].sum()):,} 户",  # short: the help icon shares the line
+                       f"{int(year_returns['persons'].sum()):,} 人", delta_color="off", delta_arrow="off", border=True,
+                       help=f"{filters.as_of.year} 年 1 月 1 日至截止日期的返贫户数（下方为人数）")
 
-    weights = config.risk_weights
-    factors = "；".join(f"{label} {weights[key]:g} 分" for key, label in registry.RISK_FACTORS.items())
-    st.caption(f"已脱贫户按风险因素打分（{factors}），风险分 = 命中因素的权重之和（满分 {sum(weights.values()):g}）。"
-               f"监测线 = 当年扶贫标准 × {config.monitoring_line_factor:g}；收入骤降 = 比上年下降超过 "
-               f"{config.income_drop_pct:g}%。≥ {config.risk_high_score:g} 分为高风险，≥ {config.risk_medium_score:g} "
-               "分为中风险。因素与权重在 data/checks.toml 中配置。")
+        weights = config.risk_weights
+        factors = "；".join(f"{label} {weights[key]:g} 分" for key, label in registry.RISK_FACTORS.items())
+        st.caption(f"已脱贫户按风险因素打分（{factors}），风险分 = 命中因素的权重之和（满分 {sum(weights.values()):g}）。"
+                   f"监测线 = 当年扶贫标准 × {config.monitoring_line_factor:g}；收入骤降 = 比上年下降超过 "
+                   f"{config.income_drop_pct:g}%。≥ {config.risk_high_score:g} 分为高风险，≥ {config.risk_medium_score:g} "
+                   "分为中风险。因素与权重在 data/checks.toml 中配置。")
 
-    chosen = [] if risk is None else st.pills("风险等级", check_views.RISK_LEVELS, selection_mode="multi", default=["高", "中"],
-                      key="risk_levels")
-    shown = None if risk is None else risk.filter(pl.col("risk_level").is_in(list(chosen or check_views.RISK_LEVELS)))
-    if risk is None:
-        pass
-    elif risk.height == 0:
-        st.success(f"{md(filters.township_name)}在截止日期没有命中风险因素的已脱贫户。", icon=":material/check_circle:")
-    elif shown.height == 0:
-        st.info("所选风险等级下没有户。")
-    else:
-        total = sum(levels[level] for level in (chosen or check_views.RISK_LEVELS))
-        listed = (f"共 {total:,} 户，按风险分从高到低。" if shown.height == total else
-                  f"共 {total:,} 户，列出每个等级风险分最高的 {registry.RISK_ROWS_PER_LEVEL:,} 户（{shown.height:,} 户）；"
-                  "选择乡镇可看该乡镇的完整名单。")
-        st.caption(listed + ("" if visible else "姓名、身份证号已按权限脱敏。"))
-        table_with_download(check_views.risk_table(shown, visible=visible, ids_visible=ids_visible),
-                            f"防返贫监测_{filters.township_name}_{filters.as_of:%Y%m%d}", key="risk-rows",
-                            height=420, column_config={
-                                "风险原因": st.column_config.TextColumn(width="large"),
-                                "风险分": st.column_config.ProgressColumn(
-                                    format="%d", min_value=0, max_value=sum(weights.values())),
-                                "最近人均纯收入（元）": st.column_config.NumberColumn(format="%,d"),
-                                "监测线（元）": st.column_config.NumberColumn(format="%,d")})
+        chosen = [] if risk is None else st.pills("风险等级", check_views.RISK_LEVELS, selection_mode="multi",
+                                                  default=["高", "中"], key="risk_levels")
+        shown = None if risk is None else risk.filter(
+            pl.col("risk_level").is_in(list(chosen or check_views.RISK_LEVELS)))
+        if risk is None:
+            pass
+        elif risk.height == 0:
+            st.success(f"{md(filters.township_name)}在截止日期没有命中风险因素的已脱贫户。", icon=":material/check_circle:")
+        elif shown.height == 0:
+            st.info("所选风险等级下没有户。")
+        else:
+            total = sum(levels[level] for level in (chosen or check_views.RISK_LEVELS))
+            listed = (f"共 {total:,} 户，按风险分从高到低。" if shown.height == total else
+                      f"共 {total:,} 户，列出每个等级风险分最高的 {registry.RISK_ROWS_PER_LEVEL:,} 户（{shown.height:,} 户）；"
+                      "选择乡镇可看该乡镇的完整名单。")
+            st.caption(listed + ("" if visible else "姓名、身份证号已按权限脱敏。"))
+            table_with_download(check_views.risk_table(shown, visible=visible, ids_visible=ids_visible),
+                                f"防返贫监测_{filters.township_name}_{filters.as_of:%Y%m%d}", key="risk-rows",
+                                height=420, column_config={
+                                    "风险原因": st.column_config.TextColumn(width="large"),
+                                    "风险分": st.column_config.ProgressColumn(
+                                        format="%d", min_value=0, max_value=sum(weights.values())),
+                                    "最近人均纯收入（元）": st.column_config.NumberColumn(format="%,d"),
+                                    "监测线（元）": st.column_config.NumberColumn(format="%,d")})
 
-    st.subheader("返贫情况")
-    if returns.height == 0:
-        st.info(f"{md(filters.township_name)}截至 {filters.as_of:%Y-%m-%d} 没有返贫记录。")
-    else:
-        cols = st.columns([3, 2])
-        with cols[0]:
-            st.plotly_chart(check_charts.returns_by_month(check_views.returns_by_month(returns, filters.as_of)),
-                            width="stretch", config=PLOT_CONFIG)
-        with cols[1]:
-            st.plotly_chart(check_charts.returns_by_cause(check_views.returns_by_cause(returns),
-                                                          "按致贫原因（累计）"),
-                            width="stretch", config=PLOT_CONFIG)
-        st.caption("返贫原因未单独登记，按户的主要致贫原因统计。")
+        st.subheader("返贫情况")
+        if returns.height == 0:
+            st.info(f"{md(filters.township_name)}截至 {filters.as_of:%Y-%m-%d} 没有返贫记录。")
+        else:
+            cols = st.columns([3, 2])
+            with cols[0]:
+                st.plotly_chart(check_charts.returns_by_month(check_views.returns_by_month(returns, filters.as_of)),
+                                width="stretch", config=PLOT_CONFIG)
+            with cols[1]:
+                st.plotly_chart(check_charts.returns_by_cause(check_views.returns_by_cause(returns),
+                                                              "按致贫原因（累计）"),
+                                width="stretch", config=PLOT_CONFIG)
+            st.caption("返贫原因未单独登记，按户的主要致贫原因统计。")
