@@ -1,9 +1,9 @@
 """Prepared answers (ingest/prepared.sql), built inside a version being published, after the derived tables.
 
 The county's 防返贫 list ranks every exited household (0.8 s at 1,000,000 households) and its village ranking scores
-every village (0.2 s): each is run once per prepared date with the configuration of the moment, and its rows stored, so that a page view at those dates is a lookup
-(queries/runner.py decides, per date and parameters). The data-check page reads one table of every flagged record
-with its dates, at any date (ingest/prepared_checks.py).
+every village (0.2 s): each is run once per prepared date with the configuration of the moment, and its rows stored,
+so that a page view at those dates is a lookup (queries/runner.py decides, per date and parameters). The data-check
+page reads one table of every flagged record with its dates, at any date (ingest/prepared_checks.py).
 """
 
 from __future__ import annotations
