@@ -95,11 +95,16 @@ def build(households: int, work: Path) -> dict:
 # Parameters
 
 
+# Not page queries: the pieces query files compose (queries/parts/) and the data-check rule files (queries/checks/),
+# which run over all dates when a version is published (ingest/prepared_checks.py, timed by `ingest load
+# --verbose`); pages read their rows through checks_rows / checks_village_rows and the counts queries.
+NOT_PAGE_QUERIES = (runner.PARTS_DIR, "checks")
+
+
 def query_names() -> list[str]:
-    """Every queries/**/*.sql, as the runner names them ("sub/name" for a file in a subfolder), but the pieces
-    of queries/parts/ that query files compose."""
+    """Every page query queries/**/*.sql, as the runner names them ("sub/name" for a file in a subfolder)."""
     return sorted(p.relative_to(runner.QUERY_DIR).with_suffix("").as_posix()
-                  for p in runner.QUERY_DIR.rglob("*.sql") if p.parent.name != runner.PARTS_DIR)
+                  for p in runner.QUERY_DIR.rglob("*.sql") if p.parent.name not in NOT_PAGE_QUERIES)
 
 
 # Parameters of page filters at their "show everything" setting (household search and the like).
