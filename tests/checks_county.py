@@ -7,6 +7,8 @@ Written as the import format's CSV folder and loaded with `python -m ingest load
 from __future__ import annotations
 
 import csv
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -157,13 +159,18 @@ def write_county(folder: Path) -> Path:
         progress += [(pid, d, pct, status) for d, pct, status in reports]
         allocations.append((f"文{pid}", pid, "县级", f"{year}-03-01", 50))
         payments += [(pid, d, amount) for d, amount in paid]
+    write_project_sheets(folder, projects, progress, allocations, payments)
+    return folder
+
+
+def write_project_sheets(folder: Path, projects: list, progress: list, allocations: list, payments: list) -> None:
+    """项目, 项目进度, 资金下达, 资金支出 and a one-row 年度计划 (T01, 2020)."""
     _write(folder, "项目", ["项目编号", "项目名称", "乡镇代码", "村代码", "项目类别", "年度", "计划投资", "计划开工日期",
                           "计划完工日期", "受益贫困户数"], projects)
     _write(folder, "项目进度", ["项目编号", "填报日期", "形象进度", "状态"], progress)
     _write(folder, "资金下达", ["文号", "项目编号", "资金来源", "下达日期", "金额"], allocations)
     _write(folder, "资金支出", ["项目编号", "支付日期", "金额"], payments)
     _write(folder, "年度计划", ["年度", "乡镇代码", "计划脱贫人数", "计划出列村数"], [(2020, "T01", 5, 1)])
-    return folder
 
 
 def rule_rows(db, rule: str, **params):
@@ -173,3 +180,18 @@ def rule_rows(db, rule: str, **params):
 
     name, extra = registry.rows_query(registry.RULES_BY_ID[rule])
     return db.run(name, **extra, **params)
+
+
+def published(folder: Path) -> Iterator:
+    """The export in `folder` loaded next to it (its problem report beside it) and open, for a module fixture.
+
+    POLARS_MAX_THREADS=1: the loader's 家庭人口数 warning can hit a polars 2.1 panic on multi-chunk columns."""
+    from conftest import run_cli
+    from queries.runner import Database
+
+    db = folder.parent / "county.duckdb"
+    run_cli("ingest", "load", str(folder), "--db", str(db), "--report", str(folder.parent / "report.xlsx"),
+            env={**os.environ, "POLARS_MAX_THREADS": "1"})
+    database = Database.open(db)
+    yield database
+    database.close()

@@ -9,13 +9,11 @@ Written as the import format's CSV folder and loaded with `python -m ingest load
 from __future__ import annotations
 
 import datetime as dt
-import os
 
 import polars as pl
 import pytest
 
-from checks_county import _write, id_number, rule_rows
-from conftest import run_cli
+from checks_county import _write, id_number, published, rule_rows, write_project_sheets
 from queries import checks_registry as registry
 from queries.runner import Database, sql_text
 
@@ -81,24 +79,13 @@ def write_ranges_county(folder):
         progress += [(pid, d, pct, status) for d, pct, status in reports]
         allocations += [(f"文{pid}{k}", pid, "县级", d, amount) for k, (d, amount) in enumerate(allocated)]
         payments += [(pid, d, amount) for d, amount in paid]
-    _write(folder, "项目", ["项目编号", "项目名称", "乡镇代码", "村代码", "项目类别", "年度", "计划投资", "计划开工日期",
-                          "计划完工日期", "受益贫困户数"], projects)
-    _write(folder, "项目进度", ["项目编号", "填报日期", "形象进度", "状态"], progress)
-    _write(folder, "资金下达", ["文号", "项目编号", "资金来源", "下达日期", "金额"], allocations)
-    _write(folder, "资金支出", ["项目编号", "支付日期", "金额"], payments)
-    _write(folder, "年度计划", ["年度", "乡镇代码", "计划脱贫人数", "计划出列村数"], [(2020, "T01", 5, 1)])
+    write_project_sheets(folder, projects, progress, allocations, payments)
     return folder
 
 
 @pytest.fixture(scope="module")
 def county(tmp_path_factory) -> Database:
-    folder = write_ranges_county(tmp_path_factory.mktemp("ranges") / "export")
-    db = folder.parent / "county.duckdb"
-    run_cli("ingest", "load", str(folder), "--db", str(db), "--report", str(folder.parent / "report.xlsx"),
-            env={**os.environ, "POLARS_MAX_THREADS": "1"})
-    database = Database.open(db)
-    yield database
-    database.close()
+    yield from published(write_ranges_county(tmp_path_factory.mktemp("ranges") / "export"))
 
 
 def interval_rows(db: Database, rule: str) -> list[dict]:

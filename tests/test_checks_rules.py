@@ -11,7 +11,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from checks_county import rule_rows, write_county
+from checks_county import published, rule_rows, write_county
 from conftest import run_cli
 from queries import checks_registry as registry
 from queries.runner import Database
@@ -26,14 +26,7 @@ PARAMS = {  # by hand, independent of data/*.toml
 
 @pytest.fixture(scope="module")
 def county(tmp_path_factory) -> Database:
-    folder = write_county(tmp_path_factory.mktemp("checks") / "export")
-    db = folder.parent / "county.duckdb"
-    # POLARS_MAX_THREADS=1: the loader's 家庭人口数 warning can hit a polars 2.1 panic on multi-chunk columns.
-    run_cli("ingest", "load", str(folder), "--db", str(db), "--report", str(folder.parent / "report.xlsx"),
-            env={**os.environ, "POLARS_MAX_THREADS": "1"})
-    database = Database.open(db)
-    yield database
-    database.close()
+    yield from published(write_county(tmp_path_factory.mktemp("checks") / "export"))
 
 
 def flagged(db: Database, rule: str, as_of: dt.date = D, township: str = "ALL") -> set[str]:

@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 
-import polars as pl
 import pytest
 
-from checks_county import write_county
-from conftest import run_cli
+from checks_county import published, write_county
 from queries import checks_registry as registry
 from queries.runner import Database
 
@@ -22,13 +19,7 @@ RISK = {"line_years": [2019, 2020], "line_yuan": [3747.0, 4000.0], "monitoring_l
 
 @pytest.fixture(scope="module")
 def county(tmp_path_factory) -> Database:
-    folder = write_county(tmp_path_factory.mktemp("risk") / "export")
-    db = folder.parent / "county.duckdb"
-    run_cli("ingest", "load", str(folder), "--db", str(db), "--report", str(folder.parent / "report.xlsx"),
-            env={**os.environ, "POLARS_MAX_THREADS": "1"})
-    database = Database.open(db)
-    yield database
-    database.close()
+    yield from published(write_county(tmp_path_factory.mktemp("risk") / "export"))
 
 
 def risk(db, township="ALL", **overrides) -> dict[str, dict]:
