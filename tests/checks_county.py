@@ -182,16 +182,22 @@ def rule_rows(db, rule: str, **params):
     return db.run(name, **extra, **params)
 
 
-def published(folder: Path) -> Iterator:
-    """The export in `folder` loaded next to it (its problem report beside it) and open, for a module fixture.
+def loaded(folder: Path) -> Path:
+    """The export in `folder` loaded next to it (its problem report beside it): the database path.
 
     POLARS_MAX_THREADS=1: the loader's 家庭人口数 warning can hit a polars 2.1 panic on multi-chunk columns."""
     from conftest import run_cli
-    from queries.runner import Database
 
     db = folder.parent / "county.duckdb"
     run_cli("ingest", "load", str(folder), "--db", str(db), "--report", str(folder.parent / "report.xlsx"),
             env={**os.environ, "POLARS_MAX_THREADS": "1"})
-    database = Database.open(db)
+    return db
+
+
+def published(folder: Path) -> Iterator:
+    """The export in `folder` loaded (`loaded`) and open, for a module fixture."""
+    from queries.runner import Database
+
+    database = Database.open(loaded(folder))
     yield database
     database.close()

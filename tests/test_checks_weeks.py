@@ -8,16 +8,14 @@ the dates the load test opens, dates before any record)."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
 
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from checks_county import write_county
+from checks_county import loaded, write_county
 from components import check_views, long_lists
-from conftest import run_cli
 from queries import checks_registry as registry
 from queries.runner import Database, sql_text
 
@@ -26,10 +24,7 @@ WEEKS = "checks_counts_by_township_weeks"
 
 @pytest.fixture(scope="module")
 def hand_county(tmp_path_factory) -> Path:
-    folder = write_county(tmp_path_factory.mktemp("checks_weeks") / "export")
-    db = folder.parent / "county.duckdb"
-    run_cli("ingest", "load", str(folder), "--db", str(db), env={**os.environ, "POLARS_MAX_THREADS": "1"})
-    return db
+    return loaded(write_county(tmp_path_factory.mktemp("checks_weeks") / "export"))
 
 
 def _dates(d0: dt.date) -> list[dt.date]:

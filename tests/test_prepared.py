@@ -5,14 +5,13 @@ are composed from the rule files, so a rule lives in one file."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
 
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from checks_county import write_county
+from checks_county import loaded, write_county
 from conftest import run_cli
 from ingest import prepared
 from queries import checks_registry as registry
@@ -48,10 +47,7 @@ def test_demo_county_prepared_answers_equal_the_queries(demo_db):
 
 @pytest.fixture(scope="module")
 def checks_county(tmp_path_factory) -> Path:
-    folder = write_county(tmp_path_factory.mktemp("prepared") / "export")
-    db = folder.parent / "county.duckdb"
-    run_cli("ingest", "load", str(folder), "--db", str(db), env={**os.environ, "POLARS_MAX_THREADS": "1"})
-    return db
+    return loaded(write_county(tmp_path_factory.mktemp("prepared") / "export"))
 
 
 def test_hand_made_county_prepared_answers_equal_the_queries(checks_county):

@@ -5,7 +5,6 @@ rule files run at that date; and a threshold changed after the publish is answer
 from __future__ import annotations
 
 import datetime as dt
-import os
 from pathlib import Path
 
 import duckdb
@@ -13,8 +12,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from checks_county import write_county
-from conftest import run_cli
+from checks_county import loaded, write_county
 from ingest.prepared_checks import ANSWERED
 from queries import checks_registry as registry
 from queries.runner import Database, composed, sql_text
@@ -24,10 +22,7 @@ SOURCE = "SELECT * FROM (\n{{checks_flagged}}\n)"
 
 @pytest.fixture(scope="module")
 def hand_county(tmp_path_factory) -> Path:
-    folder = write_county(tmp_path_factory.mktemp("prepared_checks") / "export")
-    db = folder.parent / "county.duckdb"
-    run_cli("ingest", "load", str(folder), "--db", str(db), env={**os.environ, "POLARS_MAX_THREADS": "1"})
-    return db
+    return loaded(write_county(tmp_path_factory.mktemp("prepared_checks") / "export"))
 
 
 def _assert_table_equals_the_rule_files(db: Path) -> int:
