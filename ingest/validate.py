@@ -7,9 +7,11 @@ with that cell null; the import is refused anyway as soon as there is one error.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
 import polars as pl
 
 from ingest import vocabulary
@@ -90,9 +92,12 @@ def _enum(column: Column) -> tuple[pl.Expr, pl.Expr, str]:
 # A column whose every cell is written plainly (ASCII digits, as a database export writes them) is typed without the
 # normalising steps (full-width digits, thousands separators, 2020年, Excel serial dates), which change nothing there:
 # the same values and flags, at a fraction of the cost on a million-row sheet. Any other cell: the full path.
+# The test runs on the raw text: a plain cell has no white space to strip and is never blank, so it is its own
+# cleaned value (a blank "" cell, or one with spaces around it, sends its column the full way).
 _PLAIN = {"code": r"^[0-9A-Za-z-]+$", "int": r"^[0-9]{1,15}$", "year": r"^[0-9]{1,15}$",
           "money": r"^[0-9]{1,15}(?:\.[0-9]+)?$", "yuan": r"^[0-9]{1,15}(?:\.[0-9]+)?$",
-          "pct": r"^[0-9]{1,15}(?:\.[0-9]+)?$", "date": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
+          "pct": r"^[0-9]{1,15}(?:\.[0-9]+)?$", "date": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+          "id_number": r"^[0-9]+X?$"}
 
 
 def _plain_columns(sheet: Sheet, frame: pl.DataFrame) -> set[str]:
@@ -100,14 +105,14 @@ def _plain_columns(sheet: Sheet, frame: pl.DataFrame) -> set[str]:
     candidates = [c for c in sheet.columns if c.kind in _PLAIN and c.name in frame.columns]
     if not candidates or frame.height == 0:
         return set()
-    flags = frame.select(_clean(c.name).str.contains(_PLAIN[c.kind]).all().alias(c.name) for c in candidates)
+    flags = frame.select(pl.col(c.name).str.contains(_PLAIN[c.kind]).all().alias(c.name) for c in candidates)
     return {name for name, plain in flags.row(0, named=True).items() if plain}
 
 
 def _parse_plain(column: Column) -> tuple[pl.Expr, pl.Expr, str]:
     """What _parse gives for a plainly written column (see _PLAIN), without its normalising steps."""
     c = column.name
-    if column.kind == "code":
+    if column.kind in ("code", "id_number"):  # no full-width digit, no x to upper-case, no Excel .0
         return pl.col(c), pl.lit(True), ""
     if column.kind in ("int", "year"):
         value = pl.col(c).cast(pl.Int64, strict=False)
@@ -185,7 +190,8 @@ def _type_sheet(sheet: Sheet, frame: pl.DataFrame, excel: bool, problems: Proble
     """Typed columns; every blank required cell and every cell that does not parse becomes a problem.
 
     One lazy pass computes all values and flags (cleaning each cell once); problem rows are only
-    gathered for the columns whose flags say something is wrong.
+    gathered for the columns whose flags say something is wrong. A column of few distinct spellings (an
+    enum, 是/否, dates, 与户主关系) is typed once per spelling and looked up per row (_by_spelling).
     """
     checked = [c for c in sheet.columns if c.name not in missing]  # a missing column is reported once
     with phase(f"校验 {sheet.label}：长数字"):
@@ -195,16 +201,31 @@ def _type_sheet(sheet: Sheet, frame: pl.DataFrame, excel: bool, problems: Proble
     plain = _plain_columns(sheet, frame) - damaged
     parsed = {column.name: _parse_plain(column) if column.name in plain else _parse(column, excel)
               for column in sheet.columns}
+    looked_up = {column.name: table for column in sheet.columns
+                 if column.name not in plain and column.name not in damaged
+                 and (table := _by_spelling(column, frame, parsed[column.name])) is not None}
+    blank = {}
+    for c in checked:
+        if not c.required:
+            continue
+        if c.name in looked_up:
+            blank[c.name] = pl.col(f"__blank_{c.name}")
+        elif c.name in damaged:
+            blank[c.name] = pl.col(c.name).is_null() & ~pl.col(f"__damaged_{c.name}")
+        else:
+            blank[c.name] = pl.col(c.name).is_null()
     out = (
         frame.lazy()
-        .with_columns(_clean(c.name).alias(c.name) for c in sheet.columns)
+        .with_columns(_looked_up_columns(frame, looked_up))
+        .with_columns(_clean(c.name).alias(c.name) for c in sheet.columns
+                      if c.name not in plain and c.name not in looked_up)
         .select(
             pl.col(ROW),
-            *[value.alias(name) for name, (value, _, _) in parsed.items()],
-            *[(pl.col(c.name).is_null() & ~pl.col(f"__damaged_{c.name}")).alias(f"__blank_{c.name}")
-              if c.name in damaged else pl.col(c.name).is_null().alias(f"__blank_{c.name}")
-              for c in checked if c.required],
-            *[(pl.col(c.name).is_not_null() & ~parsed[c.name][1]).fill_null(True).alias(f"__bad_{c.name}")
+            *[pl.col(f"__value_{name}").alias(name) if name in looked_up else value.alias(name)
+              for name, (value, _, _) in parsed.items()],
+            *[flag.alias(f"__blank_{name}") for name, flag in blank.items()],
+            *[(pl.col(f"__bad_{c.name}") if c.name in looked_up else
+               (pl.col(c.name).is_not_null() & ~parsed[c.name][1]).fill_null(True)).alias(f"__bad_{c.name}")
               for c in checked],
         )
         .collect()
@@ -214,9 +235,9 @@ def _type_sheet(sheet: Sheet, frame: pl.DataFrame, excel: bool, problems: Proble
     for column in checked:
         name = column.name
         if any_flag.get(f"__blank_{name}"):
-            blank = out.filter(pl.col(f"__blank_{name}")).select(
+            blank_rows = out.filter(pl.col(f"__blank_{name}")).select(
                 pl.col(ROW).alias("row"), pl.lit(None, pl.String).alias("value"))
-            problems.add_rows(sheet.label, column.label, blank, "必填，不能为空")
+            problems.add_rows(sheet.label, column.label, blank_rows, "必填，不能为空")
         if any_flag.get(f"__bad_{name}"):
             bad = frame.filter(out[f"__bad_{name}"]).select(
                 pl.col(ROW).alias("row"), _shown(column)(name).str.strip_chars().alias("value"))
@@ -227,6 +248,45 @@ def _type_sheet(sheet: Sheet, frame: pl.DataFrame, excel: bool, problems: Proble
             else:
                 problems.add_rows(sheet.label, column.label, bad, f"无法识别，应为{parsed[name][2]}")
     return out.drop(flags)
+
+
+_LOOKUP_KINDS = ("enum", "bool", "date", "year", "int", "text")
+_LOOKUP_SAMPLE = 20_000  # rows looked at first: a column of names or ID numbers is not worth a lookup
+_LOOKUP_MAX = 0.05  # at most this share of the rows distinct (in the sample, then in the whole column)
+
+
+def _by_spelling(column: Column, frame: pl.DataFrame, parsed: tuple[pl.Expr, pl.Expr, str]) -> pl.DataFrame | None:
+    """The column's distinct raw spellings, each cleaned and typed as _parse types a cell (value, ok, blank), or
+    None when the column has too many to be worth it. Every step of _clean and _parse looks at one cell only,
+    so typing a spelling once gives each row holding it exactly what typing that row gives."""
+    name = column.name
+    if column.kind not in _LOOKUP_KINDS or frame.height < 2 * _LOOKUP_SAMPLE:
+        return None
+    sample = frame[name].head(_LOOKUP_SAMPLE).n_unique()
+    if sample > _LOOKUP_SAMPLE * _LOOKUP_MAX:
+        return None
+    spellings = frame.select(pl.col(name).unique().drop_nulls())
+    if spellings.height > frame.height * _LOOKUP_MAX:
+        return None
+    value, ok, _ = parsed
+    return spellings.with_columns(pl.col(name).alias("__raw")).with_columns(_clean(name).alias(name)).select(
+        "__raw",
+        value.alias("__value"),
+        pl.col(name).is_null().alias("__blank"),
+        (pl.col(name).is_not_null() & ~ok).fill_null(True).alias("__bad"),
+    )
+
+
+def _looked_up_columns(frame: pl.DataFrame, looked_up: dict[str, pl.DataFrame]) -> list[pl.Series]:
+    """Per row, the typed value and flags of its spelling (a null cell: null value, blank, not bad)."""
+    out = []
+    for name, table in looked_up.items():
+        index = frame[name].replace_strict(table["__raw"], pl.int_range(table.height, dtype=pl.UInt32, eager=True),
+                                           default=None, return_dtype=pl.UInt32)
+        out.append(table["__value"].gather(index).alias(f"__value_{name}"))
+        out.append(table["__blank"].gather(index).fill_null(True).alias(f"__blank_{name}"))
+        out.append(table["__bad"].gather(index).fill_null(False).alias(f"__bad_{name}"))
+    return out
 
 
 def _suggestion(column: Column, values: pl.Series) -> pl.Series:
@@ -251,8 +311,10 @@ def _long_codes_stored_as_numbers(sheet: Sheet, frame: pl.DataFrame, checked: li
     the cell shows 4.31E+17). That is one problem of the column with one fix, not thousands of wrong codes or a
     misleading 校验位错误: reported once per column, and the damaged cells are taken out of every other check."""
     damaged: set[str] = set()
-    for column in checked:
-        if column.kind not in ("code", "id_number"):
+    candidates = [c for c in checked if c.kind in ("code", "id_number")]
+    sound = _clearly_sound(frame, [c.name for c in candidates])
+    for column in candidates:
+        if column.name in sound:
             continue
         # A reference (a 户编号 on every 收入 and 农户状态 row of its household) is looked at once per distinct cell,
         # with how many rows hold it; other columns (keys, 身份证号) are nearly all distinct: one row each. Cleaned
@@ -300,6 +362,29 @@ def _long_codes_stored_as_numbers(sheet: Sheet, frame: pl.DataFrame, checked: li
     return frame, damaged
 
 
+def _clearly_sound(frame: pl.DataFrame, names: list[str]) -> set[str]:
+    """The columns the test below would pass, told in one cheap pass over the raw text: every cell plain ASCII
+    digits (an X at the end allowed), so nothing to clean, no .0 and no E+; and too few long values ending in 0
+    or being exact doubles (the only ones that can count as damaged) to reach half of the long ones. The other
+    columns take the full test."""
+    if not names or frame.height == 0:
+        return set()
+    exprs = []
+    for name in names:
+        text = pl.col(name)
+        long = (text.str.len_bytes() >= 16) & ~text.str.ends_with("X")
+        number = text.cast(pl.Int64, strict=False)
+        double = (number.cast(pl.Float64).cast(pl.Int64, strict=False) == number).fill_null(False)
+        # A zero tail ends in 0; a maybe-double ends in 0 or is at least 2**53 and an exact double.
+        suspect = long & (text.str.ends_with("0") | ((number >= 2**53).fill_null(False) & double))
+        exprs += [text.str.contains(r"^[0-9]+X?$").all().alias(f"{name}\x00digits"),
+                  long.sum().alias(f"{name}\x00long"), suspect.sum().alias(f"{name}\x00suspect")]
+    flags = frame.select(exprs).row(0, named=True)
+    return {name for name in names if flags[f"{name}\x00digits"]
+            and flags[f"{name}\x00suspect"] * 2 < flags[f"{name}\x00long"] or
+            (flags[f"{name}\x00digits"] and flags[f"{name}\x00long"] == 0)}
+
+
 def _printed_double(text: pl.Expr) -> pl.Expr:
     """Whether a long integer (text) equals its value rounded to 15 significant digits, as a double."""
     number = text.cast(pl.Int64, strict=False)
@@ -318,8 +403,14 @@ def _shown(column: Column):
 
 def _check_ranges(sheet: Sheet, typed: pl.DataFrame, problems: Problems) -> pl.DataFrame:
     """Signs and bounds of numbers; 身份证号 form, birth date and check digit; row-level consistency."""
+    numbers = [c for c in sheet.columns if c.kind in _MAX and c.name in typed.columns]
+    # One pass says which number columns hold anything out of range at all; only those are looked at row by row.
+    flagged = typed.select(_out_of_range(c).any().alias(c.name) for c in numbers).row(0, named=True) \
+        if numbers and typed.height else {}
     for column in sheet.columns:
         c = column.name
+        if not flagged.get(c) and column.kind != "id_number":
+            continue
         rows = typed.select(pl.col(ROW).alias("row"), pl.col(c).alias("value")).filter(pl.col("value").is_not_null())
         if column.kind in _MAX:
             number = pl.col("value").cast(pl.Float64, strict=False)
@@ -340,7 +431,8 @@ def _check_ranges(sheet: Sheet, typed: pl.DataFrame, problems: Problems) -> pl.D
             pl.col(ROW).alias("row"), pl.col("labor_count").cast(pl.String).alias("value"),
             pl.format("劳动力人数大于家庭人口数（{}）", pl.col("size")).alias("msg"))
         problems.add_rows(sheet.label, "劳动力人数", over, pl.col("msg"))
-        heads = typed.filter(pl.col("head_id_number").is_not_null()).with_columns(
+        heads = typed.filter(pl.col("head_id_number").is_not_null() & pl.col("head_id_number").is_duplicated()) \
+            .with_columns(
             first=pl.col(ROW).min().over("head_id_number"),
             first_id=pl.col("household_id").first().over("head_id_number"),
         ).filter(pl.col(ROW) != pl.col("first"))
@@ -357,6 +449,14 @@ def _check_ranges(sheet: Sheet, typed: pl.DataFrame, problems: Problems) -> pl.D
             pl.format("计划完工日期早于计划开工日期（{}）", pl.col("planned_start")).alias("msg"))
         problems.add_rows(sheet.label, "计划完工日期", backwards, pl.col("msg"))
     return typed
+
+
+def _out_of_range(column: Column) -> pl.Expr:
+    """Whether a cell of a number column breaks one of _check_ranges' bounds (its messages say which)."""
+    number = pl.col(column.name).cast(pl.Float64, strict=False)
+    top = 100 if column.kind == "pct" else _MAX_BY_COLUMN.get(column.name, _MAX[column.kind])
+    bad = (number < 0) | (number > top)
+    return (bad | (number == 0)) if column.name == "size" else bad
 
 
 def _warn_unknown_guarantees(sheet: Sheet, typed: pl.DataFrame, problems: Problems) -> None:
@@ -376,6 +476,9 @@ def _warn_unknown_guarantees(sheet: Sheet, typed: pl.DataFrame, problems: Proble
 
 def _check_id_numbers(sheet: Sheet, column: Column, rows: pl.DataFrame, problems: Problems) -> None:
     v = pl.col("value")
+    # Most numbers are sound (18 characters, a real birth date, the right check digit) and none of the messages
+    # below names them: told apart in one cheap pass, so that the full checks run on the rest only.
+    rows = rows.filter(~_sound_id_numbers(rows["value"]))
     digits17 = [v.str.slice(i, 1).cast(pl.Int32, strict=False) * w for i, w in enumerate(_ID_WEIGHTS)]
     expected = (pl.sum_horizontal(digits17) % 11).replace_strict(
         dict(enumerate(_ID_CHECK)), return_dtype=pl.String, default=None)
@@ -409,6 +512,47 @@ def _check_id_numbers(sheet: Sheet, column: Column, rows: pl.DataFrame, problems
                       "15位旧身份证号，已接受，请核实后更新为18位", WARNING)
 
 
+def _sound_id_numbers(values: pl.Series) -> pl.Series:
+    """Whether each 18-character number is well formed, born on a real date from 1900 to today and carries the
+    right check digit: what _check_id_numbers' messages test, by integer arithmetic on the first 17 digits
+    (weighted digit sums looked up per 6-digit group, birth dates in a set of every valid day)."""
+    v = pl.col("value")
+    frame = values.alias("value").to_frame().select(
+        form=v.str.contains(r"^\d{17}[\dX]$").fill_null(False),
+        head=v.str.slice(0, 17).cast(pl.Int64, strict=False),
+        last=pl.when(v.str.ends_with("X")).then(pl.lit(10, pl.Int64)).otherwise(
+            v.str.slice(17, 1).cast(pl.Int64, strict=False)),
+    )
+    head = frame["head"].fill_null(0).clip(0, 10**17 - 1).to_numpy()
+    high, middle, low = _id_weight_tables()
+    total = high[head // 10**12] + middle[(head // 10**6) % 10**6] + low[head % 10**6]
+    born = pl.Series((head // 1000) % 10**8).is_in(_valid_birth_days().implode())
+    expected = pl.Series((12 - total % 11) % 11)  # _ID_CHECK[r] is X (10) or the digit (12 - r) % 11
+    return (frame["form"] & frame["head"].is_not_null() & born & (frame["last"] == expected)).fill_null(False)
+
+
+@functools.cache
+def _id_weight_tables():
+    """Sum of digit * _ID_WEIGHTS over the first 5, the next 6 and the last 6 of 17 digits, for every value."""
+    def table(weights):
+        x = np.arange(10 ** len(weights), dtype=np.int64)
+        return sum(((x // 10 ** (len(weights) - 1 - i)) % 10) * w for i, w in enumerate(weights))
+    return table(_ID_WEIGHTS[:5]), table(_ID_WEIGHTS[5:11]), table(_ID_WEIGHTS[11:])
+
+
+def _valid_birth_days() -> pl.Series:
+    """Every day from 1900-01-01 to today as the integer YYYYMMDD."""
+    return _birth_days(_today())
+
+
+@functools.cache
+def _birth_days(today) -> pl.Series:
+    import datetime as _dt
+
+    days = pl.date_range(_dt.date(1900, 1, 1), today, eager=True)
+    return days.dt.strftime("%Y%m%d").cast(pl.Int64)
+
+
 def _today():
     import datetime as _dt
 
@@ -420,7 +564,9 @@ def _check_keys(sheet: Sheet, typed: pl.DataFrame, problems: Problems) -> None:
         return
     key = list(sheet.key)
     labels = "+".join(sheet.column(k).label for k in key)
-    present = typed.filter(pl.all_horizontal(pl.col(k).is_not_null() for k in key))
+    # Only rows whose key repeats can be duplicates: found with one hash pass before the window below.
+    repeated = pl.col(key[0]).is_duplicated() if len(key) == 1 else pl.struct(key).is_duplicated()
+    present = typed.filter(pl.all_horizontal(pl.col(k).is_not_null() for k in key)).filter(repeated)
     dupes = present.with_columns(first=pl.col(ROW).min().over(key)).filter(pl.col(ROW) != pl.col("first"))
     shown = pl.concat_str([pl.col(k).cast(pl.String) for k in key], separator="+")
     problems.add_rows(sheet.label, labels, dupes.select(pl.col(ROW).alias("row"), shown.alias("value"), "first"),
