@@ -564,13 +564,36 @@ def _check_keys(sheet: Sheet, typed: pl.DataFrame, problems: Problems) -> None:
         return
     key = list(sheet.key)
     labels = "+".join(sheet.column(k).label for k in key)
-    # Only rows whose key repeats can be duplicates: found with one hash pass before the window below.
-    repeated = pl.col(key[0]).is_duplicated() if len(key) == 1 else pl.struct(key).is_duplicated()
-    present = typed.filter(pl.all_horizontal(pl.col(k).is_not_null() for k in key)).filter(repeated)
+    present = typed.filter(pl.all_horizontal(pl.col(k).is_not_null() for k in key))
+    present = present.filter(_repeated(present, key))  # only rows whose key repeats can be duplicates
     dupes = present.with_columns(first=pl.col(ROW).min().over(key)).filter(pl.col(ROW) != pl.col("first"))
     shown = pl.concat_str([pl.col(k).cast(pl.String) for k in key], separator="+")
     problems.add_rows(sheet.label, labels, dupes.select(pl.col(ROW).alias("row"), shown.alias("value"), "first"),
                       pl.format("重复，与第{}行相同", pl.col("first")))
+
+
+def _repeated(frame: pl.DataFrame, key: list[str]) -> pl.Series:
+    """Whether each row's key (no part null) is on another row too. An export usually lists its rows in key order,
+    or in a few runs in key order (one county after another): when the runs' key ranges do not overlap, equal keys
+    are neighbours, told by comparing each row with the one above. Otherwise one hash pass."""
+    if frame.height < 2:
+        return pl.Series([False] * frame.height, dtype=pl.Boolean)
+    in_order = None  # the key is at least the one above (lexicographically)
+    for k in reversed(key):
+        here, above = pl.col(k), pl.col(k).shift(1)
+        in_order = (here >= above) if in_order is None else ((here > above) | ((here == above) & in_order))
+    breaks = frame.select(pl.arg_where(~in_order.fill_null(True))).to_series().to_list()
+    if len(breaks) <= _MAX_RUNS:
+        starts, ends = [0] + breaks, [b - 1 for b in breaks] + [frame.height - 1]
+        first, last = frame[starts].select(key).rows(), frame[ends].select(key).rows()
+        runs = sorted(zip(first, last))
+        if all(later[0] > earlier[1] for earlier, later in zip(runs, runs[1:])):
+            same = pl.all_horizontal([pl.col(k) == pl.col(k).shift(1) for k in key]).fill_null(False)
+            return frame.select(same | same.shift(-1).fill_null(False)).to_series()
+    return frame.select(pl.col(key[0]).is_duplicated() if len(key) == 1 else pl.struct(key).is_duplicated()).to_series()
+
+
+_MAX_RUNS = 64
 
 
 def _check_references(tables: dict[str, pl.DataFrame], provided: list[str], problems: Problems,
@@ -589,8 +612,8 @@ def _check_references(tables: dict[str, pl.DataFrame], provided: list[str], prob
                 continue
             if sheet.table not in provided and parent_table not in provided:
                 continue  # both kept from the served version, which was checked when it was imported
-            keys = parent.select(pl.col(parent_column).alias(column)).unique()
-            orphans = child.filter(pl.col(column).is_not_null()).join(keys, on=column, how="anti")
+            orphans = child.filter(pl.col(column).is_not_null()
+                                   & ~pl.col(column).is_in(parent[parent_column].implode()))
             if orphans.height == 0:
                 continue
             label = SHEETS_BY_TABLE[parent_table].label
@@ -626,17 +649,22 @@ _SEQUENCE_RULES = {
 
 
 def _check_event_sequences(events: pl.DataFrame, problems: Problems) -> None:
-    rules = pl.DataFrame(
-        [{"prev": p, "event": e, "msg": m} for (p, e), m in _SEQUENCE_RULES.items()],
-        schema={"prev": pl.String, "event": pl.String, "msg": pl.String})
+    # Sorted by household, each row's previous event is the row above when it is the same household's (a shift and
+    # a comparison, not a window per household); the pairs that break a rule are looked up by their event orders.
+    rules = {(EVENT_ORDER[p] if p else 0) * 8 + EVENT_ORDER[e]: m for (p, e), m in _SEQUENCE_RULES.items()}
+    same = pl.col("household_id") == pl.col("household_id").shift(1)
     ordered = (
         events.filter(pl.col("household_id").is_not_null() & pl.col("date").is_not_null()
                       & pl.col("event_order").is_not_null())
         .sort("household_id", "date", "event_order", ROW)
-        .with_columns(prev=pl.col("event").shift(1).over("household_id"),
-                      prev_date=pl.col("date").shift(1).over("household_id"))
     )
-    bad = ordered.join(rules, on=["prev", "event"], how="inner", nulls_equal=True)
+    pair = (pl.when(same).then(pl.col("event_order").shift(1)).otherwise(0).cast(pl.Int32) * 8
+            + pl.col("event_order").cast(pl.Int32))
+    bad = ordered.with_columns(
+        prev=pl.when(same).then(pl.col("event").shift(1)),
+        prev_date=pl.when(same).then(pl.col("date").shift(1)),
+        msg=pair.replace_strict(rules, default=None, return_dtype=pl.String),
+    ).filter(pl.col("msg").is_not_null())
     bad = bad.with_columns(msg=pl.when(pl.col("prev_date").is_not_null())
                            .then(pl.format("{}（上一条：{} {}）", "msg", "prev_date", "prev"))
                            .otherwise(pl.col("msg")))
@@ -687,13 +715,17 @@ def _cross_sheet_warnings(tables: dict[str, pl.DataFrame], provided: list[str], 
     if involved("household_members", "households"):
         recomputed |= {"农户", "家庭成员"}
         members, households = tables["household_members"], tables["households"]
-        counted = members.group_by("household_id").agg(n=pl.len())
-        mismatch = households.join(counted, on="household_id", how="left").with_columns(
-            pl.col("n").fill_null(0)).filter(pl.col("size").is_not_null() & (pl.col("n") != pl.col("size")))
+        counted = _counts(members, "household_id")
+        if counted["household_id"].equals(households["household_id"]):  # the same households in the same order
+            joined = households.with_columns(counted["n"])
+        else:
+            joined = households.join(counted, on="household_id", how="left")
+        mismatch = joined.with_columns(pl.col("n").fill_null(0)).filter(pl.col("size").is_not_null() & (pl.col("n") != pl.col("size")))
         problems.add_rows("农户", "家庭人口数", mismatch.select(
             pl.col(ROW).alias("row"), pl.col("size").cast(pl.String).alias("value"), "n"),
             pl.format(CROSS_SHEET + "与家庭成员表中的人数（{}）不一致", pl.col("n")), WARNING)
-        shared = members.filter(pl.col("id_number").is_not_null()).with_columns(
+        # Only a number on several rows can be in two households: those few rows get the windows below.
+        shared = members.filter(pl.col("id_number").is_not_null() & pl.col("id_number").is_duplicated()).with_columns(
             homes=pl.col("household_id").n_unique().over("id_number"),
             first=pl.col("household_id").first().over("id_number"),
         ).filter((pl.col("homes") > 1) & (pl.col("household_id") != pl.col("first")))
@@ -702,6 +734,16 @@ def _cross_sheet_warnings(tables: dict[str, pl.DataFrame], provided: list[str], 
                 "id_number").alias("value"), "first"),
             pl.format(CROSS_SHEET + "同一身份证号出现在两个户中（另见户 {}）", pl.col("first")), WARNING)
     return recomputed
+
+
+def _counts(frame: pl.DataFrame, column: str) -> pl.DataFrame:
+    """Rows per value of the column (null left out), as group_by(column).len() gives them. Rows listed value by
+    value (家庭成员 household after household) are counted by their runs, without hashing every row."""
+    runs = frame[column].rle().struct.unnest().filter(pl.col("value").is_not_null())
+    runs = runs.select(pl.col("value").alias(column), pl.col("len").cast(pl.UInt32).alias("n"))
+    if not _repeated(runs, [column]).any():
+        return runs
+    return frame.filter(pl.col(column).is_not_null()).group_by(column).agg(n=pl.len())
 
 
 def _warn_fraction_progress(progress: pl.DataFrame, problems: Problems) -> None:
