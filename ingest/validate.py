@@ -661,10 +661,16 @@ def _check_event_sequences(events: pl.DataFrame, problems: Problems) -> None:
     pair = (pl.when(same).then(pl.col("event_order").shift(1)).otherwise(0).cast(pl.Int32) * 8
             + pl.col("event_order").cast(pl.Int32))
     bad = ordered.with_columns(
-        prev=pl.when(same).then(pl.col("event").shift(1)),
+        prev_order=pl.when(same).then(pl.col("event_order").shift(1)),
         prev_date=pl.when(same).then(pl.col("date").shift(1)),
-        msg=pair.replace_strict(rules, default=None, return_dtype=pl.String),
-    ).filter(pl.col("msg").is_not_null())
+        pair=pair,
+    ).filter(pl.col("pair").is_in(list(rules)))
+    # The rule's message, and the previous event by its order (event_order is EVENT_ORDER of the event).
+    names = pl.DataFrame({"prev_order": list(EVENT_ORDER.values()), "prev": list(EVENT_ORDER)},
+                         schema={"prev_order": pl.Int8, "prev": pl.String})
+    bad = (bad.join(pl.DataFrame({"pair": list(rules), "msg": list(rules.values())},
+                                 schema={"pair": pl.Int32, "msg": pl.String}), on="pair", how="left", maintain_order="left")
+           .join(names, on="prev_order", how="left", maintain_order="left"))
     bad = bad.with_columns(msg=pl.when(pl.col("prev_date").is_not_null())
                            .then(pl.format("{}（上一条：{} {}）", "msg", "prev_date", "prev"))
                            .otherwise(pl.col("msg")))
