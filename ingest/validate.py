@@ -100,13 +100,14 @@ _PLAIN = {"code": r"^[0-9A-Za-z-]+$", "int": r"^[0-9]{1,15}$", "year": r"^[0-9]{
           "id_number": r"^[0-9]+X?$"}
 
 
-def _plain_columns(sheet: Sheet, frame: pl.DataFrame) -> set[str]:
-    """The columns of the frame whose non-blank cells are all plainly written (_PLAIN), in one pass."""
-    candidates = [c for c in sheet.columns if c.kind in _PLAIN and c.name in frame.columns]
+def _plain_columns(sheet: Sheet, frame: pl.DataFrame, known: set[str] = frozenset()) -> set[str]:
+    """The columns of the frame whose non-blank cells are all plainly written (_PLAIN), in one pass. known: code
+    and ID columns already seen to hold only digits (an X at the end allowed), which are plain."""
+    candidates = [c for c in sheet.columns if c.kind in _PLAIN and c.name in frame.columns and c.name not in known]
     if not candidates or frame.height == 0:
-        return set()
+        return set(known)
     flags = frame.select(pl.col(c.name).str.contains(_PLAIN[c.kind]).all().alias(c.name) for c in candidates)
-    return {name for name, plain in flags.row(0, named=True).items() if plain}
+    return {name for name, plain in flags.row(0, named=True).items() if plain} | set(known)
 
 
 def _parse_plain(column: Column) -> tuple[pl.Expr, pl.Expr, str]:
@@ -194,11 +195,12 @@ def _type_sheet(sheet: Sheet, frame: pl.DataFrame, excel: bool, problems: Proble
     enum, 是/否, dates, 与户主关系) is typed once per spelling and looked up per row (_by_spelling).
     """
     checked = [c for c in sheet.columns if c.name not in missing]  # a missing column is reported once
+    digits: set[str] = set()
     with phase(f"校验 {sheet.label}：长数字"):
-        frame, damaged = _long_codes_stored_as_numbers(sheet, frame, checked, problems)
+        frame, damaged = _long_codes_stored_as_numbers(sheet, frame, checked, problems, digits)
     if damaged_out is not None:
         damaged_out |= damaged
-    plain = _plain_columns(sheet, frame) - damaged
+    plain = _plain_columns(sheet, frame, digits - damaged) - damaged
     parsed = {column.name: _parse_plain(column) if column.name in plain else _parse(column, excel)
               for column in sheet.columns}
     looked_up = {column.name: table for column in sheet.columns
@@ -214,11 +216,12 @@ def _type_sheet(sheet: Sheet, frame: pl.DataFrame, excel: bool, problems: Proble
             blank[c.name] = pl.col(c.name).is_null() & ~pl.col(f"__damaged_{c.name}")
         else:
             blank[c.name] = pl.col(c.name).is_null()
+    cleaned = _clean_already(frame, [c.name for c in sheet.columns if c.name not in plain and c.name not in looked_up])
     out = (
         frame.lazy()
         .with_columns(_looked_up_columns(frame, looked_up))
         .with_columns(_clean(c.name).alias(c.name) for c in sheet.columns
-                      if c.name not in plain and c.name not in looked_up)
+                      if c.name not in plain and c.name not in looked_up and c.name not in cleaned)
         .select(
             pl.col(ROW),
             *[pl.col(f"__value_{name}").alias(name) if name in looked_up else value.alias(name)
@@ -248,6 +251,22 @@ def _type_sheet(sheet: Sheet, frame: pl.DataFrame, excel: bool, problems: Proble
             else:
                 problems.add_rows(sheet.label, column.label, bad, f"无法识别，应为{parsed[name][2]}")
     return out.drop(flags)
+
+
+_SPACE = " \t\r\n\u3000\u00a0"  # what _clean strips
+
+
+def _clean_already(frame: pl.DataFrame, names: list[str]) -> set[str]:
+    """The columns _clean would leave as they are (no cell blank or with white space at either end), told by cheap
+    comparisons of each cell's ends rather than by stripping every cell."""
+    if not names or frame.height == 0:
+        return set()
+    def untidy(name: str) -> pl.Expr:
+        text = pl.col(name)
+        return pl.any_horizontal([text == ""] + [text.str.starts_with(c) | text.str.ends_with(c) for c in _SPACE]) \
+            .any().alias(name)
+    flags = frame.select(untidy(n) for n in names).row(0, named=True)
+    return {name for name, messy in flags.items() if not messy}
 
 
 _LOOKUP_KINDS = ("enum", "bool", "date", "year", "int", "text")
@@ -281,11 +300,13 @@ def _looked_up_columns(frame: pl.DataFrame, looked_up: dict[str, pl.DataFrame]) 
     """Per row, the typed value and flags of its spelling (a null cell: null value, blank, not bad)."""
     out = []
     for name, table in looked_up.items():
-        index = frame[name].replace_strict(table["__raw"], pl.int_range(table.height, dtype=pl.UInt32, eager=True),
-                                           default=None, return_dtype=pl.UInt32)
+        raw = frame[name]
+        index = raw.cast(pl.Enum(table["__raw"]), strict=False).to_physical()  # the row's spelling in the table
         out.append(table["__value"].gather(index).alias(f"__value_{name}"))
-        out.append(table["__blank"].gather(index).fill_null(True).alias(f"__blank_{name}"))
-        out.append(table["__bad"].gather(index).fill_null(False).alias(f"__bad_{name}"))
+        out.append((table["__blank"].gather(index).fill_null(True) if table["__blank"].any() else raw.is_null())
+                   .alias(f"__blank_{name}"))
+        out.append((table["__bad"].gather(index).fill_null(False) if table["__bad"].any()
+                    else pl.Series([False], dtype=pl.Boolean).new_from_index(0, frame.height)).alias(f"__bad_{name}"))
     return out
 
 
@@ -306,13 +327,13 @@ _LONG = r"^\d{16,}(?:\.0+)?$"
 
 
 def _long_codes_stored_as_numbers(sheet: Sheet, frame: pl.DataFrame, checked: list[Column],
-                                  problems: Problems) -> tuple[pl.DataFrame, set[str]]:
+                                  problems: Problems, digits: set[str] | None = None) -> tuple[pl.DataFrame, set[str]]:
     """户编号 / 身份证号 typed into a number cell: Excel keeps 15 significant digits, the rest became zeros (or
     the cell shows 4.31E+17). That is one problem of the column with one fix, not thousands of wrong codes or a
     misleading 校验位错误: reported once per column, and the damaged cells are taken out of every other check."""
     damaged: set[str] = set()
     candidates = [c for c in checked if c.kind in ("code", "id_number")]
-    sound = _clearly_sound(frame, [c.name for c in candidates])
+    sound = _clearly_sound(frame, [c.name for c in candidates], digits)
     for column in candidates:
         if column.name in sound:
             continue
@@ -362,7 +383,7 @@ def _long_codes_stored_as_numbers(sheet: Sheet, frame: pl.DataFrame, checked: li
     return frame, damaged
 
 
-def _clearly_sound(frame: pl.DataFrame, names: list[str]) -> set[str]:
+def _clearly_sound(frame: pl.DataFrame, names: list[str], digits: set[str] | None = None) -> set[str]:
     """The columns the test below would pass, told in one cheap pass over the raw text: every cell plain ASCII
     digits (an X at the end allowed), so nothing to clean, no .0 and no E+; and too few long values ending in 0
     or being exact doubles (the only ones that can count as damaged) to reach half of the long ones. The other
@@ -380,6 +401,8 @@ def _clearly_sound(frame: pl.DataFrame, names: list[str]) -> set[str]:
         exprs += [text.str.contains(r"^[0-9]+X?$").all().alias(f"{name}\x00digits"),
                   long.sum().alias(f"{name}\x00long"), suspect.sum().alias(f"{name}\x00suspect")]
     flags = frame.select(exprs).row(0, named=True)
+    if digits is not None:  # told to the caller: such a column is plainly written (_PLAIN)
+        digits |= {name for name in names if flags[f"{name}\x00digits"]}
     return {name for name in names if flags[f"{name}\x00digits"]
             and flags[f"{name}\x00suspect"] * 2 < flags[f"{name}\x00long"] or
             (flags[f"{name}\x00digits"] and flags[f"{name}\x00long"] == 0)}
