@@ -185,7 +185,8 @@ JOIN (SELECT village_code, township_code, row_number() OVER (ORDER BY township_c
       FROM villages) v USING (village_code)
 LEFT JOIN (
     SELECT household_id, count(*) AS members,
-           count(*) FILTER (WHERE regexp_matches(health, '长期慢性病|患有大病')) AS ill,  -- 健康状况 may list several
+           -- 健康状况 may list several (长期慢性病、残疾): a substring test each, not a regular expression per member
+           count(*) FILTER (WHERE contains(health, '长期慢性病') OR contains(health, '患有大病')) AS ill,
            count(*) FILTER (WHERE contains(health, '残疾')) AS disabled
     FROM household_members
     GROUP BY household_id
