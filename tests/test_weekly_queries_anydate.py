@@ -95,3 +95,15 @@ def test_runner_answers_as_the_batch(demo_db):
                 con.close()
             assert got.height
             assert_frame_equal(got.sort("project_id"), want.sort("project_id"), check_exact=True)
+
+
+def test_first_view_bench_runs(demo_db, capsys):
+    """bench/weekly_first_view.py (the before/after figure of the issue) times gather_week at the five dates."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("weekly_first_view", REPO / "bench" / "weekly_first_view.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.main([str(demo_db), "--repeat", "1"]) == 0
+    header, _, row = capsys.readouterr().out.strip().splitlines()
+    assert header.count("-") == 10 and row.count(" s |") == 5  # five dates YYYY-MM-DD, five timings
