@@ -225,6 +225,8 @@ def cmd_rebuild(args) -> int:
     from ingest.rebuild import NothingServed, rebuild
 
     started = time.perf_counter()
+    if args.verbose:
+        timing.start()
     try:
         version = rebuild(Path(args.db), user=args.user)
     except NothingServed as exc:
@@ -232,6 +234,8 @@ def cmd_rebuild(args) -> int:
         return 2
     print(f"已用本版程序重建派生表与预备答案并发布：{version.name}（{time.perf_counter() - started:.1f} 秒）；"
           f"数据本身未改动，需要时可 rollback")
+    if args.verbose:
+        _print_phases()
     return 0
 
 
@@ -353,6 +357,7 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("rebuild", help="升级程序后：用本版程序重建派生表与预备答案，发布为新版本（数据不变）")
     p.add_argument("--db", required=True)
     p.add_argument("--user", default=None)
+    p.add_argument("--verbose", action="store_true", help="重建结束后列出各阶段用时（复制、主键、派生表、预备答案）")
     p.set_defaults(func=cmd_rebuild)
     p = sub.add_parser("versions", help="列出保留的版本")
     p.add_argument("--db", required=True)

@@ -139,6 +139,8 @@ ORDER BY year, date;
 -- comparison key of a number (a 15-digit number as its 18-digit body), its date of birth (blank when the
 -- number holds no valid date) and how many households list that key overall (key_households). Checks on
 -- people (重号, 出生日期) then read a few flagged rows instead of re-parsing and re-grouping every number.
+-- Nearly every key is held by one row: households are counted (count DISTINCT) only for the few keys more than one
+-- row holds, and every other row has 1, instead of a distinct count over every key joined back to every row.
 CREATE OR REPLACE TABLE household_persons AS
 WITH persons AS (
     SELECT household_id, upper(id_number) AS id_number, min(name) AS name, min(relation) AS relation
@@ -152,18 +154,23 @@ WITH persons AS (
 keyed AS (
     SELECT *,
            CASE WHEN length(id_number) = 15 THEN id_number[1:6] || '19' || id_number[7:15]
-                ELSE id_number[1:17] END AS person_key,
-           CAST(try_strptime(CASE WHEN length(id_number) = 18 THEN id_number[7:14]
-                                  ELSE '19' || id_number[7:12] END, '%Y%m%d') AS DATE) AS born
+                ELSE id_number[1:17] END AS person_key
     FROM persons
+),
+shared AS (  -- the keys more than one row holds, with the number of households listing each
+    SELECT person_key, count(DISTINCT household_id) AS key_households
+    FROM keyed
+    WHERE person_key IN (SELECT person_key FROM keyed GROUP BY person_key HAVING count(*) > 1)
+    GROUP BY person_key
 ),
 places AS (SELECT village_code, township_code, row_number() OVER (ORDER BY township_code, village_code) AS place
            FROM villages)
-SELECT k.household_id, v.township_code, h.village_code, k.id_number, k.name, k.relation, k.person_key, k.born,
-       n.key_households
+SELECT k.household_id, v.township_code, h.village_code, k.id_number, k.name, k.relation, k.person_key,
+       CAST(try_strptime(CASE WHEN length(k.id_number) = 18 THEN k.id_number[7:14]
+                              ELSE '19' || k.id_number[7:12] END, '%Y%m%d') AS DATE) AS born,
+       coalesce(n.key_households, 1) AS key_households
 FROM keyed k
-JOIN (SELECT person_key, count(DISTINCT household_id) AS key_households FROM keyed GROUP BY person_key) n
-    USING (person_key)
+LEFT JOIN shared n USING (person_key)
 JOIN households h USING (household_id)
 JOIN places v USING (village_code)
 ORDER BY v.place, k.household_id;
@@ -178,7 +185,8 @@ JOIN (SELECT village_code, township_code, row_number() OVER (ORDER BY township_c
       FROM villages) v USING (village_code)
 LEFT JOIN (
     SELECT household_id, count(*) AS members,
-           count(*) FILTER (WHERE regexp_matches(health, '长期慢性病|患有大病')) AS ill,  -- 健康状况 may list several
+           -- 健康状况 may list several (长期慢性病、残疾): a substring test each, not a regular expression per member
+           count(*) FILTER (WHERE contains(health, '长期慢性病') OR contains(health, '患有大病')) AS ill,
            count(*) FILTER (WHERE contains(health, '残疾')) AS disabled
     FROM household_members
     GROUP BY household_id

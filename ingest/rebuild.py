@@ -14,7 +14,8 @@ import duckdb
 import settings
 from ingest import publish
 from ingest.derived import build_derived
-from ingest.load import BUILD_MEMORY_LIMIT, SCHEMA_SQL
+from ingest.load import BUILD_MEMORY_LIMIT, schema_parts
+from ingest.timing import phase
 
 
 class NothingServed(LookupError):
@@ -37,19 +38,25 @@ def rebuild(db: Path, user: str | None = None) -> Path:
 def _build(target: Path, served: Path, user: str | None) -> None:
     con = duckdb.connect(str(target), config={"memory_limit": BUILD_MEMORY_LIMIT})
     try:
-        con.execute(SCHEMA_SQL.read_text(encoding="utf-8"))
+        tables_sql, keys_sql = schema_parts()
+        con.execute(tables_sql)
         con.execute("ATTACH ? AS served (READ_ONLY)", [str(served)])
         # The contract tables (this release's schema, in its order), as they are served; derived and prepared
-        # tables are built anew below.
-        for table in publish.tables_in_order(con, con.execute("SELECT current_database()").fetchone()[0]):
-            con.execute(f'INSERT INTO main."{table}" BY NAME SELECT * FROM served.main."{table}"')
+        # tables are built anew below. The served rows held their keys when they were published: the index of a
+        # large table is built once they are in, as a publish does (ingest/schema.sql).
+        with phase("复制数据"):
+            for table in publish.tables_in_order(con, con.execute("SELECT current_database()").fetchone()[0]):
+                con.execute(f'INSERT INTO main."{table}" BY NAME SELECT * FROM served.main."{table}"')
         con.execute("DETACH served")
+        with phase("主键"):
+            con.execute(keys_sql)
         import_id = con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM import_log").fetchone()[0]
         counts = {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in ("households", "household_members")}
         con.execute("INSERT INTO import_log VALUES (?, ?, ?, 'rebuild', ?, '[]', ?, 0)",
                     [import_id, dt.datetime.now(), user, f"重建：{served.name}", json.dumps(counts, ensure_ascii=False)])
         build_derived(con)
-        con.execute("CHECKPOINT")
+        with phase("CHECKPOINT"):
+            con.execute("CHECKPOINT")
     finally:
         con.close()
 

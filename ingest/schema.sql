@@ -4,7 +4,8 @@
 -- constraints below are the last line, so a bug there cannot publish inconsistent data. The references of the
 -- sheets (→ table (column), as ingest/sheets.py declares them) are checked once after the rows are in
 -- (ingest/load.py `_check_references`, one anti-join each) rather than as FOREIGN KEYs: checked row by row,
--- those cost more than half a minute at a million households.
+-- those cost more than half a minute at a million households. So are the keys of several columns (ingest/load.py
+-- `_check_keys`, one grouping each; see the end of this file).
 
 CREATE TABLE townships (
     township_code   VARCHAR PRIMARY KEY,
@@ -57,14 +58,14 @@ CREATE TABLE household_events (
     event         VARCHAR NOT NULL CHECK (event IN ('纳入', '脱贫', '返贫', '清退')),
     -- same-day events apply in this order (DESIGN.md "Household status at D")
     event_order   TINYINT NOT NULL CHECK (event_order BETWEEN 1 AND 4)
-    -- primary key (household_id, date, event): see the end of this file
+    -- unique (household_id, date, event): checked after the rows are in, see the end of this file
 );
 
 CREATE TABLE incomes (
     household_id       VARCHAR NOT NULL,  -- → households (household_id)
     year               SMALLINT NOT NULL,
     income_per_capita  DECIMAL(14, 2) NOT NULL CHECK (income_per_capita >= 0)
-    -- primary key (household_id, year): see the end of this file
+    -- unique (household_id, year): checked after the rows are in, see the end of this file
 );
 
 CREATE TABLE projects (
@@ -85,7 +86,7 @@ CREATE TABLE project_progress (
     report_date   DATE NOT NULL,
     progress_pct  DECIMAL(6, 2) NOT NULL CHECK (progress_pct BETWEEN 0 AND 100),
     status        VARCHAR NOT NULL CHECK (status IN ('未开工', '在建', '已完工', '已验收'))
-    -- primary key (project_id, report_date): see the end of this file
+    -- unique (project_id, report_date): checked after the rows are in, see the end of this file
 );
 
 CREATE TABLE fund_allocations (
@@ -159,10 +160,12 @@ CREATE TABLE meta (
 );
 
 -- KEYS AFTER THE ROWS --
--- The keys of the large tables. A publish runs what is above this line, inserts the rows, then this part
--- (ingest/load.py): an index built over rows already in costs half the CPU of one kept up row by row
--- (7,000,000 incomes: 6 s instead of 12). Run as one file (an empty database), it is the same schema.
+-- The key of the large table looked up by its key. A publish runs what is above this line, inserts the rows, then
+-- this part (ingest/load.py): an index built over rows already in costs half the CPU of one kept up row by row.
+-- Run as one file (an empty database), it is the same schema.
+-- The keys of several columns — household_events (household_id, date, event), incomes (household_id, year),
+-- project_progress (project_id, report_date), as ingest/sheets.py declares them — are not kept as indexes: DuckDB
+-- looks a row up through an index only by a single-column key (household_id = $id), so those indexes served no
+-- query and cost 9 s of CPU at a million households. A publish checks them once the rows are in, with one grouping
+-- each (ingest/load.py `_check_keys`: a duplicate is never published); validation refuses duplicates before that.
 ALTER TABLE households ADD PRIMARY KEY (household_id);
-ALTER TABLE household_events ADD PRIMARY KEY (household_id, date, event);
-ALTER TABLE incomes ADD PRIMARY KEY (household_id, year);
-ALTER TABLE project_progress ADD PRIMARY KEY (project_id, report_date);

@@ -27,25 +27,28 @@ spent_by_project AS (
     FROM fund_payments x SEMI JOIN allocated_by_project USING (project_id), params p
     WHERE x.date <= p.d GROUP BY x.project_id
 ),
+idle AS (  -- the few projects listed: their status is looked up for them alone, not for every project
+    SELECT a.*, coalesce(s.spent, 0) AS spent
+    FROM allocated_by_project a LEFT JOIN spent_by_project s USING (project_id)
+    WHERE a.allocated_before_cutoff > 0 AND coalesce(s.spent, 0) < $idle_ratio * a.allocated_before_cutoff
+),
 latest_progress AS (
     SELECT pp.project_id, arg_max(pp.status, pp.report_date) AS status
-    FROM project_progress pp SEMI JOIN allocated_by_project USING (project_id), params p
+    FROM project_progress pp SEMI JOIN idle USING (project_id), params p
     WHERE pp.report_date <= p.d GROUP BY pp.project_id
 )
 SELECT ap.project_id, ap.project_name, CAST(ap.year AS INTEGER) AS year, ap.category, ap.township_code,
        t.township_name, t.county_leader, v.village_name,
        a.first_allocation, CAST(p.d - a.first_allocation AS INTEGER) AS days_since_allocation,
        a.allocated AS allocated_wan, a.allocated_before_cutoff AS allocated_before_cutoff_wan,
-       coalesce(s.spent, 0) AS spent_wan,
-       100.0 * coalesce(s.spent, 0) / a.allocated_before_cutoff AS spend_ratio_pct,
-       greatest(a.allocated_before_cutoff - coalesce(s.spent, 0), 0) AS idle_wan,
+       a.spent AS spent_wan,
+       100.0 * a.spent / a.allocated_before_cutoff AS spend_ratio_pct,
+       greatest(a.allocated_before_cutoff - a.spent, 0) AS idle_wan,
        coalesce(lp.status, '未开工') AS status
-FROM allocated_by_project a
+FROM idle a
 JOIN area_projects ap USING (project_id)
 JOIN townships t ON t.township_code = ap.township_code
 LEFT JOIN villages v ON v.village_code = ap.village_code
-LEFT JOIN spent_by_project s USING (project_id)
 LEFT JOIN latest_progress lp USING (project_id)
 CROSS JOIN params p
-WHERE a.allocated_before_cutoff > 0 AND coalesce(s.spent, 0) < $idle_ratio * a.allocated_before_cutoff
 ORDER BY idle_wan DESC, ap.project_id

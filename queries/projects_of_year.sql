@@ -8,26 +8,26 @@ projects_of_year AS (
     SELECT pr.* FROM projects pr, params p
     WHERE pr.year = p.y AND ($township = 'ALL' OR pr.township_code = $township)
 ),
-progress_at_d AS (
-    SELECT pp.project_id,
-           arg_max(pp.status, pp.report_date) AS status,
-           arg_max(pp.progress_pct, pp.report_date) AS progress_pct,
-           max(pp.report_date) AS last_report,
-           min(pp.report_date) FILTER (WHERE pp.status <> '未开工') AS actual_start,
-           min(pp.report_date) FILTER (WHERE pp.status IN ('已完工', '已验收')) AS actual_end
-    FROM project_progress pp SEMI JOIN projects_of_year USING (project_id), params p
-    WHERE pp.report_date <= p.d
-    GROUP BY pp.project_id
+-- Reports and funds are read from the derived tables (ingest/derived.sql), stored by 年度: only year Y's rows are read.
+progress_at_d AS (  -- project_spans holds one row per report (valid_from = 填报日期) and one before the first report
+    SELECT s.project_id,
+           arg_max(s.status, s.valid_from) AS status,
+           arg_max(s.progress_pct, s.valid_from) AS progress_pct,
+           max(s.valid_from) AS last_report,
+           min(s.valid_from) FILTER (WHERE s.status <> '未开工') AS actual_start,
+           min(s.valid_from) FILTER (WHERE s.status IN ('已完工', '已验收')) AS actual_end
+    FROM project_spans s, params p
+    WHERE s.year = p.y AND ($township = 'ALL' OR s.township_code = $township)
+      AND s.valid_from <= p.d AND s.valid_from > DATE '0001-01-01'  -- reports only, not the span before the first
+    GROUP BY s.project_id
 ),
-allocated_by_project AS (
-    SELECT a.project_id, sum(CAST(a.amount AS DOUBLE)) AS allocated
-    FROM fund_allocations a SEMI JOIN projects_of_year USING (project_id), params p
-    WHERE a.date <= p.d GROUP BY a.project_id
-),
-spent_by_project AS (
-    SELECT x.project_id, sum(CAST(x.amount AS DOUBLE)) AS spent
-    FROM fund_payments x SEMI JOIN projects_of_year USING (project_id), params p
-    WHERE x.date <= p.d GROUP BY x.project_id
+funds_by_project AS (
+    SELECT f.project_id,  -- summed exactly (DECIMAL), then to DOUBLE: the same figure in any order of rows
+           CAST(sum(f.allocated) FILTER (WHERE f.source IS NOT NULL) AS DOUBLE) AS allocated,
+           CAST(sum(f.spent) FILTER (WHERE f.source IS NULL) AS DOUBLE) AS spent
+    FROM fund_flows f, params p
+    WHERE f.year = p.y AND ($township = 'ALL' OR f.township_code = $township) AND f.date <= p.d
+    GROUP BY f.project_id
 ),
 project_state AS (
     SELECT py.*, coalesce(pg.status, '未开工') AS status,
@@ -43,12 +43,11 @@ SELECT ps.project_id, ps.project_name, ps.township_code, t.township_name, t.coun
        ps.status <> '未开工' AS started,
        ps.planned_end < p.d AND NOT ps.completed AS overdue,
        CASE WHEN ps.planned_end < p.d AND NOT ps.completed THEN CAST(p.d - ps.planned_end AS INTEGER) END AS days_overdue,
-       coalesce(a.allocated, 0) AS allocated_wan, coalesce(s.spent, 0) AS spent_wan,
+       coalesce(f.allocated, 0) AS allocated_wan, coalesce(f.spent, 0) AS spent_wan,
        ps.beneficiary_households
 FROM project_state ps
 JOIN townships t ON t.township_code = ps.township_code
 LEFT JOIN villages v ON v.village_code = ps.village_code
-LEFT JOIN allocated_by_project a USING (project_id)
-LEFT JOIN spent_by_project s USING (project_id)
+LEFT JOIN funds_by_project f USING (project_id)
 CROSS JOIN params p
 ORDER BY ps.township_code, ps.planned_start, ps.project_id

@@ -282,6 +282,18 @@ def test_projects_of_year_actual_dates(db):
     assert got["P1"]["actual_start"] == dt.date(2020, 3, 1) and got["P1"]["actual_end"] is None
     assert got["P5"]["actual_end"] == dt.date(2020, 6, 10) and got["P5"]["completed"]
     assert got["P2"]["status"] == "未开工" and not got["P2"]["overdue"]  # planned end = D is not overdue yet
+    # status, 形象进度 and last report at D; funds to D of the project, an allocation of the year before included
+    assert rows(frame.sort("project_id"), "project_id", "status", "progress_pct", "last_report", "allocated_wan",
+                "spent_wan") == [("P1", "在建", 10.0, dt.date(2020, 3, 1), 170.0, 10.0),
+                                 ("P2", "未开工", 0.0, None, 50.0, 10.0),
+                                 ("P5", "已完工", 100.0, dt.date(2020, 6, 10), 30.0, 0.0)]
+    later = db.run("projects_of_year", as_of=dt.date(2020, 7, 10), township="ALL").sort("project_id")
+    assert rows(later, "project_id", "status", "actual_end", "allocated_wan") == [
+        ("P1", "已完工", dt.date(2020, 7, 10), 170.0), ("P2", "未开工", None, 50.0), ("P3", "未开工", None, 80.0),
+        ("P5", "已完工", dt.date(2020, 6, 10), 30.0)]
+    assert db.run("projects_of_year", as_of=dt.date(2019, 12, 31), township="ALL")["project_id"].to_list() == ["P4"]
+    before = db.run("projects_of_year", as_of=dt.date(2020, 1, 5), township="A01").sort("project_id")
+    assert rows(before, "project_id", "allocated_wan") == [("P1", 20.0), ("P2", 0.0), ("P5", 0.0)]
 
 
 def test_project_payments_running_total(db):

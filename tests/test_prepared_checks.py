@@ -12,7 +12,10 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from streamlit.testing.v1 import AppTest
+
 from checks_county import loaded, write_county
+from conftest import ROOT, demo_user, run_cli
 from ingest.prepared_checks import ANSWERED
 from queries import checks_registry as registry
 from queries.runner import Database, composed, sql_text
@@ -129,5 +132,34 @@ def test_a_threshold_changed_after_the_publish_is_followed(demo_db, tmp_path, mo
             counted = lambda p: db.run("checks_counts_by_township", as_of=d0, **p).filter(  # noqa: E731
                 pl.col("rule_id") == "income_jump")["issues"].sum()
             assert jumps(after) > jumps(before) and counted(after) == jumps(after) and counted(before) == jumps(before)
+    finally:
+        registry.load_config.cache_clear()
+
+
+def _checks_notes(db: Path, monkeypatch) -> list[str]:
+    """The shell's sidebar warnings that name the rebuild for 数据核查, as 县领导 sees them."""
+    monkeypatch.setenv("WARROOM_DB", str(db))
+    monkeypatch.chdir(ROOT)
+    registry.load_config.cache_clear()  # the server reads checks.toml once; these runs stand for restarts
+    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60)
+    at.session_state["user"] = demo_user()
+    at.session_state["role"] = "县领导"
+    at.run()
+    assert not at.exception
+    return [w.value for w in at.sidebar.warning if "数据核查" in w.value and "ingest rebuild" in w.value]
+
+
+def test_the_shell_names_the_rebuild_while_the_rules_differ_from_the_publish(tiny_db, tmp_path, monkeypatch):
+    """checks.toml edited after the publish: every 数据核查 answer runs the rule files live (seconds at province
+    scale), so the sidebar says so and names the fix, until a rebuild prepares the table with the new threshold."""
+    assert _checks_notes(tiny_db, monkeypatch) == []
+    text = Path(registry.CONFIG_PATH).read_text(encoding="utf-8")
+    changed = tmp_path / "checks.toml"
+    changed.write_text(text.replace("income_jump_factor = 3.0", "income_jump_factor = 1.2"), encoding="utf-8")
+    monkeypatch.setenv("WARROOM_CHECKS", str(changed))
+    try:
+        assert len(_checks_notes(tiny_db, monkeypatch)) == 1
+        run_cli("ingest", "rebuild", "--db", str(tiny_db))  # inherits WARROOM_CHECKS: prepared with 1.2
+        assert _checks_notes(tiny_db, monkeypatch) == []
     finally:
         registry.load_config.cache_clear()

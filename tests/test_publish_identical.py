@@ -14,7 +14,8 @@ import pytest
 
 from conftest import ROOT, run_cli
 from ingest import publish
-from ingest.load import BUILD_MEMORY_LIMIT
+from ingest.derived import DERIVED_SQL
+from ingest.load import BUILD_MEMORY_LIMIT, schema_parts
 from ingest.prepared import build_prepared
 from version_diff import differences
 
@@ -57,3 +58,44 @@ def test_a_changed_row_is_a_difference(demo_db, tmp_path):
         con.execute("DELETE FROM household_persons WHERE rowid = (SELECT min(rowid) FROM household_persons)")
     assert differences(publish.current(demo_db), copy) == [
         "household_persons: 1 rows only in a", "income_latest: 1 rows only in a", "income_latest: 1 rows only in b"]
+
+
+def _statement(path: Path, table: str) -> str:
+    return next(s for s in re.split(r";\s*$", path.read_text(encoding="utf-8"), flags=re.MULTILINE)
+                if f"CREATE OR REPLACE TABLE {table} AS" in s)
+
+
+@pytest.mark.parametrize("derived_sql", [DERIVED_SQL, REFERENCE], ids=["derived.sql", "reference"])
+def test_household_persons_of_a_hand_made_county(derived_sql):
+    """One person under two numbers in one household (18 and 15 digits: one key, one household), a number listed
+    twice (the smaller name and relation), a key two households share, a lower-case x: worked out by hand, and the
+    reference derived.sql gives the same."""
+    tables, _ = schema_parts()
+    con = duckdb.connect(":memory:")
+    con.execute(tables)
+    con.execute("INSERT INTO townships (township_code, township_name) VALUES ('T1', '甲镇')")
+    con.execute("INSERT INTO villages (village_code, village_name, township_code, is_poor_village, rural_population)"
+                " VALUES ('V1', '甲村', 'T1', true, 100)")
+    con.execute("INSERT INTO households (household_id, head_name, head_id_number, village_code, size, attribute, "
+                "main_cause, labor_count) VALUES "
+                "('H1', '甲', '110105194912310021', 'V1', 3, '一般贫困户', '缺资金', 1), "
+                "('H2', '乙', '110105195001010015', 'V1', 2, '一般贫困户', '缺资金', 1), "
+                "('H3', '丁', '110105196001010012', 'V1', 1, '一般贫困户', '缺资金', 1)")
+    members = [("H1", "甲", "110105194912310021", "户主"), ("H1", "甲甲", "110105491231002", "之子"),
+               ("H1", "丙二", "11010519800101002x", "之女"), ("H1", "丙", "11010519800101002X", "之孙女"),
+               ("H2", "乙", "110105195001010015", "户主"), ("H2", "甲", "110105194912310021", "之父"),
+               ("H3", "丁丁", "110105600101001", "户主")]
+    con.executemany("INSERT INTO household_members (household_id, name, id_number, relation, health, labor_skill) "
+                    "VALUES (?, ?, ?, ?, '健康', '普通劳动力')", members)
+    con.execute(_statement(derived_sql, "household_persons"))
+    rows = con.execute("SELECT household_id, township_code, village_code, id_number, name, relation, person_key, "
+                       "CAST(born AS VARCHAR), key_households FROM household_persons ORDER BY household_id, id_number").fetchall()
+    assert rows == [
+        ("H1", "T1", "V1", "110105194912310021", "甲", "户主", "11010519491231002", "1949-12-31", 2),
+        ("H1", "T1", "V1", "11010519800101002X", "丙", "之女", "11010519800101002", "1980-01-01", 1),
+        ("H1", "T1", "V1", "110105491231002", "甲甲", "之子", "11010519491231002", "1949-12-31", 2),
+        ("H2", "T1", "V1", "110105194912310021", "甲", "之父", "11010519491231002", "1949-12-31", 2),
+        ("H2", "T1", "V1", "110105195001010015", "乙", "户主", "11010519500101001", "1950-01-01", 1),
+        ("H3", "T1", "V1", "110105196001010012", "丁", "户主", "11010519600101001", "1960-01-01", 1),
+        ("H3", "T1", "V1", "110105600101001", "丁丁", "户主", "11010519600101001", "1960-01-01", 1),
+    ]
