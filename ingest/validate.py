@@ -333,7 +333,7 @@ def _long_codes_stored_as_numbers(sheet: Sheet, frame: pl.DataFrame, checked: li
     misleading 校验位错误: reported once per column, and the damaged cells are taken out of every other check."""
     damaged: set[str] = set()
     candidates = [c for c in checked if c.kind in ("code", "id_number")]
-    sound = _clearly_sound(frame, [c.name for c in candidates], digits)
+    sound = _clearly_sound(frame, [c.name for c in candidates], digits, {c for c, *_ in sheet.refs})
     for column in candidates:
         if column.name in sound:
             continue
@@ -383,29 +383,34 @@ def _long_codes_stored_as_numbers(sheet: Sheet, frame: pl.DataFrame, checked: li
     return frame, damaged
 
 
-def _clearly_sound(frame: pl.DataFrame, names: list[str], digits: set[str] | None = None) -> set[str]:
+def _clearly_sound(frame: pl.DataFrame, names: list[str], digits: set[str] | None = None,
+                   runs: set[str] = frozenset()) -> set[str]:
     """The columns the test below would pass, told in one cheap pass over the raw text: every cell plain ASCII
     digits (an X at the end allowed), so nothing to clean, no .0 and no E+; and too few long values ending in 0
     or being exact doubles (the only ones that can count as damaged) to reach half of the long ones. The other
-    columns take the full test."""
+    columns take the full test. A column in `runs` (a reference, its value repeated row after row) is looked at
+    once per run of equal cells, each counted for its rows."""
     if not names or frame.height == 0:
         return set()
-    exprs = []
+    flags = {}
     for name in names:
-        text = pl.col(name)
+        if name in runs:
+            cells = frame[name].rle().struct.unnest().rename({"value": name, "len": "__rows"})
+        else:
+            cells = frame.select(name, pl.lit(1, pl.UInt32).alias("__rows"))
+        text, rows = pl.col(name), pl.col("__rows")
         long = (text.str.len_bytes() >= 16) & ~text.str.ends_with("X")
         number = text.cast(pl.Int64, strict=False)
         double = (number.cast(pl.Float64).cast(pl.Int64, strict=False) == number).fill_null(False)
         # A zero tail ends in 0; a maybe-double ends in 0 or is at least 2**53 and an exact double.
         suspect = long & (text.str.ends_with("0") | ((number >= 2**53).fill_null(False) & double))
-        exprs += [text.str.contains(r"^[0-9]+X?$").all().alias(f"{name}\x00digits"),
-                  long.sum().alias(f"{name}\x00long"), suspect.sum().alias(f"{name}\x00suspect")]
-    flags = frame.select(exprs).row(0, named=True)
+        flags[name] = cells.select(digits=text.str.contains(r"^[0-9]+X?$").all(),
+                                   long=pl.when(long).then(rows).otherwise(0).sum(),
+                                   suspect=pl.when(suspect).then(rows).otherwise(0).sum()).row(0, named=True)
     if digits is not None:  # told to the caller: such a column is plainly written (_PLAIN)
-        digits |= {name for name in names if flags[f"{name}\x00digits"]}
-    return {name for name in names if flags[f"{name}\x00digits"]
-            and flags[f"{name}\x00suspect"] * 2 < flags[f"{name}\x00long"] or
-            (flags[f"{name}\x00digits"] and flags[f"{name}\x00long"] == 0)}
+        digits |= {name for name in names if flags[name]["digits"]}
+    return {name for name in names if flags[name]["digits"]
+            and (flags[name]["suspect"] * 2 < flags[name]["long"] or flags[name]["long"] == 0)}
 
 
 def _printed_double(text: pl.Expr) -> pl.Expr:
@@ -635,8 +640,12 @@ def _check_references(tables: dict[str, pl.DataFrame], provided: list[str], prob
                 continue
             if sheet.table not in provided and parent_table not in provided:
                 continue  # both kept from the served version, which was checked when it was imported
-            orphans = child.filter(pl.col(column).is_not_null()
-                                   & ~pl.col(column).is_in(parent[parent_column].implode()))
+            known = parent[parent_column].implode()
+            # Each run of equal values once (a 户编号 on every 收入 row of its household): usually none is unknown.
+            values = child[column].rle().struct.field("value")
+            if not (values.is_not_null() & ~values.is_in(known)).any():
+                continue
+            orphans = child.filter(pl.col(column).is_not_null() & ~pl.col(column).is_in(known))
             if orphans.height == 0:
                 continue
             label = SHEETS_BY_TABLE[parent_table].label

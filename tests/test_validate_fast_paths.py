@@ -45,7 +45,7 @@ def _typed_both_ways(monkeypatch, table: str, frame: pl.DataFrame):
     with monkeypatch.context() as m:
         m.setattr(validate, "_by_spelling", lambda *a: None)
         m.setattr(validate, "_plain_columns", lambda *a: set())
-        m.setattr(validate, "_clearly_sound", lambda *a: set())
+        m.setattr(validate, "_clearly_sound", lambda *a, **k: set())
         m.setattr(validate, "_sound_id_numbers", lambda values: pl.Series([False] * len(values)))
         m.setattr(validate, "_repeated", lambda frame, key: pl.Series([True] * frame.height))
         m.setattr(validate, "_out_of_range", lambda column: pl.lit(True))
@@ -179,7 +179,7 @@ def test_long_codes_damaged_by_excel_are_found_the_same(monkeypatch, share):
 
     fast, full = Problems(), Problems()
     found = damaged(fast)
-    monkeypatch.setattr(validate, "_clearly_sound", lambda *a: set())
+    monkeypatch.setattr(validate, "_clearly_sound", lambda *a, **k: set())
     assert damaged(full) == found
     assert fast.frame().equals(full.frame())
     # A column is judged, not a cell: damaged when at least half of its long values are what Excel keeps.
@@ -257,3 +257,20 @@ def test_spill_folder_is_named_for_its_process(tmp_path):
     assert raw_rows.sweep_stale(tmp_path) == []  # alive: kept
     spill.close()
     assert not folder.exists()
+
+
+def test_a_damaged_reference_column_is_found_through_its_runs(monkeypatch):
+    """户编号 on every row of its household (a reference, looked at once per run), rounded by Excel to 15 digits."""
+    # 24,000 rows of 8,000 households rounded (15 significant digits, then zeros), 10,000 of genuine codes: most
+    # rows are damaged, though most distinct codes are not — the rows decide.
+    codes = [f"{431299101201000 + i // 3}00" for i in range(24_000)] + [f"4312991013{i:05d}1" for i in range(10_000)]
+    n = len(codes)
+    frame = pl.DataFrame({ROW: pl.Series(range(2, n + 2), dtype=pl.Int64), "household_id": codes})
+    sheet = SHEETS_BY_TABLE["incomes"]
+    fast, full = Problems(), Problems()
+    found = validate._long_codes_stored_as_numbers(sheet, frame, [sheet.column("household_id")], fast)[1]
+    monkeypatch.setattr(validate, "_clearly_sound", lambda *a, **k: set())
+    assert validate._long_codes_stored_as_numbers(sheet, frame, [sheet.column("household_id")], full)[1] == found
+    assert found == {"household_id"}
+    assert fast.frame().equals(full.frame())
+    assert "该列有 24,000 个值被 Excel 存成了数字" in fast.frame()["message"][0]
