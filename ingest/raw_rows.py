@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import tempfile
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import polars as pl
@@ -32,6 +33,9 @@ class RawRows:
         self._beside = beside  # where the spill folder is made (None, or not made yet: the system's temp folder)
         self._folder: Path | None = None
         self._files: dict[str, Path] = {}  # by sheet label
+        # Written on a second thread while the next sheet is checked (the write lets go of the GIL).
+        self._writer: ThreadPoolExecutor | None = None
+        self._writes: list[Future] = []
         sweep_stale(self._where())
 
     def _where(self) -> Path | None:
@@ -45,14 +49,23 @@ class RawRows:
         if self._folder is None:
             self._folder = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-", dir=self._where()))  # mode 0700
         path = self._folder / f"{len(self._files)}.arrow"
-        raw.frame.write_ipc(path, compression="uncompressed")
+        frame, raw.frame = raw.frame, raw.frame.clear()
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(1)
+        self._writes.append(self._writer.submit(frame.write_ipc, path, compression="uncompressed"))
         self._files[raw.sheet.label] = path
-        raw.frame = raw.frame.clear()
+
+    def _written(self) -> None:
+        """Wait for the files set aside (an error writing one is raised here)."""
+        writes, self._writes = self._writes, []
+        for write in writes:
+            write.result()
 
     def keep_rows_with_problems(self, export: Export, problems: Problems) -> None:
         """Each sheet of the export cut to the rows (Excel row numbers) that a problem names."""
         located = problems.frame().filter(pl.col("row").is_not_null())
         try:
+            self._written()
             for label, raw in export.sheets.items():
                 rows = located.filter(pl.col("sheet") == label).select(
                     pl.col("row").cast(raw.frame.schema[ROW]).alias(ROW)).unique()
@@ -66,6 +79,9 @@ class RawRows:
             self.close()
 
     def close(self) -> None:
+        if self._writer is not None:  # the writes finish (or fail) before their folder goes
+            self._writer.shutdown(wait=True)
+            self._writer, self._writes = None, []
         if self._folder is not None:
             shutil.rmtree(self._folder, ignore_errors=True)
             self._folder, self._files = None, {}
