@@ -4,11 +4,15 @@ A million-household export would be held twice (its text and its typed tables) t
 So each large sheet's text is set aside in an Arrow file once the sheet is typed (release), and when every check
 has run only the rows a problem names are read back (keep_rows_with_problems): the report marks them without
 reading the export again, and the build runs without the text in memory. The folder (owner-only, like every file
-holding ID numbers) is made beside the database, on the disk that holds its versions, and removed at once.
+holding ID numbers) is made beside the database, on the disk that holds its versions, and removed at once. Its
+name carries the importing process's id: an import killed before its `finally` leaves the folder behind, and the
+next import removes it once that process is gone (sweep_stale).
 """
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -19,6 +23,8 @@ from ingest.problems import Problems
 from ingest.readers import ROW, Export, RawSheet
 
 SPILL_ROWS = 100_000  # smaller sheets stay in memory: writing them out costs more than they hold
+PREFIX = ".warroom-raw-"
+_OWNED = re.compile(re.escape(PREFIX) + r"(\d+)-[^/]+$")  # .warroom-raw-<pid>-<random>
 
 
 class RawRows:
@@ -26,14 +32,18 @@ class RawRows:
         self._beside = beside  # where the spill folder is made (None, or not made yet: the system's temp folder)
         self._folder: Path | None = None
         self._files: dict[str, Path] = {}  # by sheet label
+        sweep_stale(self._where())
+
+    def _where(self) -> Path | None:
+        """The folder the spill folder goes in (None: the system's temp folder; the first publish has no folder yet)."""
+        return self._beside if self._beside is not None and self._beside.is_dir() else None
 
     def release(self, raw: RawSheet) -> None:
         """Set the sheet's text aside (typed now, it is only needed again for the rows a problem names)."""
         if raw.frame.height < SPILL_ROWS:
             return
         if self._folder is None:
-            beside = self._beside if self._beside is not None and self._beside.is_dir() else None  # first publish
-            self._folder = Path(tempfile.mkdtemp(prefix=".warroom-raw-", dir=beside))  # mode 0700
+            self._folder = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-", dir=self._where()))  # mode 0700
         path = self._folder / f"{len(self._files)}.arrow"
         raw.frame.write_ipc(path, compression="uncompressed")
         self._files[raw.sheet.label] = path
@@ -59,3 +69,39 @@ class RawRows:
         if self._folder is not None:
             shutil.rmtree(self._folder, ignore_errors=True)
             self._folder, self._files = None, {}
+
+
+def sweep_stale(where: Path | None) -> list[Path]:
+    """Remove the spill folders in `where` (None: the system's temp folder) whose importing process is gone, and
+    return them. Only folders named as RawRows names them, owned by this user; a folder whose process still runs
+    (or whose id now belongs to another running process) is left alone."""
+    folder = Path(where) if where is not None else Path(tempfile.gettempdir())
+    removed = []
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return removed
+    for entry in entries:
+        match = _OWNED.match(entry.name)
+        if match is None or not _process_gone(int(match.group(1))):
+            continue
+        try:
+            if not entry.is_dir() or entry.is_symlink() or entry.stat().st_uid != os.getuid():
+                continue
+        except OSError:
+            continue
+        shutil.rmtree(entry, ignore_errors=True)
+        removed.append(entry)
+    return removed
+
+
+def _process_gone(pid: int) -> bool:
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except (PermissionError, OSError):  # alive under another user, or not ours to judge
+        return False
+    return False

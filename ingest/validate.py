@@ -7,9 +7,11 @@ with that cell null; the import is refused anyway as soon as there is one error.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
+import numpy as np
 import polars as pl
 
 from ingest import vocabulary
@@ -90,24 +92,28 @@ def _enum(column: Column) -> tuple[pl.Expr, pl.Expr, str]:
 # A column whose every cell is written plainly (ASCII digits, as a database export writes them) is typed without the
 # normalising steps (full-width digits, thousands separators, 2020年, Excel serial dates), which change nothing there:
 # the same values and flags, at a fraction of the cost on a million-row sheet. Any other cell: the full path.
+# The test runs on the raw text: a plain cell has no white space to strip and is never blank, so it is its own
+# cleaned value (a blank "" cell, or one with spaces around it, sends its column the full way).
 _PLAIN = {"code": r"^[0-9A-Za-z-]+$", "int": r"^[0-9]{1,15}$", "year": r"^[0-9]{1,15}$",
           "money": r"^[0-9]{1,15}(?:\.[0-9]+)?$", "yuan": r"^[0-9]{1,15}(?:\.[0-9]+)?$",
-          "pct": r"^[0-9]{1,15}(?:\.[0-9]+)?$", "date": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
+          "pct": r"^[0-9]{1,15}(?:\.[0-9]+)?$", "date": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+          "id_number": r"^[0-9]+X?$"}
 
 
-def _plain_columns(sheet: Sheet, frame: pl.DataFrame) -> set[str]:
-    """The columns of the frame whose non-blank cells are all plainly written (_PLAIN), in one pass."""
-    candidates = [c for c in sheet.columns if c.kind in _PLAIN and c.name in frame.columns]
+def _plain_columns(sheet: Sheet, frame: pl.DataFrame, known: set[str] = frozenset()) -> set[str]:
+    """The columns of the frame whose non-blank cells are all plainly written (_PLAIN), in one pass. known: code
+    and ID columns already seen to hold only digits (an X at the end allowed), which are plain."""
+    candidates = [c for c in sheet.columns if c.kind in _PLAIN and c.name in frame.columns and c.name not in known]
     if not candidates or frame.height == 0:
-        return set()
-    flags = frame.select(_clean(c.name).str.contains(_PLAIN[c.kind]).all().alias(c.name) for c in candidates)
-    return {name for name, plain in flags.row(0, named=True).items() if plain}
+        return set(known)
+    flags = frame.select(pl.col(c.name).str.contains(_PLAIN[c.kind]).all().alias(c.name) for c in candidates)
+    return {name for name, plain in flags.row(0, named=True).items() if plain} | set(known)
 
 
 def _parse_plain(column: Column) -> tuple[pl.Expr, pl.Expr, str]:
     """What _parse gives for a plainly written column (see _PLAIN), without its normalising steps."""
     c = column.name
-    if column.kind == "code":
+    if column.kind in ("code", "id_number"):  # no full-width digit, no x to upper-case, no Excel .0
         return pl.col(c), pl.lit(True), ""
     if column.kind in ("int", "year"):
         value = pl.col(c).cast(pl.Int64, strict=False)
@@ -185,26 +191,44 @@ def _type_sheet(sheet: Sheet, frame: pl.DataFrame, excel: bool, problems: Proble
     """Typed columns; every blank required cell and every cell that does not parse becomes a problem.
 
     One lazy pass computes all values and flags (cleaning each cell once); problem rows are only
-    gathered for the columns whose flags say something is wrong.
+    gathered for the columns whose flags say something is wrong. A column of few distinct spellings (an
+    enum, 是/否, dates, 与户主关系) is typed once per spelling and looked up per row (_by_spelling).
     """
     checked = [c for c in sheet.columns if c.name not in missing]  # a missing column is reported once
+    digits: set[str] = set()
     with phase(f"校验 {sheet.label}：长数字"):
-        frame, damaged = _long_codes_stored_as_numbers(sheet, frame, checked, problems)
+        frame, damaged = _long_codes_stored_as_numbers(sheet, frame, checked, problems, digits)
     if damaged_out is not None:
         damaged_out |= damaged
-    plain = _plain_columns(sheet, frame) - damaged
+    plain = _plain_columns(sheet, frame, digits - damaged) - damaged
     parsed = {column.name: _parse_plain(column) if column.name in plain else _parse(column, excel)
               for column in sheet.columns}
+    looked_up = {column.name: table for column in sheet.columns
+                 if column.name not in plain and column.name not in damaged
+                 and (table := _by_spelling(column, frame, parsed[column.name])) is not None}
+    blank = {}
+    for c in checked:
+        if not c.required:
+            continue
+        if c.name in looked_up:
+            blank[c.name] = pl.col(f"__blank_{c.name}")
+        elif c.name in damaged:
+            blank[c.name] = pl.col(c.name).is_null() & ~pl.col(f"__damaged_{c.name}")
+        else:
+            blank[c.name] = pl.col(c.name).is_null()
+    cleaned = _clean_already(frame, [c.name for c in sheet.columns if c.name not in plain and c.name not in looked_up])
     out = (
         frame.lazy()
-        .with_columns(_clean(c.name).alias(c.name) for c in sheet.columns)
+        .with_columns(_looked_up_columns(frame, looked_up))
+        .with_columns(_clean(c.name).alias(c.name) for c in sheet.columns
+                      if c.name not in plain and c.name not in looked_up and c.name not in cleaned)
         .select(
             pl.col(ROW),
-            *[value.alias(name) for name, (value, _, _) in parsed.items()],
-            *[(pl.col(c.name).is_null() & ~pl.col(f"__damaged_{c.name}")).alias(f"__blank_{c.name}")
-              if c.name in damaged else pl.col(c.name).is_null().alias(f"__blank_{c.name}")
-              for c in checked if c.required],
-            *[(pl.col(c.name).is_not_null() & ~parsed[c.name][1]).fill_null(True).alias(f"__bad_{c.name}")
+            *[pl.col(f"__value_{name}").alias(name) if name in looked_up else value.alias(name)
+              for name, (value, _, _) in parsed.items()],
+            *[flag.alias(f"__blank_{name}") for name, flag in blank.items()],
+            *[(pl.col(f"__bad_{c.name}") if c.name in looked_up else
+               (pl.col(c.name).is_not_null() & ~parsed[c.name][1]).fill_null(True)).alias(f"__bad_{c.name}")
               for c in checked],
         )
         .collect()
@@ -214,9 +238,9 @@ def _type_sheet(sheet: Sheet, frame: pl.DataFrame, excel: bool, problems: Proble
     for column in checked:
         name = column.name
         if any_flag.get(f"__blank_{name}"):
-            blank = out.filter(pl.col(f"__blank_{name}")).select(
+            blank_rows = out.filter(pl.col(f"__blank_{name}")).select(
                 pl.col(ROW).alias("row"), pl.lit(None, pl.String).alias("value"))
-            problems.add_rows(sheet.label, column.label, blank, "必填，不能为空")
+            problems.add_rows(sheet.label, column.label, blank_rows, "必填，不能为空")
         if any_flag.get(f"__bad_{name}"):
             bad = frame.filter(out[f"__bad_{name}"]).select(
                 pl.col(ROW).alias("row"), _shown(column)(name).str.strip_chars().alias("value"))
@@ -227,6 +251,63 @@ def _type_sheet(sheet: Sheet, frame: pl.DataFrame, excel: bool, problems: Proble
             else:
                 problems.add_rows(sheet.label, column.label, bad, f"无法识别，应为{parsed[name][2]}")
     return out.drop(flags)
+
+
+_SPACE = " \t\r\n\u3000\u00a0"  # what _clean strips
+
+
+def _clean_already(frame: pl.DataFrame, names: list[str]) -> set[str]:
+    """The columns _clean would leave as they are (no cell blank or with white space at either end), told by cheap
+    comparisons of each cell's ends rather than by stripping every cell."""
+    if not names or frame.height == 0:
+        return set()
+    def untidy(name: str) -> pl.Expr:
+        text = pl.col(name)
+        return pl.any_horizontal([text == ""] + [text.str.starts_with(c) | text.str.ends_with(c) for c in _SPACE]) \
+            .any().alias(name)
+    flags = frame.select(untidy(n) for n in names).row(0, named=True)
+    return {name for name, messy in flags.items() if not messy}
+
+
+_LOOKUP_KINDS = ("enum", "bool", "date", "year", "int", "text")
+_LOOKUP_SAMPLE = 20_000  # rows looked at first: a column of names or ID numbers is not worth a lookup
+_LOOKUP_MAX = 0.05  # at most this share of the rows distinct (in the sample, then in the whole column)
+
+
+def _by_spelling(column: Column, frame: pl.DataFrame, parsed: tuple[pl.Expr, pl.Expr, str]) -> pl.DataFrame | None:
+    """The column's distinct raw spellings, each cleaned and typed as _parse types a cell (value, ok, blank), or
+    None when the column has too many to be worth it. Every step of _clean and _parse looks at one cell only,
+    so typing a spelling once gives each row holding it exactly what typing that row gives."""
+    name = column.name
+    if column.kind not in _LOOKUP_KINDS or frame.height < 2 * _LOOKUP_SAMPLE:
+        return None
+    sample = frame[name].head(_LOOKUP_SAMPLE).n_unique()
+    if sample > _LOOKUP_SAMPLE * _LOOKUP_MAX:
+        return None
+    spellings = frame.select(pl.col(name).unique().drop_nulls())
+    if spellings.height > frame.height * _LOOKUP_MAX:
+        return None
+    value, ok, _ = parsed
+    return spellings.with_columns(pl.col(name).alias("__raw")).with_columns(_clean(name).alias(name)).select(
+        "__raw",
+        value.alias("__value"),
+        pl.col(name).is_null().alias("__blank"),
+        (pl.col(name).is_not_null() & ~ok).fill_null(True).alias("__bad"),
+    )
+
+
+def _looked_up_columns(frame: pl.DataFrame, looked_up: dict[str, pl.DataFrame]) -> list[pl.Series]:
+    """Per row, the typed value and flags of its spelling (a null cell: null value, blank, not bad)."""
+    out = []
+    for name, table in looked_up.items():
+        raw = frame[name]
+        index = raw.cast(pl.Enum(table["__raw"]), strict=False).to_physical()  # the row's spelling in the table
+        out.append(table["__value"].gather(index).alias(f"__value_{name}"))
+        out.append((table["__blank"].gather(index).fill_null(True) if table["__blank"].any() else raw.is_null())
+                   .alias(f"__blank_{name}"))
+        out.append((table["__bad"].gather(index).fill_null(False) if table["__bad"].any()
+                    else pl.Series([False], dtype=pl.Boolean).new_from_index(0, frame.height)).alias(f"__bad_{name}"))
+    return out
 
 
 def _suggestion(column: Column, values: pl.Series) -> pl.Series:
@@ -246,13 +327,15 @@ _LONG = r"^\d{16,}(?:\.0+)?$"
 
 
 def _long_codes_stored_as_numbers(sheet: Sheet, frame: pl.DataFrame, checked: list[Column],
-                                  problems: Problems) -> tuple[pl.DataFrame, set[str]]:
+                                  problems: Problems, digits: set[str] | None = None) -> tuple[pl.DataFrame, set[str]]:
     """户编号 / 身份证号 typed into a number cell: Excel keeps 15 significant digits, the rest became zeros (or
     the cell shows 4.31E+17). That is one problem of the column with one fix, not thousands of wrong codes or a
     misleading 校验位错误: reported once per column, and the damaged cells are taken out of every other check."""
     damaged: set[str] = set()
-    for column in checked:
-        if column.kind not in ("code", "id_number"):
+    candidates = [c for c in checked if c.kind in ("code", "id_number")]
+    sound = _clearly_sound(frame, [c.name for c in candidates], digits)
+    for column in candidates:
+        if column.name in sound:
             continue
         # A reference (a 户编号 on every 收入 and 农户状态 row of its household) is looked at once per distinct cell,
         # with how many rows hold it; other columns (keys, 身份证号) are nearly all distinct: one row each. Cleaned
@@ -300,6 +383,31 @@ def _long_codes_stored_as_numbers(sheet: Sheet, frame: pl.DataFrame, checked: li
     return frame, damaged
 
 
+def _clearly_sound(frame: pl.DataFrame, names: list[str], digits: set[str] | None = None) -> set[str]:
+    """The columns the test below would pass, told in one cheap pass over the raw text: every cell plain ASCII
+    digits (an X at the end allowed), so nothing to clean, no .0 and no E+; and too few long values ending in 0
+    or being exact doubles (the only ones that can count as damaged) to reach half of the long ones. The other
+    columns take the full test."""
+    if not names or frame.height == 0:
+        return set()
+    exprs = []
+    for name in names:
+        text = pl.col(name)
+        long = (text.str.len_bytes() >= 16) & ~text.str.ends_with("X")
+        number = text.cast(pl.Int64, strict=False)
+        double = (number.cast(pl.Float64).cast(pl.Int64, strict=False) == number).fill_null(False)
+        # A zero tail ends in 0; a maybe-double ends in 0 or is at least 2**53 and an exact double.
+        suspect = long & (text.str.ends_with("0") | ((number >= 2**53).fill_null(False) & double))
+        exprs += [text.str.contains(r"^[0-9]+X?$").all().alias(f"{name}\x00digits"),
+                  long.sum().alias(f"{name}\x00long"), suspect.sum().alias(f"{name}\x00suspect")]
+    flags = frame.select(exprs).row(0, named=True)
+    if digits is not None:  # told to the caller: such a column is plainly written (_PLAIN)
+        digits |= {name for name in names if flags[f"{name}\x00digits"]}
+    return {name for name in names if flags[f"{name}\x00digits"]
+            and flags[f"{name}\x00suspect"] * 2 < flags[f"{name}\x00long"] or
+            (flags[f"{name}\x00digits"] and flags[f"{name}\x00long"] == 0)}
+
+
 def _printed_double(text: pl.Expr) -> pl.Expr:
     """Whether a long integer (text) equals its value rounded to 15 significant digits, as a double."""
     number = text.cast(pl.Int64, strict=False)
@@ -318,8 +426,14 @@ def _shown(column: Column):
 
 def _check_ranges(sheet: Sheet, typed: pl.DataFrame, problems: Problems) -> pl.DataFrame:
     """Signs and bounds of numbers; 身份证号 form, birth date and check digit; row-level consistency."""
+    numbers = [c for c in sheet.columns if c.kind in _MAX and c.name in typed.columns]
+    # One pass says which number columns hold anything out of range at all; only those are looked at row by row.
+    flagged = typed.select(_out_of_range(c).any().alias(c.name) for c in numbers).row(0, named=True) \
+        if numbers and typed.height else {}
     for column in sheet.columns:
         c = column.name
+        if not flagged.get(c) and column.kind != "id_number":
+            continue
         rows = typed.select(pl.col(ROW).alias("row"), pl.col(c).alias("value")).filter(pl.col("value").is_not_null())
         if column.kind in _MAX:
             number = pl.col("value").cast(pl.Float64, strict=False)
@@ -340,7 +454,8 @@ def _check_ranges(sheet: Sheet, typed: pl.DataFrame, problems: Problems) -> pl.D
             pl.col(ROW).alias("row"), pl.col("labor_count").cast(pl.String).alias("value"),
             pl.format("劳动力人数大于家庭人口数（{}）", pl.col("size")).alias("msg"))
         problems.add_rows(sheet.label, "劳动力人数", over, pl.col("msg"))
-        heads = typed.filter(pl.col("head_id_number").is_not_null()).with_columns(
+        heads = typed.filter(pl.col("head_id_number").is_not_null() & pl.col("head_id_number").is_duplicated()) \
+            .with_columns(
             first=pl.col(ROW).min().over("head_id_number"),
             first_id=pl.col("household_id").first().over("head_id_number"),
         ).filter(pl.col(ROW) != pl.col("first"))
@@ -357,6 +472,14 @@ def _check_ranges(sheet: Sheet, typed: pl.DataFrame, problems: Problems) -> pl.D
             pl.format("计划完工日期早于计划开工日期（{}）", pl.col("planned_start")).alias("msg"))
         problems.add_rows(sheet.label, "计划完工日期", backwards, pl.col("msg"))
     return typed
+
+
+def _out_of_range(column: Column) -> pl.Expr:
+    """Whether a cell of a number column breaks one of _check_ranges' bounds (its messages say which)."""
+    number = pl.col(column.name).cast(pl.Float64, strict=False)
+    top = 100 if column.kind == "pct" else _MAX_BY_COLUMN.get(column.name, _MAX[column.kind])
+    bad = (number < 0) | (number > top)
+    return (bad | (number == 0)) if column.name == "size" else bad
 
 
 def _warn_unknown_guarantees(sheet: Sheet, typed: pl.DataFrame, problems: Problems) -> None:
@@ -376,6 +499,9 @@ def _warn_unknown_guarantees(sheet: Sheet, typed: pl.DataFrame, problems: Proble
 
 def _check_id_numbers(sheet: Sheet, column: Column, rows: pl.DataFrame, problems: Problems) -> None:
     v = pl.col("value")
+    # Most numbers are sound (18 characters, a real birth date, the right check digit) and none of the messages
+    # below names them: told apart in one cheap pass, so that the full checks run on the rest only.
+    rows = rows.filter(~_sound_id_numbers(rows["value"]))
     digits17 = [v.str.slice(i, 1).cast(pl.Int32, strict=False) * w for i, w in enumerate(_ID_WEIGHTS)]
     expected = (pl.sum_horizontal(digits17) % 11).replace_strict(
         dict(enumerate(_ID_CHECK)), return_dtype=pl.String, default=None)
@@ -409,6 +535,47 @@ def _check_id_numbers(sheet: Sheet, column: Column, rows: pl.DataFrame, problems
                       "15位旧身份证号，已接受，请核实后更新为18位", WARNING)
 
 
+def _sound_id_numbers(values: pl.Series) -> pl.Series:
+    """Whether each 18-character number is well formed, born on a real date from 1900 to today and carries the
+    right check digit: what _check_id_numbers' messages test, by integer arithmetic on the first 17 digits
+    (weighted digit sums looked up per 6-digit group, birth dates in a set of every valid day)."""
+    v = pl.col("value")
+    frame = values.alias("value").to_frame().select(
+        form=v.str.contains(r"^\d{17}[\dX]$").fill_null(False),
+        head=v.str.slice(0, 17).cast(pl.Int64, strict=False),
+        last=pl.when(v.str.ends_with("X")).then(pl.lit(10, pl.Int64)).otherwise(
+            v.str.slice(17, 1).cast(pl.Int64, strict=False)),
+    )
+    head = frame["head"].fill_null(0).clip(0, 10**17 - 1).to_numpy()
+    high, middle, low = _id_weight_tables()
+    total = high[head // 10**12] + middle[(head // 10**6) % 10**6] + low[head % 10**6]
+    born = pl.Series((head // 1000) % 10**8).is_in(_valid_birth_days().implode())
+    expected = pl.Series((12 - total % 11) % 11)  # _ID_CHECK[r] is X (10) or the digit (12 - r) % 11
+    return (frame["form"] & frame["head"].is_not_null() & born & (frame["last"] == expected)).fill_null(False)
+
+
+@functools.cache
+def _id_weight_tables():
+    """Sum of digit * _ID_WEIGHTS over the first 5, the next 6 and the last 6 of 17 digits, for every value."""
+    def table(weights):
+        x = np.arange(10 ** len(weights), dtype=np.int64)
+        return sum(((x // 10 ** (len(weights) - 1 - i)) % 10) * w for i, w in enumerate(weights))
+    return table(_ID_WEIGHTS[:5]), table(_ID_WEIGHTS[5:11]), table(_ID_WEIGHTS[11:])
+
+
+def _valid_birth_days() -> pl.Series:
+    """Every day from 1900-01-01 to today as the integer YYYYMMDD."""
+    return _birth_days(_today())
+
+
+@functools.cache
+def _birth_days(today) -> pl.Series:
+    import datetime as _dt
+
+    days = pl.date_range(_dt.date(1900, 1, 1), today, eager=True)
+    return days.dt.strftime("%Y%m%d").cast(pl.Int64)
+
+
 def _today():
     import datetime as _dt
 
@@ -421,10 +588,35 @@ def _check_keys(sheet: Sheet, typed: pl.DataFrame, problems: Problems) -> None:
     key = list(sheet.key)
     labels = "+".join(sheet.column(k).label for k in key)
     present = typed.filter(pl.all_horizontal(pl.col(k).is_not_null() for k in key))
+    present = present.filter(_repeated(present, key))  # only rows whose key repeats can be duplicates
     dupes = present.with_columns(first=pl.col(ROW).min().over(key)).filter(pl.col(ROW) != pl.col("first"))
     shown = pl.concat_str([pl.col(k).cast(pl.String) for k in key], separator="+")
     problems.add_rows(sheet.label, labels, dupes.select(pl.col(ROW).alias("row"), shown.alias("value"), "first"),
                       pl.format("重复，与第{}行相同", pl.col("first")))
+
+
+def _repeated(frame: pl.DataFrame, key: list[str]) -> pl.Series:
+    """Whether each row's key (no part null) is on another row too. An export usually lists its rows in key order,
+    or in a few runs in key order (one county after another): when the runs' key ranges do not overlap, equal keys
+    are neighbours, told by comparing each row with the one above. Otherwise one hash pass."""
+    if frame.height < 2:
+        return pl.Series([False] * frame.height, dtype=pl.Boolean)
+    in_order = None  # the key is at least the one above (lexicographically)
+    for k in reversed(key):
+        here, above = pl.col(k), pl.col(k).shift(1)
+        in_order = (here >= above) if in_order is None else ((here > above) | ((here == above) & in_order))
+    breaks = frame.select(pl.arg_where(~in_order.fill_null(True))).to_series().to_list()
+    if len(breaks) <= _MAX_RUNS:
+        starts, ends = [0] + breaks, [b - 1 for b in breaks] + [frame.height - 1]
+        first, last = frame[starts].select(key).rows(), frame[ends].select(key).rows()
+        runs = sorted(zip(first, last))
+        if all(later[0] > earlier[1] for earlier, later in zip(runs, runs[1:])):
+            same = pl.all_horizontal([pl.col(k) == pl.col(k).shift(1) for k in key]).fill_null(False)
+            return frame.select(same | same.shift(-1).fill_null(False)).to_series()
+    return frame.select(pl.col(key[0]).is_duplicated() if len(key) == 1 else pl.struct(key).is_duplicated()).to_series()
+
+
+_MAX_RUNS = 64
 
 
 def _check_references(tables: dict[str, pl.DataFrame], provided: list[str], problems: Problems,
@@ -443,8 +635,8 @@ def _check_references(tables: dict[str, pl.DataFrame], provided: list[str], prob
                 continue
             if sheet.table not in provided and parent_table not in provided:
                 continue  # both kept from the served version, which was checked when it was imported
-            keys = parent.select(pl.col(parent_column).alias(column)).unique()
-            orphans = child.filter(pl.col(column).is_not_null()).join(keys, on=column, how="anti")
+            orphans = child.filter(pl.col(column).is_not_null()
+                                   & ~pl.col(column).is_in(parent[parent_column].implode()))
             if orphans.height == 0:
                 continue
             label = SHEETS_BY_TABLE[parent_table].label
@@ -480,17 +672,28 @@ _SEQUENCE_RULES = {
 
 
 def _check_event_sequences(events: pl.DataFrame, problems: Problems) -> None:
-    rules = pl.DataFrame(
-        [{"prev": p, "event": e, "msg": m} for (p, e), m in _SEQUENCE_RULES.items()],
-        schema={"prev": pl.String, "event": pl.String, "msg": pl.String})
+    # Sorted by household, each row's previous event is the row above when it is the same household's (a shift and
+    # a comparison, not a window per household); the pairs that break a rule are looked up by their event orders.
+    rules = {(EVENT_ORDER[p] if p else 0) * 8 + EVENT_ORDER[e]: m for (p, e), m in _SEQUENCE_RULES.items()}
+    same = pl.col("household_id") == pl.col("household_id").shift(1)
     ordered = (
         events.filter(pl.col("household_id").is_not_null() & pl.col("date").is_not_null()
                       & pl.col("event_order").is_not_null())
         .sort("household_id", "date", "event_order", ROW)
-        .with_columns(prev=pl.col("event").shift(1).over("household_id"),
-                      prev_date=pl.col("date").shift(1).over("household_id"))
     )
-    bad = ordered.join(rules, on=["prev", "event"], how="inner", nulls_equal=True)
+    pair = (pl.when(same).then(pl.col("event_order").shift(1)).otherwise(0).cast(pl.Int32) * 8
+            + pl.col("event_order").cast(pl.Int32))
+    bad = ordered.with_columns(
+        prev_order=pl.when(same).then(pl.col("event_order").shift(1)),
+        prev_date=pl.when(same).then(pl.col("date").shift(1)),
+        pair=pair,
+    ).filter(pl.col("pair").is_in(list(rules)))
+    # The rule's message, and the previous event by its order (event_order is EVENT_ORDER of the event).
+    names = pl.DataFrame({"prev_order": list(EVENT_ORDER.values()), "prev": list(EVENT_ORDER)},
+                         schema={"prev_order": pl.Int8, "prev": pl.String})
+    bad = (bad.join(pl.DataFrame({"pair": list(rules), "msg": list(rules.values())},
+                                 schema={"pair": pl.Int32, "msg": pl.String}), on="pair", how="left", maintain_order="left")
+           .join(names, on="prev_order", how="left", maintain_order="left"))
     bad = bad.with_columns(msg=pl.when(pl.col("prev_date").is_not_null())
                            .then(pl.format("{}（上一条：{} {}）", "msg", "prev_date", "prev"))
                            .otherwise(pl.col("msg")))
@@ -541,13 +744,17 @@ def _cross_sheet_warnings(tables: dict[str, pl.DataFrame], provided: list[str], 
     if involved("household_members", "households"):
         recomputed |= {"农户", "家庭成员"}
         members, households = tables["household_members"], tables["households"]
-        counted = members.group_by("household_id").agg(n=pl.len())
-        mismatch = households.join(counted, on="household_id", how="left").with_columns(
-            pl.col("n").fill_null(0)).filter(pl.col("size").is_not_null() & (pl.col("n") != pl.col("size")))
+        counted = _counts(members, "household_id")
+        if counted["household_id"].equals(households["household_id"]):  # the same households in the same order
+            joined = households.with_columns(counted["n"])
+        else:
+            joined = households.join(counted, on="household_id", how="left")
+        mismatch = joined.with_columns(pl.col("n").fill_null(0)).filter(pl.col("size").is_not_null() & (pl.col("n") != pl.col("size")))
         problems.add_rows("农户", "家庭人口数", mismatch.select(
             pl.col(ROW).alias("row"), pl.col("size").cast(pl.String).alias("value"), "n"),
             pl.format(CROSS_SHEET + "与家庭成员表中的人数（{}）不一致", pl.col("n")), WARNING)
-        shared = members.filter(pl.col("id_number").is_not_null()).with_columns(
+        # Only a number on several rows can be in two households: those few rows get the windows below.
+        shared = members.filter(pl.col("id_number").is_not_null() & pl.col("id_number").is_duplicated()).with_columns(
             homes=pl.col("household_id").n_unique().over("id_number"),
             first=pl.col("household_id").first().over("id_number"),
         ).filter((pl.col("homes") > 1) & (pl.col("household_id") != pl.col("first")))
@@ -556,6 +763,16 @@ def _cross_sheet_warnings(tables: dict[str, pl.DataFrame], provided: list[str], 
                 "id_number").alias("value"), "first"),
             pl.format(CROSS_SHEET + "同一身份证号出现在两个户中（另见户 {}）", pl.col("first")), WARNING)
     return recomputed
+
+
+def _counts(frame: pl.DataFrame, column: str) -> pl.DataFrame:
+    """Rows per value of the column (null left out), as group_by(column).len() gives them. Rows listed value by
+    value (家庭成员 household after household) are counted by their runs, without hashing every row."""
+    runs = frame[column].rle().struct.unnest().filter(pl.col("value").is_not_null())
+    runs = runs.select(pl.col("value").alias(column), pl.col("len").cast(pl.UInt32).alias("n"))
+    if not _repeated(runs, [column]).any():
+        return runs
+    return frame.filter(pl.col(column).is_not_null()).group_by(column).agg(n=pl.len())
 
 
 def _warn_fraction_progress(progress: pl.DataFrame, problems: Problems) -> None:
