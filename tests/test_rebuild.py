@@ -52,8 +52,11 @@ def test_rebuild_restores_the_derived_tables_and_keeps_the_data(old_db):
     with Database(old) as database, pytest.raises(duckdb.BinderException):
         database.run("poverty_breakdown", as_of="2020-06-30", township="ALL")  # what the upgrade broke
 
-    out = run_cli("ingest", "rebuild", "--db", str(old_db))
+    out = run_cli("ingest", "rebuild", "--db", str(old_db), "--verbose")
     assert "已用本版程序重建" in out.stdout
+    phases = [line.rstrip() for line in out.stderr.splitlines()]  # --verbose: where a rebuild's time goes
+    for phase in ("复制数据", "主键", "派生表 household_persons", "预备答案（合计）"):
+        assert any(line.endswith(phase) for line in phases), phase
     new = publish.current(old_db)
     assert new != old and old in publish.versions(old_db)  # the old version stays for rollback
     assert len(CONTRACT) >= 15
@@ -63,6 +66,9 @@ def test_rebuild_restores_the_derived_tables_and_keeps_the_data(old_db):
         assert con.execute("SELECT value FROM meta WHERE key = ?", [DIGEST_KEY]).fetchone()[0] == derived_digest()
         assert con.execute("SELECT mode FROM import_log ORDER BY import_id DESC LIMIT 1").fetchone()[0] == "rebuild"
         assert "main_cause" in [c[0] for c in con.execute("DESCRIBE household_spans").fetchall()]
+        # the key of households, added once the rows are copied (schema.sql's end), as a publish adds it
+        assert con.execute("SELECT constraint_text FROM duckdb_constraints() WHERE table_name = 'households' "
+                           "AND constraint_type = 'PRIMARY KEY'").fetchall() == [("PRIMARY KEY(household_id)",)]
         tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
     assert set(DERIVED_TABLES) <= tables
     with Database(new) as database:
