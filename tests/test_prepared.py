@@ -42,7 +42,7 @@ def _assert_every_prepared_answer_equals_the_query(db: Path) -> int:
 
 
 def test_demo_county_prepared_answers_equal_the_queries(demo_db):
-    assert _assert_every_prepared_answer_equals_the_query(demo_db) == 4
+    assert _assert_every_prepared_answer_equals_the_query(demo_db) == 3
 
 
 @pytest.fixture(scope="module")
@@ -51,19 +51,18 @@ def checks_county(tmp_path_factory) -> Path:
 
 
 def test_hand_made_county_prepared_answers_equal_the_queries(checks_county):
-    assert _assert_every_prepared_answer_equals_the_query(checks_county) == 4
+    assert _assert_every_prepared_answer_equals_the_query(checks_county) == 3
 
 
 def test_tiny_county_prepared_answers_equal_the_queries(tmp_path):
     db = tmp_path / "tiny.duckdb"
     run_cli("ingest", "load", str(REPO / "tests" / "fixtures" / "tiny"), "--db", str(db))
-    assert _assert_every_prepared_answer_equals_the_query(db) == 4
+    assert _assert_every_prepared_answer_equals_the_query(db) == 3
 
 
 def test_prepared_dates_are_the_data_date_and_the_week_before():
     d0 = dt.date(2020, 11, 16)
-    week = [dt.date(2020, 11, 9), d0]
-    assert prepared.prepared_dates(d0) == {"risk_households": week, "ranking_villages": week}
+    assert prepared.prepared_dates(d0) == {"risk_households": [d0], "ranking_villages": [dt.date(2020, 11, 9), d0]}
 
 
 def test_lookup_only_for_the_prepared_date_and_parameters(demo_db):
@@ -82,10 +81,11 @@ def test_lookup_only_for_the_prepared_date_and_parameters(demo_db):
         jumps = lambda frame: frame.filter(frame["rule_id"] == "income_jump")["issues"].sum()  # noqa: E731
         assert jumps(fast.run("checks_counts_by_township", as_of=d0, **{**rules, "income_jump_factor": 1.01})) > \
             jumps(fast.run("checks_counts_by_township", as_of=d0, **rules))
-        # The risk list is prepared for the county only, at the data date and the week before.
+        # The risk list is prepared for the county only, at the data date only.
         risk = {"as_of": d0, "township": "ALL", **registry.risk_params()}
         assert fast.is_prepared("risk_households", risk)
         assert not fast.is_prepared("risk_households", {**risk, "as_of": d0 - dt.timedelta(days=1)})
+        assert not fast.is_prepared("risk_households", {**risk, "as_of": d0 - dt.timedelta(weeks=1)})
         assert not fast.is_prepared("risk_households", {**risk, "township": "431299101"})
         assert not fast.is_prepared("risk_households", {**risk, "per_level": 10})
         # The village ranking likewise, for the county: a township's villages run the query.
