@@ -8,7 +8,8 @@ projects_of_year AS (
     SELECT pr.* FROM projects pr, params p
     WHERE pr.year = p.y AND ($township = 'ALL' OR pr.township_code = $township)
 ),
--- Reports and funds are read from the derived tables (ingest/derived.sql), stored by 年度: only year Y's rows are read.
+-- Reports and funds are read from the derived tables (ingest/derived.sql), stored by 年度: only year Y's rows are read
+-- (funds: queries/parts/project_funds_of_year.sql).
 progress_at_d AS (  -- project_spans holds one row per report (valid_from = 填报日期) and one before the first report
     SELECT s.project_id,
            arg_max(s.status, s.valid_from) AS status,
@@ -21,14 +22,7 @@ progress_at_d AS (  -- project_spans holds one row per report (valid_from = 填�
       AND s.valid_from <= p.d AND s.valid_from > DATE '0001-01-01'  -- reports only, not the span before the first
     GROUP BY s.project_id
 ),
-funds_by_project AS (
-    SELECT f.project_id,  -- summed exactly (DECIMAL), then to DOUBLE: the same figure in any order of rows
-           CAST(sum(f.allocated) FILTER (WHERE f.source IS NOT NULL) AS DOUBLE) AS allocated,
-           CAST(sum(f.spent) FILTER (WHERE f.source IS NULL) AS DOUBLE) AS spent
-    FROM fund_flows f, params p
-    WHERE f.year = p.y AND ($township = 'ALL' OR f.township_code = $township) AND f.date <= p.d
-    GROUP BY f.project_id
-),
+{{project_funds_of_year}}
 project_state AS (
     SELECT py.*, coalesce(pg.status, '未开工') AS status,
            CAST(coalesce(pg.progress_pct, 0) AS DOUBLE) AS progress_pct,

@@ -248,6 +248,18 @@ def test_idle_funds_lists_old_allocations_that_are_hardly_spent(db):
     assert db.run("funds_idle", as_of=D, township="A01", idle_days=90, idle_ratio=0.2)["project_id"].to_list() == ["P1"]
 
 
+def test_funds_by_project_of_year_y(db):
+    frame = db.run("funds_by_project", as_of=D, township="ALL")
+    # 2020's projects (P4 is 2019's): P1 170 allocated (社会帮扶 20 dated 2019-12-20 counts in its 年度) and 10 spent,
+    # 在建; P2 50 / 10, no report yet; P3 80 / 0, reported 未开工; P5 30 / 0, 已完工. 结余率 = (allocated − spent) / allocated.
+    assert rows(frame, "project_id", "allocated_wan", "spent_wan", "status") == [
+        ("P3", 80.0, 0.0, "未开工"), ("P5", 30.0, 0.0, "已完工"), ("P1", 170.0, 10.0, "在建"), ("P2", 50.0, 10.0, "未开工")]
+    assert frame["balance_rate_pct"].to_list() == pytest.approx([100, 100, 100 * 160 / 170, 80])
+    early = db.run("funds_by_project", as_of=dt.date(2020, 1, 5), township="A01")
+    assert rows(early, "project_id", "allocated_wan", "balance_rate_pct") == [("P1", 20.0, 100.0), ("P2", 0.0, None),
+                                                                              ("P5", 0.0, None)]
+
+
 def test_funds_by_category_of_a_township(db):
     frame = db.run("funds_by_category", as_of=D, township="A01")
     got = {r["category"]: r for r in frame.iter_rows(named=True)}

@@ -14,6 +14,7 @@ from queries.runner import Database
 
 COLUMNS = ("project_id", "status", "progress_pct", "last_report", "actual_start", "actual_end", "allocated_wan",
            "spent_wan")
+FUNDS = ("project_id", "status", "allocated_wan", "spent_wan")  # funds_by_project's, at the same places of COLUMNS
 
 # Each figure of one project by a correlated subquery over the contract tables (exact sums, then DOUBLE).
 PER_PROJECT = """
@@ -44,7 +45,7 @@ def _dates(con) -> list[dt.date]:
     return sorted(set(weekly + turns))
 
 
-def test_projects_of_year_equals_the_contract_tables_every_fortnight(demo_db):
+def test_project_lists_equal_the_contract_tables_every_fortnight(demo_db):
     with Database.open(demo_db) as db:
         con = duckdb.connect(str(db.version), read_only=True)
         try:
@@ -56,6 +57,8 @@ def test_projects_of_year_equals_the_contract_tables_every_fortnight(demo_db):
                     got = db.run("projects_of_year", as_of=day, township=area).sort("project_id")
                     expected = con.execute(PER_PROJECT, {"as_of": day, "township": area}).fetchall()
                     assert got.select(COLUMNS).rows() == expected, (day, area)
+                    funds = db.run("funds_by_project", as_of=day, township=area).sort("project_id")
+                    assert funds.select(FUNDS).rows() == [(r[0], r[1], r[6], r[7]) for r in expected], (day, area)
                     compared += len(expected)
         finally:
             con.close()
