@@ -389,17 +389,18 @@ def built_by_older_release() -> bool:
 CHECKS_PROBE = "checks_counts_by_township"  # every rule and threshold goes into it (ingest/prepared_checks.ANSWERED)
 
 
-def checks_prepared_for_other_rules() -> bool:
+def checks_prepared_for_other_rules(config: settings_module.Settings) -> bool:
     """The served version's 数据核查 table (ingest/prepared_checks.py) was built with other rules or thresholds than
-    this server's (data/checks.toml, the poverty lines, queries/checks/ edited since the publish): the page then runs
-    the rule files themselves, seconds per query at province scale, until `ingest rebuild` prepares it again."""
+    this server's (data/checks.toml, the poverty lines of `config`, queries/checks/ edited since the publish): the
+    page then runs the rule files themselves, seconds per query at province scale, until `ingest rebuild` prepares
+    it again. `config`: the settings the shell loaded for this run (not read again)."""
     from queries import checks_registry as registry  # late: it reads every rule file when imported
 
     answers = run("prepared_answers")
     if not answers.filter((pl.col("query") == CHECKS_PROBE) & pl.col("as_of").is_null()).height:
         return False  # published before 数据核查 was prepared: nothing to go stale (the rebuild notice covers it)
     # The parameters the page passes (pages/data_check.py); the runner keeps those the query uses.
-    params = {"as_of": data_as_of(), "township": "ALL", **registry.rule_params(registry.load_config())}
+    params = {"as_of": data_as_of(), "township": "ALL", **registry.rule_params(registry.load_config(), config)}
     wanted = sql_text(CHECKS_PROBE)[1]
     return not _database(_version()).is_prepared(CHECKS_PROBE, {k: v for k, v in params.items() if k in wanted})
 

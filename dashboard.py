@@ -117,7 +117,7 @@ def main() -> None:
         elif app_data.built_by_older_release():
             st.warning("当前数据版本由升级前的程序发布，个别页面可能无法显示。请数据管理员在服务器上运行 "
                        "`python -m ingest rebuild --db 数据库` 重建（数据不变，百万户约一分钟）。", icon=":material/update:")
-        elif app_data.checks_prepared_for_other_rules():
+        elif app_data.checks_prepared_for_other_rules(config):
             st.warning("数据核查的规则或阈值在本版本发布后已修改，数据核查页正按新规则逐条现场计算，数据量大时每项需数秒。"
                        "请数据管理员在服务器上运行 `python -m ingest rebuild --db 数据库` 重建（数据不变）。",
                        icon=":material/rule:")
