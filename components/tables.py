@@ -15,6 +15,8 @@ import polars as pl
 import streamlit as st
 import xlsxwriter
 
+from access import audit
+
 
 BLANK = "—"
 HIGHLIGHT_STYLE = "background-color: #fff3cd; font-weight: bold"
@@ -108,16 +110,12 @@ def excel_download(frame: pl.DataFrame | Callable[[], pl.DataFrame], file_name: 
                    sheet: str | None = None, label: str = "下载 Excel") -> None:
     """A download button whose workbook is written only when clicked (on every run it would cost a page up to
     half its time, for a file few download), and whose click goes into the audit trail. `frame` may be a
-    function, so a download of every match (户情) is queried only when asked for."""
+    function, so a download of every match (户情) is queried only when asked for. The click does not rerun the
+    page: a rerun would cost the page's time again, and it replaces the button's deferred file while the
+    browser still asks for the old one (the download then never comes)."""
     def workbook() -> bytes:
         return to_excel(frame() if callable(frame) else frame, sheet or Path(file_name).stem)
 
-    st.download_button(label, workbook, file_name=file_name,
+    st.download_button(label, audit.on_download(file_name, workbook), file_name=file_name,
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                       key=key, icon=":material/download:", on_click=_audit_export, args=(file_name,))
-
-
-def _audit_export(file_name: str) -> None:
-    import app_data  # the audit trail of exports; imported late to keep this module free of data access
-
-    app_data.audit("导出", file_name)
+                       key=key, icon=":material/download:", on_click="ignore")
