@@ -13,7 +13,7 @@ from ingest.timing import phase
 DERIVED_SQL = Path(__file__).with_name("derived.sql")
 DERIVED_TABLES = ("household_spans", "income_pairs", "income_years", "project_spans", "fund_flows", "income_latest",
                   "household_persons", "household_member_counts")
-_TABLE = re.compile(r"CREATE OR REPLACE TABLE (\w+)")
+_TABLE = re.compile(r"CREATE OR REPLACE (?:TEMP )?TABLE (\w+)")
 
 
 DIGEST_KEY = "derived_digest"  # meta: which derived.sql built this version's derived tables
@@ -32,7 +32,9 @@ def build_derived(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [DIGEST_KEY, derived_digest()])
     for statement in re.split(r";\s*$", DERIVED_SQL.read_text(encoding="utf-8"), flags=re.MULTILINE):
         table = _TABLE.search(statement)
-        if table is None:  # the comments after the last statement
+        if table is None:  # the comments after the last statement, or the DROP of a helper table
+            if re.sub(r"--[^\n]*", "", statement).strip():
+                con.execute(statement)
             continue
         with phase(f"派生表 {table.group(1)}"):
             con.execute(statement)

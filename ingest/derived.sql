@@ -2,6 +2,15 @@
 -- They hold nothing new: each is a re-shaping of the contract tables so that an as-of question becomes a
 -- range filter instead of a re-scan of every household's history. Rebuilt from scratch on every publish.
 
+-- 农户位次 (a temp table, dropped at the end of this file): every household with its place in the order the
+-- derived tables are stored in (township, village, household number) as an integer (hh), its 乡镇 and 村. The
+-- statements below window and sort by that integer instead of a 16-character household number, and none of them
+-- joins households to villages again.
+CREATE OR REPLACE TEMP TABLE homes AS
+SELECT h.household_id, row_number() OVER (ORDER BY v.township_code, v.village_code, h.household_id) AS hh,
+       v.township_code, h.village_code
+FROM households h JOIN villages v USING (village_code);
+
 -- 农户状态区间: one row per day on which a household's status changed, valid until its next such day.
 -- Same-day events apply in the order 纳入, 脱贫, 返贫, 清退 (DESIGN.md), so the day's last event is the
 -- status at the end of that day. Status at D = the row with valid_from <= D < valid_to; a household with
@@ -10,22 +19,22 @@
 -- the rest) and a county-wide count per village reads its keys in runs. The household's 主要致贫原因 and 贫困户属性
 -- ride along (dictionary-compressed): 贫困户结构 (queries/poverty_breakdown.sql) is then one scan, not a join
 -- of a million spans with a million households.
+-- One window over the events in the order they apply: an event followed by one of another day (or by none) is its
+-- day's last, and that next day ends its span; no grouping by household and day first (a household has at most
+-- one event of each kind a day, and event_order follows the kind: the order within a day is total).
 CREATE OR REPLACE TABLE household_spans AS
-WITH day_end AS (
-    SELECT household_id, date, arg_max(event, event_order) AS event
+WITH applied AS (
+    SELECT household_id, date, event,
+           lead(date) OVER (PARTITION BY household_id ORDER BY date, event_order) AS next_date
     FROM household_events
-    GROUP BY household_id, date
-),
-places AS (  -- a village's place in (township_code, village_code) order: sorting by an integer costs less
-    SELECT village_code, township_code, row_number() OVER (ORDER BY township_code, village_code) AS place FROM villages
 )
-SELECT d.household_id, v.township_code, h.village_code, h.size, h.main_cause, h.attribute, d.event,
-       d.date AS valid_from,
-       coalesce(lead(d.date) OVER (PARTITION BY d.household_id ORDER BY d.date), DATE '9999-12-31') AS valid_to
-FROM day_end d
+SELECT a.household_id, m.township_code, m.village_code, h.size, h.main_cause, h.attribute, a.event,
+       a.date AS valid_from, coalesce(a.next_date, DATE '9999-12-31') AS valid_to
+FROM applied a
 JOIN households h USING (household_id)
-JOIN places v USING (village_code)
-ORDER BY v.place, valid_from;
+JOIN homes m USING (household_id)
+WHERE a.next_date IS DISTINCT FROM a.date  -- the day's last event
+ORDER BY m.hh, valid_from;
 
 -- 最近收入年度: each income record of a household, valid from its 年度 until the household's next record
 -- (next_year; 9999 for its last), with the record of the year before (income_prev, blank when there is none).
@@ -34,23 +43,19 @@ ORDER BY v.place, valid_from;
 -- the last block of the file; within it by township and village. The year before is the previous record when
 -- it is exactly year − 1 (one window over the household's records, not a second pass over every income).
 CREATE OR REPLACE TABLE income_latest AS
-WITH ordered AS (
-    SELECT household_id, year, income_per_capita AS income,
-           lead(year) OVER by_year AS following_year,
-           lag(year) OVER by_year AS previous_year,
-           lag(income_per_capita) OVER by_year AS previous_income
-    FROM incomes
-    WINDOW by_year AS (PARTITION BY household_id ORDER BY year)
-),
-places AS (SELECT village_code, township_code, row_number() OVER (ORDER BY township_code, village_code) AS place
-           FROM villages)
-SELECT o.household_id, v.township_code, h.village_code, o.year,
+WITH ordered AS (  -- the window over integers only (hh, year, income): the 乡镇, 村 and number join after it
+    SELECT m.hh, i.year, i.income_per_capita AS income,
+           lead(i.year) OVER by_year AS following_year,
+           lag(i.year) OVER by_year AS previous_year,
+           lag(i.income_per_capita) OVER by_year AS previous_income
+    FROM incomes i JOIN homes m USING (household_id)
+    WINDOW by_year AS (PARTITION BY m.hh ORDER BY i.year)
+)
+SELECT m.household_id, m.township_code, m.village_code, o.year,
        coalesce(o.following_year, 9999) AS next_year,
        o.income, CASE WHEN o.previous_year = o.year - 1 THEN o.previous_income END AS income_prev
-FROM ordered o
-JOIN households h ON h.household_id = o.household_id
-JOIN places v USING (village_code)
-ORDER BY next_year, v.place;
+FROM ordered o JOIN homes m USING (hh)
+ORDER BY next_year, o.hh;
 
 -- 收入年度对: a household's per-capita income in a year next to the year before, where both exist (一升
 -- compares only households with records in both years), repeated for each period in which the household
@@ -139,41 +144,57 @@ ORDER BY year, date;
 -- comparison key of a number (a 15-digit number as its 18-digit body), its date of birth (blank when the
 -- number holds no valid date) and how many households list that key overall (key_households). Checks on
 -- people (重号, 出生日期) then read a few flagged rows instead of re-parsing and re-grouping every number.
--- Nearly every key is held by one row: households are counted (count DISTINCT) only for the few keys more than one
--- row holds, and every other row has 1, instead of a distinct count over every key joined back to every row.
+-- Shaped for a million households without grouping every row by its number: a head is almost always listed on
+-- the 家庭成员 sheet too, so the head's name and 户主 fold into that member row (the smaller of each), and only a
+-- head the sheet does not list adds a row. Nearly every key is then held by one row: the rows whose key's hash
+-- occurs more than once (a key held twice, or a rare collision of hashes) are grouped and their households
+-- counted (count DISTINCT); every other row is already one per household and number, and has 1.
 CREATE OR REPLACE TABLE household_persons AS
-WITH persons AS (
-    SELECT household_id, upper(id_number) AS id_number, min(name) AS name, min(relation) AS relation
+WITH heads AS (
+    SELECT h.household_id, m.hh, m.township_code, m.village_code, upper(h.head_id_number) AS head_id, h.head_name
+    FROM households h JOIN homes m USING (household_id)
+),
+listed AS (  -- the members, the head's own row carrying the smaller name and relation of the two sheets
+    SELECT p.household_id, h.hh, h.township_code, h.village_code, upper(p.id_number) AS id_number,
+           upper(p.id_number) = h.head_id AS is_head,
+           CASE WHEN upper(p.id_number) = h.head_id THEN least(p.name, h.head_name) ELSE p.name END AS name,
+           CASE WHEN upper(p.id_number) = h.head_id THEN least(p.relation, '户主') ELSE p.relation END AS relation
+    FROM household_members p JOIN heads h USING (household_id)
+),
+keyed AS MATERIALIZED (
+    SELECT *, CASE WHEN length(id_number) = 15 THEN id_number[1:6] || '19' || id_number[7:15]
+                   ELSE id_number[1:17] END AS person_key
     FROM (
-        SELECT household_id, head_name AS name, head_id_number AS id_number, '户主' AS relation FROM households
-        UNION ALL
-        SELECT household_id, name, id_number, relation FROM household_members
+        SELECT household_id, hh, township_code, village_code, id_number, name, relation FROM listed
+        UNION ALL  -- a head the 家庭成员 sheet does not list
+        SELECT household_id, hh, township_code, village_code, head_id, head_name, '户主' FROM heads
+        WHERE hh NOT IN (SELECT hh FROM listed WHERE is_head)
     )
+),
+repeated AS (  -- the hashes of keys more than one row holds
+    SELECT hash(person_key) AS key_hash FROM keyed GROUP BY ALL HAVING count(*) > 1
+),
+grouped AS (  -- those rows, one per household and number
+    SELECT household_id, hh, township_code, village_code, id_number, min(name) AS name, min(relation) AS relation,
+           person_key
+    FROM keyed WHERE hash(person_key) IN (SELECT key_hash FROM repeated)
     GROUP BY ALL
 ),
-keyed AS (
-    SELECT *,
-           CASE WHEN length(id_number) = 15 THEN id_number[1:6] || '19' || id_number[7:15]
-                ELSE id_number[1:17] END AS person_key
-    FROM persons
-),
-shared AS (  -- the keys more than one row holds, with the number of households listing each
-    SELECT person_key, count(DISTINCT household_id) AS key_households
-    FROM keyed
-    WHERE person_key IN (SELECT person_key FROM keyed GROUP BY person_key HAVING count(*) > 1)
-    GROUP BY person_key
-),
-places AS (SELECT village_code, township_code, row_number() OVER (ORDER BY township_code, village_code) AS place
-           FROM villages)
-SELECT k.household_id, v.township_code, h.village_code, k.id_number, k.name, k.relation, k.person_key,
-       CAST(try_strptime(CASE WHEN length(k.id_number) = 18 THEN k.id_number[7:14]
-                              ELSE '19' || k.id_number[7:12] END, '%Y%m%d') AS DATE) AS born,
-       coalesce(n.key_households, 1) AS key_households
-FROM keyed k
-LEFT JOIN shared n USING (person_key)
-JOIN households h USING (household_id)
-JOIN places v USING (village_code)
-ORDER BY v.place, k.household_id;
+persons AS (
+    SELECT household_id, hh, township_code, village_code, id_number, name, relation, person_key,
+           1 AS key_households
+    FROM keyed WHERE hash(person_key) NOT IN (SELECT key_hash FROM repeated)
+    UNION ALL
+    SELECT household_id, hh, township_code, village_code, id_number, name, relation, person_key,
+           count(DISTINCT household_id) OVER (PARTITION BY person_key) AS key_households
+    FROM grouped
+)
+SELECT household_id, township_code, village_code, id_number, name, relation, person_key,
+       CAST(try_strptime(CASE WHEN length(id_number) = 18 THEN id_number[7:14]
+                              ELSE '19' || id_number[7:12] END, '%Y%m%d') AS DATE) AS born,
+       key_households
+FROM persons
+ORDER BY hh;
 
 -- 户成员统计: per household, how many members the 家庭成员 sheet lists and how many of them are ill (长期慢性病,
 -- 患有大病) or disabled (残疾), next to its 家庭人口数 and 主要致贫原因 (0 members when the sheet lists none).
@@ -192,3 +213,5 @@ LEFT JOIN (
     GROUP BY household_id
 ) m USING (household_id)
 ORDER BY v.place;
+
+DROP TABLE homes;
