@@ -36,9 +36,9 @@ SELECT township_code, exit_year, valid_to, -size FROM counted
 WHERE valid_to <= getvariable('prepared_until');
 
 CREATE OR REPLACE TABLE prepared_poverty_days AS
-SELECT township_code, exit_year, day,
-       sum(persons) FILTER (WHERE exit_year IS NULL) AS poor_persons,
-       sum(persons) FILTER (WHERE exit_year IS NOT NULL) AS exited_persons
+SELECT township_code, exit_year, day,  -- one sum per group (exit_year is a key): poor persons or exits
+       CASE WHEN exit_year IS NULL THEN sum(persons) END AS poor_persons,
+       CASE WHEN exit_year IS NOT NULL THEN sum(persons) END AS exited_persons
 FROM poverty_changes
 GROUP BY township_code, exit_year, day
 ORDER BY day;
@@ -125,19 +125,19 @@ FROM running
 WHERE first_change
 ORDER BY month;
 
--- 资金: fund_flows, per project 年度. An allocation or payment adds on its date and stays.
-CREATE OR REPLACE TEMP VIEW fund_changes AS
-SELECT year, township_code, date AS day, allocated, spent,
-       CASE WHEN category = '产业发展' THEN allocated END AS allocated_industry
+-- 资金: fund_flows, per project 年度. An allocation or payment adds on its date and stays. Summed per day once, for
+-- both tables (the month balances need the days before January of Y too; few more rows than the days table).
+CREATE OR REPLACE TEMP TABLE fund_changes AS
+SELECT year, township_code, date AS day, sum(allocated) AS allocated, sum(spent) AS spent,
+       sum(CASE WHEN category = '产业发展' THEN allocated END) AS allocated_industry
 FROM fund_flows
-WHERE date <= getvariable('prepared_until');
+WHERE date <= getvariable('prepared_until')
+GROUP BY year, township_code, date;
 
 CREATE OR REPLACE TABLE prepared_fund_days AS
-SELECT year, township_code, day, sum(allocated) AS allocated, sum(spent) AS spent,
-       sum(allocated_industry) AS allocated_industry
+SELECT year, township_code, day, allocated, spent, allocated_industry
 FROM fund_changes
 WHERE day >= make_date(year, 1, 1)
-GROUP BY year, township_code, day
 ORDER BY day;
 
 CREATE OR REPLACE TABLE prepared_fund_months AS
@@ -192,19 +192,24 @@ changes AS (
 )
 SELECT * FROM changes WHERE day <= getvariable('prepared_until');
 
-CREATE OR REPLACE TABLE prepared_project_days AS
+CREATE OR REPLACE TEMP TABLE project_day_changes AS  -- summed per day once, for both tables (as the funds)
 SELECT year, township_code, day, sum(projects) AS projects, sum(completed) AS projects_completed,
        sum(overdue) AS overdue_projects
 FROM project_changes
+GROUP BY year, township_code, day;
+
+CREATE OR REPLACE TABLE prepared_project_days AS
+SELECT year, township_code, day, projects, projects_completed, overdue_projects
+FROM project_day_changes
 WHERE day >= make_date(year, 1, 1)
-GROUP BY year, township_code, day
 ORDER BY day;
 
 CREATE OR REPLACE TABLE prepared_project_months AS
 WITH by_month AS (  -- the changes of each month at the start of the next one; those before January of Y, at it
     SELECT township_code, year, greatest(last_day(day) + 1, make_date(year, 1, 1)) AS month,
-           sum(projects) AS projects, sum(completed) AS projects_completed, sum(overdue) AS overdue_projects
-    FROM project_changes
+           sum(projects) AS projects, sum(projects_completed) AS projects_completed,
+           sum(overdue_projects) AS overdue_projects
+    FROM project_day_changes
     GROUP BY ALL
 ),
 running AS (  -- the month starts of Y
@@ -232,8 +237,9 @@ ORDER BY month;
 
 DROP VIEW poverty_changes;
 DROP VIEW income_changes;
-DROP VIEW fund_changes;
+DROP TABLE fund_changes;
 DROP VIEW project_changes;
+DROP TABLE project_day_changes;
 
 CREATE OR REPLACE TABLE prepared_every_day (
     query VARCHAR NOT NULL,   -- a query answered by queries/prepared/<query>.sql from these tables
