@@ -13,6 +13,12 @@
 -- before a key's first month start counts in that balance, so the days tables hold only the changes from then on.
 -- prepared_every_day lists the queries these tables answer, with the digest of the files they were built for
 -- (queries.runner.every_day_key) and that last date: the runner reads them only while the files are the same.
+--
+-- A month-start balance is made without joining every month start with every balance: the changes of each month
+-- are summed at the start of the next one (by_month, a few rows per key), run into balances (running), and each
+-- balance is spread over the month starts it holds for — from its month until the next balance's (next_month), the
+-- last one until the key's last month start — with blank balances at the month starts before the key's first
+-- change: at each month start, the balance of the latest change month on or before it.
 
 -- 贫困人口与脱贫人口: household_spans. A span of 纳入 or 返贫 counts in poor_persons while it covers D (rows with a
 -- blank exit_year); a span of 脱贫 counts in the exits of the year it began (exit_year) while it covers D.
@@ -30,40 +36,44 @@ SELECT township_code, exit_year, valid_to, -size FROM counted
 WHERE valid_to <= getvariable('prepared_until');
 
 CREATE OR REPLACE TABLE prepared_poverty_days AS
-SELECT township_code, exit_year, day,
-       sum(persons) FILTER (WHERE exit_year IS NULL) AS poor_persons,
-       sum(persons) FILTER (WHERE exit_year IS NOT NULL) AS exited_persons
+SELECT township_code, exit_year, day,  -- one sum per group (exit_year is a key): poor persons or exits
+       CASE WHEN exit_year IS NULL THEN sum(persons) END AS poor_persons,
+       CASE WHEN exit_year IS NOT NULL THEN sum(persons) END AS exited_persons
 FROM poverty_changes
 GROUP BY township_code, exit_year, day
 ORDER BY day;
 
 CREATE OR REPLACE TABLE prepared_poverty_months AS
-WITH by_month AS (  -- the changes of each month, at the start of the next one
+WITH by_month AS (  -- the changes of each month, at the start of the next one (from the day table: it holds every day)
     SELECT township_code, exit_year, last_day(day) + 1 AS month,
-           sum(persons) FILTER (WHERE exit_year IS NULL) AS poor_persons,
-           sum(persons) FILTER (WHERE exit_year IS NOT NULL) AS exited_persons
-    FROM poverty_changes
+           sum(poor_persons) AS poor_persons, sum(exited_persons) AS exited_persons
+    FROM prepared_poverty_days
     GROUP BY ALL
 ),
-running AS (  -- the balance at the month starts after a change
+running AS (  -- poor persons: from the month before their first change; exits: the month starts of their year
     SELECT township_code, exit_year, month,
-           sum(poor_persons) OVER w AS poor_persons, sum(exited_persons) OVER w AS exited_persons
+           sum(poor_persons) OVER w AS poor_persons, sum(exited_persons) OVER w AS exited_persons,
+           lead(month) OVER w AS next_month, row_number() OVER w = 1 AS first_change,
+           CASE WHEN exit_year IS NULL THEN first_value(month) OVER w - INTERVAL 1 MONTH
+                ELSE make_date(exit_year, 1, 1) END AS first_month,
+           CASE WHEN exit_year IS NULL THEN date_trunc('month', getvariable('prepared_until'))
+                ELSE make_date(exit_year, 12, 1) END AS last_month
     FROM by_month
     WINDOW w AS (PARTITION BY township_code, exit_year ORDER BY month ROWS UNBOUNDED PRECEDING)
-),
-months AS (  -- poor persons: from their first change; exits: the month starts of their year
-    SELECT township_code, exit_year,
-           CAST(unnest(generate_series(
-               CASE WHEN exit_year IS NULL THEN min(month) - INTERVAL 1 MONTH ELSE make_date(exit_year, 1, 1) END,
-               CASE WHEN exit_year IS NULL THEN date_trunc('month', getvariable('prepared_until'))
-                    ELSE make_date(exit_year, 12, 1) END,
-               INTERVAL 1 MONTH)) AS DATE) AS month
-    FROM by_month GROUP BY township_code, exit_year
 )
-SELECT m.township_code, m.exit_year, m.month, r.poor_persons, r.exited_persons
-FROM months m ASOF LEFT JOIN running r
-  ON m.township_code = r.township_code AND m.exit_year IS NOT DISTINCT FROM r.exit_year AND m.month >= r.month
-ORDER BY m.month;
+SELECT township_code, exit_year,
+       CAST(unnest(generate_series(greatest(month, first_month),
+                                   least(coalesce(next_month - INTERVAL 1 MONTH, last_month), last_month),
+                                   INTERVAL 1 MONTH)) AS DATE) AS month,
+       poor_persons, exited_persons
+FROM running
+UNION ALL  -- the month starts before the key's first change: no balance yet
+SELECT township_code, exit_year, CAST(unnest(generate_series(first_month, least(month - INTERVAL 1 MONTH, last_month),
+                                           INTERVAL 1 MONTH)) AS DATE),
+       NULL, NULL
+FROM running
+WHERE first_change
+ORDER BY month;
 
 -- 一升: income_pairs, per income year. A household counts from counted_from until counted_to with its income and
 -- the year before's, each times its size (exact DECIMAL sums, as the query sums them).
@@ -92,37 +102,42 @@ WITH by_month AS (  -- the changes of each month at the start of the next one; t
     FROM income_changes
     GROUP BY ALL
 ),
-running AS (
+running AS (  -- from January of I on
     SELECT township_code, year, month,
            sum(income_amount) OVER w AS income_amount, sum(income_prev_amount) OVER w AS income_prev_amount,
-           sum(income_persons) OVER w AS income_persons
+           sum(income_persons) OVER w AS income_persons,
+           lead(month) OVER w AS next_month, row_number() OVER w = 1 AS first_change,
+           make_date(year, 1, 1) AS first_month, date_trunc('month', getvariable('prepared_until')) AS last_month
     FROM by_month
     WINDOW w AS (PARTITION BY township_code, year ORDER BY month ROWS UNBOUNDED PRECEDING)
-),
-months AS (  -- from January of I on
-    SELECT township_code, year,
-           CAST(unnest(generate_series(make_date(year, 1, 1), date_trunc('month', getvariable('prepared_until')),
-                                       INTERVAL 1 MONTH)) AS DATE) AS month
-    FROM (SELECT DISTINCT township_code, year FROM by_month)
 )
-SELECT m.township_code, m.year, m.month, r.income_amount, r.income_prev_amount, r.income_persons
-FROM months m ASOF LEFT JOIN running r
-  ON m.township_code = r.township_code AND m.year = r.year AND m.month >= r.month
-ORDER BY m.month;
+SELECT township_code, year,
+       CAST(unnest(generate_series(greatest(month, first_month),
+                                   least(coalesce(next_month - INTERVAL 1 MONTH, last_month), last_month),
+                                   INTERVAL 1 MONTH)) AS DATE) AS month,
+       income_amount, income_prev_amount, income_persons
+FROM running
+UNION ALL  -- the month starts before the key's first change: no balance yet
+SELECT township_code, year, CAST(unnest(generate_series(first_month, least(month - INTERVAL 1 MONTH, last_month),
+                                           INTERVAL 1 MONTH)) AS DATE),
+       NULL, NULL, NULL
+FROM running
+WHERE first_change
+ORDER BY month;
 
--- 资金: fund_flows, per project 年度. An allocation or payment adds on its date and stays.
-CREATE OR REPLACE TEMP VIEW fund_changes AS
-SELECT year, township_code, date AS day, allocated, spent,
-       CASE WHEN category = '产业发展' THEN allocated END AS allocated_industry
+-- 资金: fund_flows, per project 年度. An allocation or payment adds on its date and stays. Summed per day once, for
+-- both tables (the month balances need the days before January of Y too; few more rows than the days table).
+CREATE OR REPLACE TEMP TABLE fund_changes AS
+SELECT year, township_code, date AS day, sum(allocated) AS allocated, sum(spent) AS spent,
+       sum(CASE WHEN category = '产业发展' THEN allocated END) AS allocated_industry
 FROM fund_flows
-WHERE date <= getvariable('prepared_until');
+WHERE date <= getvariable('prepared_until')
+GROUP BY year, township_code, date;
 
 CREATE OR REPLACE TABLE prepared_fund_days AS
-SELECT year, township_code, day, sum(allocated) AS allocated, sum(spent) AS spent,
-       sum(allocated_industry) AS allocated_industry
+SELECT year, township_code, day, allocated, spent, allocated_industry
 FROM fund_changes
 WHERE day >= make_date(year, 1, 1)
-GROUP BY year, township_code, day
 ORDER BY day;
 
 CREATE OR REPLACE TABLE prepared_fund_months AS
@@ -132,22 +147,28 @@ WITH by_month AS (  -- the changes of each month at the start of the next one; t
     FROM fund_changes
     GROUP BY ALL
 ),
-running AS (
+running AS (  -- the month starts of Y
     SELECT township_code, year, month,
            sum(allocated) OVER w AS allocated, sum(spent) OVER w AS spent,
-           sum(allocated_industry) OVER w AS allocated_industry
+           sum(allocated_industry) OVER w AS allocated_industry,
+           lead(month) OVER w AS next_month, row_number() OVER w = 1 AS first_change,
+           make_date(year, 1, 1) AS first_month, make_date(year, 12, 1) AS last_month
     FROM by_month
     WINDOW w AS (PARTITION BY township_code, year ORDER BY month ROWS UNBOUNDED PRECEDING)
-),
-months AS (  -- the month starts of Y
-    SELECT township_code, year,
-           CAST(unnest(generate_series(make_date(year, 1, 1), make_date(year, 12, 1), INTERVAL 1 MONTH)) AS DATE) AS month
-    FROM (SELECT DISTINCT township_code, year FROM by_month)
 )
-SELECT m.township_code, m.year, m.month, r.allocated, r.spent, r.allocated_industry
-FROM months m ASOF LEFT JOIN running r
-  ON m.township_code = r.township_code AND m.year = r.year AND m.month >= r.month
-ORDER BY m.month;
+SELECT township_code, year,
+       CAST(unnest(generate_series(greatest(month, first_month),
+                                   least(coalesce(next_month - INTERVAL 1 MONTH, last_month), last_month),
+                                   INTERVAL 1 MONTH)) AS DATE) AS month,
+       allocated, spent, allocated_industry
+FROM running
+UNION ALL  -- the month starts before the key's first change: no balance yet
+SELECT township_code, year, CAST(unnest(generate_series(first_month, least(month - INTERVAL 1 MONTH, last_month),
+                                           INTERVAL 1 MONTH)) AS DATE),
+       NULL, NULL, NULL
+FROM running
+WHERE first_change
+ORDER BY month;
 
 -- 项目: project_spans, per project 年度. A status span counts in projects while it covers D, and in
 -- projects_completed when its status is 已完工 or 已验收; a span of another status is overdue once D passes
@@ -171,42 +192,54 @@ changes AS (
 )
 SELECT * FROM changes WHERE day <= getvariable('prepared_until');
 
-CREATE OR REPLACE TABLE prepared_project_days AS
+CREATE OR REPLACE TEMP TABLE project_day_changes AS  -- summed per day once, for both tables (as the funds)
 SELECT year, township_code, day, sum(projects) AS projects, sum(completed) AS projects_completed,
        sum(overdue) AS overdue_projects
 FROM project_changes
+GROUP BY year, township_code, day;
+
+CREATE OR REPLACE TABLE prepared_project_days AS
+SELECT year, township_code, day, projects, projects_completed, overdue_projects
+FROM project_day_changes
 WHERE day >= make_date(year, 1, 1)
-GROUP BY year, township_code, day
 ORDER BY day;
 
 CREATE OR REPLACE TABLE prepared_project_months AS
 WITH by_month AS (  -- the changes of each month at the start of the next one; those before January of Y, at it
     SELECT township_code, year, greatest(last_day(day) + 1, make_date(year, 1, 1)) AS month,
-           sum(projects) AS projects, sum(completed) AS projects_completed, sum(overdue) AS overdue_projects
-    FROM project_changes
+           sum(projects) AS projects, sum(projects_completed) AS projects_completed,
+           sum(overdue_projects) AS overdue_projects
+    FROM project_day_changes
     GROUP BY ALL
 ),
-running AS (
+running AS (  -- the month starts of Y
     SELECT township_code, year, month,
            sum(projects) OVER w AS projects, sum(projects_completed) OVER w AS projects_completed,
-           sum(overdue_projects) OVER w AS overdue_projects
+           sum(overdue_projects) OVER w AS overdue_projects,
+           lead(month) OVER w AS next_month, row_number() OVER w = 1 AS first_change,
+           make_date(year, 1, 1) AS first_month, make_date(year, 12, 1) AS last_month
     FROM by_month
     WINDOW w AS (PARTITION BY township_code, year ORDER BY month ROWS UNBOUNDED PRECEDING)
-),
-months AS (  -- the month starts of Y
-    SELECT township_code, year,
-           CAST(unnest(generate_series(make_date(year, 1, 1), make_date(year, 12, 1), INTERVAL 1 MONTH)) AS DATE) AS month
-    FROM (SELECT DISTINCT township_code, year FROM by_month)
 )
-SELECT m.township_code, m.year, m.month, r.projects, r.projects_completed, r.overdue_projects
-FROM months m ASOF LEFT JOIN running r
-  ON m.township_code = r.township_code AND m.year = r.year AND m.month >= r.month
-ORDER BY m.month;
+SELECT township_code, year,
+       CAST(unnest(generate_series(greatest(month, first_month),
+                                   least(coalesce(next_month - INTERVAL 1 MONTH, last_month), last_month),
+                                   INTERVAL 1 MONTH)) AS DATE) AS month,
+       projects, projects_completed, overdue_projects
+FROM running
+UNION ALL  -- the month starts before the key's first change: no balance yet
+SELECT township_code, year, CAST(unnest(generate_series(first_month, least(month - INTERVAL 1 MONTH, last_month),
+                                           INTERVAL 1 MONTH)) AS DATE),
+       NULL, NULL, NULL
+FROM running
+WHERE first_change
+ORDER BY month;
 
 DROP VIEW poverty_changes;
 DROP VIEW income_changes;
-DROP VIEW fund_changes;
+DROP TABLE fund_changes;
 DROP VIEW project_changes;
+DROP TABLE project_day_changes;
 
 CREATE OR REPLACE TABLE prepared_every_day (
     query VARCHAR NOT NULL,   -- a query answered by queries/prepared/<query>.sql from these tables

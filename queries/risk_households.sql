@@ -61,10 +61,17 @@ leveled AS (
     FROM scored
     WHERE score > 0
 ),
-listed AS (  -- the highest scores of each level, with the level's count of every household
-    SELECT *, count(*) OVER (PARTITION BY risk_level) AS level_households
-    FROM leveled
-    QUALIFY row_number() OVER (PARTITION BY risk_level ORDER BY score DESC, income NULLS LAST, household_id) <= $per_level
+listed AS (  -- the highest scores of each level (a top-N of each, not a sort of every exited household), with the
+            -- level's count of every household
+    SELECT l.*, c.level_households
+    FROM (
+        (FROM leveled WHERE risk_level = '高' ORDER BY score DESC, income NULLS LAST, household_id LIMIT $per_level)
+        UNION ALL
+        (FROM leveled WHERE risk_level = '中' ORDER BY score DESC, income NULLS LAST, household_id LIMIT $per_level)
+        UNION ALL
+        (FROM leveled WHERE risk_level = '低' ORDER BY score DESC, income NULLS LAST, household_id LIMIT $per_level)
+    ) l
+    JOIN (SELECT risk_level, count(*) AS level_households FROM leveled GROUP BY risk_level) c USING (risk_level)
 )
 SELECT l.township_code, t.township_name, l.village_code, v.village_name, l.household_id, l.head_name,
        l.head_id_number, l.size, l.main_cause, l.labor_count, l.helper, l.last_exit AS exit_date, l.income_year,

@@ -159,6 +159,58 @@ def test_tables_hold_a_row_per_township_key_year_and_day(demo_db):
         assert wrong == 0
 
 
+REFERENCE_SQL = REPO / "tests" / "fixtures" / "prepared_days_0955467.sql"  # main's prepared_days.sql before issue 19
+# Keys whose month starts begin blank, added to the county's derived tables (township EDGE: no other rows share their
+# keys). Y: the data date's year. A 脱贫 on Dec 20 of Y (the exits of Y: all twelve month starts blank, the change
+# falls on Jan 1 of Y+1); an income of year Y counted from Jun 15 (blank until Jul 1); funds of 年度 Y allocated on
+# Jun 10 of Y (blank until Jul 1) and, for EDGE2, only in March of Y+1 (all of Y blank); a project of 年度 Y from
+# Aug 1, due Sep 30 (overdue from Oct 1).
+EDGE_ROWS = """
+INSERT INTO household_spans BY NAME SELECT 'EDGE-1' AS household_id, 'EDGE' AS township_code, 3 AS size,
+    '脱贫' AS event, make_date($y, 12, 20) AS valid_from, DATE '9999-12-31' AS valid_to;
+INSERT INTO income_pairs BY NAME SELECT $y AS year, 'EDGE-1' AS household_id, 'EDGE' AS township_code, 3 AS size,
+    5000 AS income, 4000 AS income_prev, make_date($y, 6, 15) AS counted_from, DATE '9999-12-31' AS counted_to;
+INSERT INTO fund_flows BY NAME SELECT $y AS year, t AS township_code, '产业发展' AS category, d AS date,
+    10 AS allocated, 2 AS spent
+FROM (VALUES ('EDGE', make_date($y, 6, 10)), ('EDGE2', make_date($y + 1, 3, 1))) v(t, d);
+INSERT INTO project_spans BY NAME SELECT $y AS year, 'EDGE' AS township_code, 'P-EDGE' AS project_id, '在建' AS status,
+    make_date($y, 9, 30) AS planned_end, make_date($y, 8, 1) AS valid_from, DATE '9999-12-31' AS valid_to;
+"""
+
+
+@pytest.mark.parametrize("county", ["demo", "tiny"])
+def test_tables_equal_those_the_reference_sql_builds(county, demo_db, tiny_county, tmp_path):
+    """The month balances spread from the running balances (blank before a key's first change, none after its last
+    month start), poverty's read from its day table, and the funds' and projects' per-day sums shared by their two
+    tables: row for row the tables the reference SQL builds by joining every month start with the balances — for
+    the county and for hand-made keys whose month starts begin blank (EDGE_ROWS)."""
+    source = publish.current(demo_db if county == "demo" else tiny_county)
+    built = {}
+    for name, sql in (("built", runner.PREPARED_DAYS_SQL), ("reference", REFERENCE_SQL)):
+        built[name] = tmp_path / f"{name}.duckdb"
+        shutil.copy(source, built[name])
+        with duckdb.connect(str(built[name])) as con:
+            ((until,),) = con.execute("SELECT DISTINCT last_day FROM prepared_every_day").fetchall()
+            for statement in filter(str.strip, EDGE_ROWS.split(";")):
+                con.execute(statement, {"y": until.year - 1})
+            con.execute("SET VARIABLE prepared_until = ?", [until])
+            con.execute(sql.read_text(encoding="utf-8"))
+    with duckdb.connect() as con:
+        for name, path in built.items():
+            con.execute(f"ATTACH '{path}' AS {name} (READ_ONLY)")
+        for table in TABLES:
+            assert (con.execute(f"DESCRIBE reference.{table}").fetchall()
+                    == con.execute(f"DESCRIBE built.{table}").fetchall()), table
+            edge = con.execute(f"SELECT count(*) FROM built.{table} WHERE township_code LIKE 'EDGE%'").fetchone()[0]
+            assert edge > 0, table
+            for a, b in (("reference", "built"), ("built", "reference")):
+                (extra,) = con.execute(f"SELECT count(*) FROM (FROM {a}.{table} EXCEPT ALL FROM {b}.{table})").fetchone()
+                assert extra == 0, f"{table}: {extra} rows only in {a}"
+        (blank,) = con.execute("SELECT count(*) FROM built.prepared_income_months WHERE township_code = 'EDGE' "
+                               "AND income_amount IS NULL").fetchone()
+        assert blank == 6  # January to June
+
+
 def test_a_version_without_the_tables_or_built_by_other_files_runs_the_query(tmp_path, demo_db):
     """An old version (published before the tables) and one whose tables were built by other files than today's
     (an upgrade changed the query, its lookup or ingest/prepared_days.sql) answer with the query itself."""

@@ -17,14 +17,17 @@ WITH exited_villages AS (  -- marked 出列 from January 1 of its exit year
 changes AS (  -- 未脱贫 at D: a household_spans row (ingest/derived.sql) of 纳入 or 返贫 covering D; its persons count
               -- from valid_from and stop counting at valid_to (9999-12-31: never). Changes before the village is
               -- marked 出列 only make up its count on that day: they are taken as of that day.
-    SELECT ev.village_code, greatest(d.day, ev.exited_from) AS day, CAST(sum(d.persons) AS BIGINT) AS change
-    FROM household_spans s JOIN exited_villages ev USING (village_code),
-         LATERAL (SELECT s.valid_from AS day, s.size AS persons
-                  UNION ALL
-                  SELECT s.valid_to, -s.size WHERE s.valid_to <> DATE '9999-12-31') d
-    WHERE s.event IN ('纳入', '返贫')
+    SELECT village_code, greatest(day, exited_from) AS day, CAST(sum(persons) AS BIGINT) AS change
+    FROM (  -- one scan of the spans, each one or two changes (unnest, not a correlated subquery per span)
+        SELECT ev.village_code, ev.exited_from,
+               unnest(CASE WHEN s.valid_to <> DATE '9999-12-31' THEN [s.valid_from, s.valid_to]
+                           ELSE [s.valid_from] END) AS day,
+               unnest(CASE WHEN s.valid_to <> DATE '9999-12-31' THEN [s.size, -s.size] ELSE [s.size] END) AS persons
+        FROM household_spans s JOIN exited_villages ev USING (village_code)
+        WHERE s.event IN ('纳入', '返贫')
+    )
     GROUP BY ALL
-    HAVING sum(d.persons) <> 0
+    HAVING sum(persons) <> 0
 ),
 village_incidence AS (  -- the village's poor persons from each day its count changes until the next one (before
                         -- the first: none, never above the standard, which settings.py keeps ≥ 0)
