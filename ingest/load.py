@@ -131,7 +131,8 @@ def check(path: Path, db: Path | None = None, progress=None, *, release_raw: boo
         validated.changes = changes
         validated.meta = county_name.from_sheets(export, problems, served)
         if export.boundaries is not None and "townships" in validated.tables:
-            boundary_io.parse(export.boundaries, validated.tables["townships"], problems, source="boundaries.geojson")
+            validated.shapes = boundary_io.parse(export.boundaries, validated.tables["townships"], problems,
+                                                 source="boundaries.geojson")
         if raw_rows is not None:
             with phase("问题行（读回）"):
                 raw_rows.keep_rows_with_problems(export, problems)
@@ -253,10 +254,8 @@ def _build(target: Path, export: Export, validated, problems: Problems, served: 
                 con.execute("INSERT INTO meta SELECT * FROM served.meta")
                 con.execute("INSERT INTO extra_values SELECT * FROM served.extra_values WHERE sheet NOT IN "
                             "(SELECT DISTINCT sheet FROM extra_values)")
-        shapes = None if export.boundaries is None else boundary_io.parse(
-            export.boundaries, validated.tables["townships"], Problems())
-        if shapes is not None:
-            con.register("shapes", shapes)
+        if validated.shapes is not None:
+            con.register("shapes", validated.shapes)
             con.execute("INSERT INTO township_boundaries SELECT township_code, geometry FROM shapes")
         if served is not None:  # townships the boundaries file does not cover keep their shapes (issue 14 §4)
             con.execute("INSERT INTO township_boundaries SELECT b.* FROM served.township_boundaries b "

@@ -45,6 +45,7 @@ class Validated:
     recomputed: set[str] = field(default_factory=set)  # sheets whose cross-sheet warnings were recomputed
     changes: list = field(default_factory=list)  # ingest.merge.SheetChange per provided sheet (the preview)
     meta: dict[str, str] = field(default_factory=dict)  # published as the version's meta (e.g. county_name)
+    shapes: pl.DataFrame | None = None  # the export's township boundaries, parsed once (ingest/boundaries.py)
 
 
 def _clean(name: str) -> pl.Expr:
