@@ -54,7 +54,7 @@ scored AS (
            + CAST(f_guarantee_gap AS INTEGER) * $w_guarantee_gap AS score
     FROM factors
 ),
-leveled AS (
+leveled AS MATERIALIZED (  -- read four times below (each level's top-N and the counts): computed once
     SELECT *,
            CASE WHEN score >= $risk_high_score THEN '高' WHEN score >= $risk_medium_score THEN '中' ELSE '低' END
                AS risk_level
