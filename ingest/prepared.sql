@@ -1,6 +1,6 @@
 -- 预备答案 (issue 18): the answers of the page queries that would otherwise scan every household at each view,
--- computed when a version is published: the county's 防返贫 list and village ranking at the dates most views ask for
--- (ingest/prepared.py `prepared_dates`: the data date and the week before), and 数据核查 at every date
+-- computed when a version is published: the county's 防返贫 list, village ranking and villages' 一升一降 at the dates
+-- most views ask for (ingest/prepared.py `prepared_dates`: the data date and the week before), and 数据核查 at every date
 -- (ingest/prepared_checks.sql).
 --
 -- For a query <name> prepared per date the table prepared_<name> holds, per date as_of, exactly the rows

@@ -42,7 +42,7 @@ def _assert_every_prepared_answer_equals_the_query(db: Path) -> int:
 
 
 def test_demo_county_prepared_answers_equal_the_queries(demo_db):
-    assert _assert_every_prepared_answer_equals_the_query(demo_db) == 3
+    assert _assert_every_prepared_answer_equals_the_query(demo_db) == 4
 
 
 @pytest.fixture(scope="module")
@@ -51,18 +51,19 @@ def checks_county(tmp_path_factory) -> Path:
 
 
 def test_hand_made_county_prepared_answers_equal_the_queries(checks_county):
-    assert _assert_every_prepared_answer_equals_the_query(checks_county) == 3
+    assert _assert_every_prepared_answer_equals_the_query(checks_county) == 4
 
 
 def test_tiny_county_prepared_answers_equal_the_queries(tmp_path):
     db = tmp_path / "tiny.duckdb"
     run_cli("ingest", "load", str(REPO / "tests" / "fixtures" / "tiny"), "--db", str(db))
-    assert _assert_every_prepared_answer_equals_the_query(db) == 3
+    assert _assert_every_prepared_answer_equals_the_query(db) == 4
 
 
 def test_prepared_dates_are_the_data_date_and_the_week_before():
     d0 = dt.date(2020, 11, 16)
-    assert prepared.prepared_dates(d0) == {"risk_households": [d0], "ranking_villages": [dt.date(2020, 11, 9), d0]}
+    assert prepared.prepared_dates(d0) == {"risk_households": [d0], "ranking_villages": [dt.date(2020, 11, 9), d0],
+                                           "poverty_by_village": [d0]}
 
 
 def test_lookup_only_for_the_prepared_date_and_parameters(demo_db):
@@ -92,6 +93,10 @@ def test_lookup_only_for_the_prepared_date_and_parameters(demo_db):
         assert fast.is_prepared("ranking_villages", {"as_of": d0, "township": "ALL"})
         assert not fast.is_prepared("ranking_villages", {"as_of": d0 - dt.timedelta(days=1), "township": "ALL"})
         assert not fast.is_prepared("ranking_villages", {"as_of": d0, "township": "431299101"})
+        # 一升一降's villages of the county, at the data date only.
+        assert fast.is_prepared("poverty_by_village", {"as_of": d0, "township": "ALL"})
+        assert not fast.is_prepared("poverty_by_village", {"as_of": d0 - dt.timedelta(days=1), "township": "ALL"})
+        assert not fast.is_prepared("poverty_by_village", {"as_of": d0, "township": "431299101"})
     finally:
         fast.close(), slow.close()
 
