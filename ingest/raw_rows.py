@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -36,6 +37,7 @@ class RawRows:
         # Written on a second thread while the next sheet is checked (the write lets go of the GIL).
         self._writer: ThreadPoolExecutor | None = None
         self._writes: list[Future] = []
+        self._lock = threading.Lock()  # sheets are released from the threads that checked them (ingest/workers.py)
         sweep_stale(self._where())
 
     def _where(self) -> Path | None:
@@ -46,14 +48,15 @@ class RawRows:
         """Set the sheet's text aside (typed now, it is only needed again for the rows a problem names)."""
         if raw.frame.height < SPILL_ROWS:
             return
-        if self._folder is None:
-            self._folder = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-", dir=self._where()))  # mode 0700
-        path = self._folder / f"{len(self._files)}.arrow"
-        frame, raw.frame = raw.frame, raw.frame.clear()
-        if self._writer is None:
-            self._writer = ThreadPoolExecutor(1)
-        self._writes.append(self._writer.submit(frame.write_ipc, path, compression="uncompressed"))
-        self._files[raw.sheet.label] = path
+        with self._lock:
+            if self._folder is None:
+                self._folder = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-", dir=self._where()))  # mode 0700
+            path = self._folder / f"{len(self._files)}.arrow"
+            frame, raw.frame = raw.frame, raw.frame.clear()
+            if self._writer is None:
+                self._writer = ThreadPoolExecutor(1)
+            self._writes.append(self._writer.submit(frame.write_ipc, path, compression="uncompressed"))
+            self._files[raw.sheet.label] = path
 
     def _written(self) -> None:
         """Wait for the files set aside (an error writing one is raised here)."""
