@@ -419,7 +419,8 @@ def _add_grid(export: Export, sheet: Sheet, grid: pl.DataFrame, source: str, pro
     if grid.width:  # looked at in full only where the first cell is blank (stripping every cell costs seconds)
         blank = pl.all_horizontal(pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "") for c in grid.columns)
         first_blank = pl.col(grid.columns[0]).is_null() | pl.col(grid.columns[0]).str.contains(r"^\s*$")
-        blank_rows = body.filter(first_blank).filter(blank)[ROW]
+        # A first cell starting with a digit (a code, 序号: nearly every row) is not blank, told by two comparisons.
+        blank_rows = body.filter(~_digit_first(grid.columns[0])).filter(first_blank).filter(blank)[ROW]
         if blank_rows.len():
             body = body.filter(~pl.col(ROW).is_in(blank_rows.implode()))
     key = next((g for g, n in rename.items() if n == (sheet.key or (sheet.columns[0].name,))[0]), None)
@@ -446,6 +447,12 @@ def drop_footer(body: pl.DataFrame, columns: list[str], key: str | None, source:
         return body
     words = vocabulary().footer_words
     pattern = "^(?:" + "|".join(re.escape(w) for w in words) + ")"
+    # A row whose first cell starts with an ASCII digit is none: that cell is its first filled one, and no footer
+    # word starts with a digit. Where no other row starts a footer either (nearly always), nothing is cut, told
+    # without the look at every row below.
+    if not any(w[:1].isascii() and w[:1].isdigit() for w in words) \
+            and _footer_rows(body.filter(~_digit_first(columns[0])), columns, key, pattern).filter("__footer").is_empty():
+        return body
     flagged = _footer_rows(body, columns, key, pattern)
     hits = flagged.filter("__footer")
     if hits.height == 0:
@@ -475,6 +482,11 @@ def _footer_rows(body: pl.DataFrame, columns: list[str], key: str | None, patter
     candidate = pl.col("__first").str.contains(r"^[\d\s.\-+]*$").not_()  # a number (序号) is never a footer
     return flagged.with_columns(__footer=(candidate & pl.col("__first").str.normalize("NFKC")
                                           .str.replace_all(r"\s+", "").str.contains(pattern)).fill_null(False))
+
+
+def _digit_first(column: str) -> pl.Expr:
+    """The cell starts with an ASCII digit 0-9 (two comparisons of the text, no pattern matched per row)."""
+    return ((pl.col(column) >= "0") & (pl.col(column) < ":")).fill_null(False)
 
 
 def _percent_cells_as_numbers(body: pl.DataFrame, columns: list[str], rows: dict[int, set[int]]) -> pl.DataFrame:
