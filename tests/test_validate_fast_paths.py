@@ -321,3 +321,22 @@ def test_footer_rows_after_the_data_are_dropped_by_hand(tmp_path):
     assert frame[ROW].to_list() == [2, 5, 6]
     assert frame["household_id"].to_list() == ["H01", "12abc", "H02"]
     assert problems.frame().rows() == [(WARNING, "收入", 4, None, None, "表尾 2 行不是数据，已跳过（第4–7行：合计；2019）")]
+
+
+@pytest.mark.parametrize("order", ["ascending", "shuffled"])
+@pytest.mark.parametrize("wanted", [[], [7], [7, 8, 9, 500, 2_000_000], list(range(2, 400, 3)), [3, 5, 5, 10]])
+def test_rows_set_aside_are_read_back_by_position_as_a_join_gives_them(tmp_path, order, wanted):
+    """raw_rows reads the few rows a problem names by their position in the sheet's ascending ROW column; many
+    scattered rows (more than _FEW_RUNS runs), or a sheet not in ROW order, take the whole file and a join."""
+    rng = random.Random(3)
+    numbers = [n for n in range(2, 20_000) if n % 7]  # rows 7, 14, ... were dropped (blank, footer)
+    if order == "shuffled":
+        rng.shuffle(numbers)
+    frame = pl.DataFrame({ROW: numbers, "household_id": [f"H{n:06d}" for n in numbers],
+                          "note": [None if n % 5 == 0 else "x" * (n % 11) for n in numbers]},
+                         schema={ROW: pl.Int64, "household_id": pl.String, "note": pl.String})
+    path = tmp_path / "0.arrow"
+    frame.write_ipc(path, compression="uncompressed")
+    rows = pl.Series(ROW, wanted, dtype=pl.Int64)
+    expected = frame.filter(pl.col(ROW).is_in(wanted))  # 7 and 2,000,000 are no rows of the sheet
+    assert raw_rows._rows_set_aside(path, rows).equals(expected)
