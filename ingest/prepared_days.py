@@ -15,7 +15,7 @@ import datetime as dt
 
 import duckdb
 
-from queries.runner import PREPARED_DAYS_SQL, every_day_key, sql_text
+from queries.runner import PREPARED_DAYS_SQL, composed, every_day_key, sql_text
 
 EVERY_DAY = ("township_indicators", "map_monthly")  # the queries these tables answer at any date up to prepared_until
 
@@ -32,6 +32,6 @@ def build_prepared_days(con: duckdb.DuckDBPyConnection) -> None:
         return
     until = prepared_until(as_of)
     con.execute("SET VARIABLE prepared_until = ?", [until])
-    con.execute(PREPARED_DAYS_SQL.read_text(encoding="utf-8"))
+    con.execute(composed(PREPARED_DAYS_SQL.read_text(encoding="utf-8")))  # {{map_monthly_rates}}: one part for both
     for name in EVERY_DAY:
         con.execute("INSERT INTO prepared_every_day VALUES (?, ?, ?)", [name, every_day_key(name), until])

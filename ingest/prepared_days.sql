@@ -75,6 +75,32 @@ FROM running
 WHERE first_change
 ORDER BY month;
 
+-- 按月回放's complete months (queries/prepared/map_monthly.sql): every township's 贫困人口, 贫困发生率 and 一降 at the
+-- end of every month from January 2014 to the month before getvariable('prepared_until')'s. A month before D's reads
+-- the same at any D, so the lookup reads these rows and makes only D's own month. Made by the part
+-- queries/map_monthly.sql composes too, from the balances above: a month's end is the next month's opening
+-- balance (the 纳入/返贫 spans: exit_year blank); none poor before a township's first change. In month order, so a
+-- lookup at D reads the row groups before D's month only.
+CREATE OR REPLACE TABLE prepared_map_months AS
+WITH params AS (  -- the part's D: the end of the last complete month
+    SELECT CAST(date_trunc('month', getvariable('prepared_until')) - INTERVAL 1 DAY AS DATE) AS d,
+           DATE '2013-12-01' AS baseline
+),
+months AS (
+    SELECT CAST(m AS DATE) AS month
+    FROM params p, range(p.baseline, date_trunc('month', p.d) + INTERVAL 1 MONTH, INTERVAL 1 MONTH) t(m)
+),
+poor_by_month AS (
+    SELECT t.township_code, m.month, coalesce(b.poor_persons, 0) AS poor_persons
+    FROM townships t
+    CROSS JOIN months m
+    LEFT JOIN prepared_poverty_months b
+      ON b.township_code = t.township_code AND b.exit_year IS NULL
+     AND b.month = CAST(m.month + INTERVAL 1 MONTH AS DATE)
+),
+{{map_monthly_rates}}
+ORDER BY month_end, township_code;
+
 -- 一升: income_pairs, per income year. A household counts from counted_from until counted_to with its income and
 -- the year before's, each times its size (exact DECIMAL sums, as the query sums them).
 CREATE OR REPLACE TEMP VIEW income_changes AS

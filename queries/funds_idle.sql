@@ -8,29 +8,22 @@
 WITH params AS (
     SELECT CAST($as_of AS DATE) AS d, CAST($as_of AS DATE) - CAST($idle_days AS INTEGER) AS cutoff
 ),
-area_projects AS (
-    SELECT pr.project_id, pr.project_name, pr.year, pr.category, pr.township_code, pr.village_code
-    FROM projects pr WHERE $township = 'ALL' OR pr.township_code = $township
-),
-allocated_by_project AS (
-    SELECT a.project_id,
-           sum(CAST(a.amount AS DOUBLE)) AS allocated,
-           sum(CAST(a.amount AS DOUBLE)) FILTER (WHERE a.date < p.cutoff) AS allocated_before_cutoff,
-           min(a.date) AS first_allocation
-    FROM fund_allocations a SEMI JOIN area_projects USING (project_id), params p
-    WHERE a.date <= p.d
-    GROUP BY a.project_id
-    HAVING min(a.date) < min(p.cutoff)
-),
-spent_by_project AS (
-    SELECT x.project_id, sum(CAST(x.amount AS DOUBLE)) AS spent
-    FROM fund_payments x SEMI JOIN allocated_by_project USING (project_id), params p
-    WHERE x.date <= p.d GROUP BY x.project_id
+by_project AS (  -- one pass over the fund flows of the area (ingest/derived.sql: allocations and payments of
+                 -- the projects, with their 乡镇) instead of two scans joined to the area's projects
+    SELECT f.project_id,
+           sum(CAST(f.allocated AS DOUBLE)) FILTER (WHERE f.source IS NOT NULL) AS allocated,
+           sum(CAST(f.allocated AS DOUBLE)) FILTER (WHERE f.source IS NOT NULL AND f.date < p.cutoff)
+               AS allocated_before_cutoff,
+           min(f.date) FILTER (WHERE f.source IS NOT NULL) AS first_allocation,
+           sum(CAST(f.spent AS DOUBLE)) FILTER (WHERE f.source IS NULL) AS spent
+    FROM fund_flows f, params p
+    WHERE f.date <= p.d AND ($township = 'ALL' OR f.township_code = $township)
+    GROUP BY f.project_id
 ),
 idle AS (  -- the few projects listed: their status is looked up for them alone, not for every project
-    SELECT a.*, coalesce(s.spent, 0) AS spent
-    FROM allocated_by_project a LEFT JOIN spent_by_project s USING (project_id)
-    WHERE a.allocated_before_cutoff > 0 AND coalesce(s.spent, 0) < $idle_ratio * a.allocated_before_cutoff
+    SELECT project_id, allocated, allocated_before_cutoff, first_allocation, coalesce(spent, 0) AS spent
+    FROM by_project
+    WHERE allocated_before_cutoff > 0 AND coalesce(spent, 0) < $idle_ratio * allocated_before_cutoff
 ),
 latest_progress AS (
     SELECT pp.project_id, arg_max(pp.status, pp.report_date) AS status
@@ -46,7 +39,7 @@ SELECT ap.project_id, ap.project_name, CAST(ap.year AS INTEGER) AS year, ap.cate
        greatest(a.allocated_before_cutoff - a.spent, 0) AS idle_wan,
        coalesce(lp.status, '未开工') AS status
 FROM idle a
-JOIN area_projects ap USING (project_id)
+JOIN projects ap USING (project_id)
 JOIN townships t ON t.township_code = ap.township_code
 LEFT JOIN villages v ON v.village_code = ap.village_code
 LEFT JOIN latest_progress lp USING (project_id)

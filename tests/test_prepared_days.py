@@ -194,7 +194,7 @@ def test_tables_equal_those_the_reference_sql_builds(county, demo_db, tiny_count
             for statement in filter(str.strip, EDGE_ROWS.split(";")):
                 con.execute(statement, {"y": until.year - 1})
             con.execute("SET VARIABLE prepared_until = ?", [until])
-            con.execute(sql.read_text(encoding="utf-8"))
+            con.execute(runner.composed(sql.read_text(encoding="utf-8")))  # as ingest/prepared_days.py runs it
     with duckdb.connect() as con:
         for name, path in built.items():
             con.execute(f"ATTACH '{path}' AS {name} (READ_ONLY)")
