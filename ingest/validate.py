@@ -47,6 +47,8 @@ class Validated:
     changes: list = field(default_factory=list)  # ingest.merge.SheetChange per provided sheet (the preview)
     meta: dict[str, str] = field(default_factory=dict)  # published as the version's meta (e.g. county_name)
     shapes: pl.DataFrame | None = None  # the export's township boundaries, parsed once (ingest/boundaries.py)
+    # validate(alongside=...): its result, and a Problems of what it said (for the caller to take in its order).
+    alongside: tuple[object, Problems] | None = None
 
 
 def _clean(name: str) -> pl.Expr:
@@ -856,12 +858,14 @@ def check_sheet(raw: RawSheet, release=None) -> Checked:
 
 
 def validate(export: Export, problems: Problems, existing: dict[str, pl.DataFrame] | None = None, *,
-             combine=None, release=None, checked: dict[str, Checked] | None = None) -> Validated:
+             combine=None, release=None, checked: dict[str, Checked] | None = None, alongside=None) -> Validated:
     """Type and check an export. `existing`: the served version's tables, for a partial update.
     combine(sheet, typed) -> frame: the sheet as it will be published (ingest.merge: the file's rows merged
     with the served ones), so that references and event sequences are checked on the result.
     release(raw): called with each raw sheet once it is typed (ingest/raw_rows.py sets its text aside).
     checked: sheets check_sheet has done already (while the export was read), by label.
+    alongside(tables, problems): more work on the finished tables that no check here waits for (the boundaries
+    matched to the townships), run on a worker beside the cross-sheet checks: Validated.alongside.
 
     The sheets are checked two at a time on worker threads, the cross-sheet checks too; what each finds is
     taken in the contract's order, so the problems are the same whichever finishes first."""
@@ -890,9 +894,18 @@ def validate(export: Export, problems: Problems, existing: dict[str, pl.DataFram
             provided.append(sheet.table)
         if existing is not None and not provided and not problems.has_errors:
             problems.add("导入文件", None, None, None, "没有找到任何可识别的表")
+        beside = None
+        if alongside is not None:  # started first: the longest task, and mostly Python (holding the GIL)
+            beside = workers.start({0: (float("inf"), functools.partial(_said, alongside, tables))})[0]
         with phase("校验：跨表（引用、事件顺序、核对）"):
             recomputed = _cross_sheet_checks(tables, provided, problems, damaged, workers)
-    return Validated(tables, provided, recomputed)
+        return Validated(tables, provided, recomputed, alongside=beside.result() if beside is not None else None)
+
+
+def _said(work, *args) -> tuple[object, Problems]:
+    """work(*args, problems) run with a Problems of its own: (its result, what it said)."""
+    found = Problems()
+    return work(*args, found), found
 
 
 def _cross_sheet_checks(tables: dict[str, pl.DataFrame], provided: list[str], problems: Problems,
