@@ -25,8 +25,9 @@ def derived_digest() -> str:
     return hashlib.sha256(DERIVED_SQL.read_bytes()).hexdigest()[:16]
 
 
-def build_derived(con: duckdb.DuckDBPyConnection) -> None:
-    """The derived tables, then the answers prepared from them (ingest/prepared.py)."""
+def build_derived(con: duckdb.DuckDBPyConnection, proofs=None) -> None:
+    """The derived tables, then the answers prepared from them (ingest/prepared.py). proofs(con), when given, runs
+    between the two: a publish checks there what the derived tables prove (ingest/load.py `_check_proven`)."""
     from ingest.prepared import build_prepared
 
     con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [DIGEST_KEY, derived_digest()])
@@ -38,5 +39,8 @@ def build_derived(con: duckdb.DuckDBPyConnection) -> None:
             continue
         with phase(f"派生表 {table.group(1)}"):
             con.execute(statement)
+    if proofs is not None:
+        with phase("核对引用（派生表计数）"):
+            proofs(con)
     with phase("预备答案（合计）"):
         build_prepared(con)

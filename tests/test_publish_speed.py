@@ -158,6 +158,38 @@ def test_a_duplicate_that_escaped_validation_is_never_published(tmp_path, monkey
     assert publish.versions(db) == [served]
 
 
+@pytest.mark.parametrize("table", ["incomes", "household_members"])
+def test_a_row_of_no_household_that_escaped_validation_is_never_published(tmp_path, monkeypatch, table):
+    """The references a derived table proves (ingest/load.py PROVEN_REFS: no anti-join before the derived tables,
+    a count of them after): a 收入 or 家庭成员 row of a household that does not exist is still refused by name."""
+    from ingest import load as load_module
+    from tests.ingest_helpers import copy_tiny
+
+    db = tmp_path / "db" / "county.duckdb"
+    run_cli("ingest", "load", str(TINY), "--db", str(db), "--report", str(tmp_path / "r.xlsx"))
+    served = publish.current(db)
+    original = load_module.validate
+
+    def letting_an_orphan_through(*args, **kwargs):
+        validated = original(*args, **kwargs)
+        if table == "incomes":
+            rows = validated.tables[table]
+            validated.tables[table] = pl.concat([rows, rows.head(1).with_columns(household_id=pl.lit("NO-SUCH-HOME"))])
+        else:  # the tiny county lists no members: one, of no household
+            validated.tables[table] = pl.DataFrame(
+                {"household_id": ["NO-SUCH-HOME"], "name": ["某甲"], "id_number": ["110105194912310021"],
+                 "relation": ["户主"], "health": ["健康"], "labor_skill": ["普通劳动力"], "schooling": [None]},
+                schema_overrides={"schooling": pl.String})
+        return validated
+
+    monkeypatch.setattr(load_module, "validate", letting_an_orphan_through)
+    with pytest.raises(BrokenReference, match=rf"^{table}\.household_id: 1 rows refer to no households\.household_id "
+                                              r"\(e\.g\. NO-SUCH-HOME\)"):
+        load_module.load(copy_tiny(tmp_path / "export"), db)
+    assert publish.current(db) == served
+    assert publish.versions(db) == [served]
+
+
 def test_the_published_tables_have_their_keys(tmp_path):
     run_cli("ingest", "load", str(TINY), "--db", str(tmp_path / "county.duckdb"), "--report", str(tmp_path / "r.xlsx"))
     con = duckdb.connect(str(tmp_path / "county.duckdb"), read_only=True)
@@ -179,7 +211,7 @@ def test_load_verbose_lists_the_phases(tmp_path):
                      "--report", str(tmp_path / "r.xlsx"))
     assert "各阶段用时" in result.stderr
     lines = result.stderr.splitlines()
-    for phase in ("读取文件", "校验（含合并）", "写入 收入", "主键", "核对引用", "派生表 household_spans", "预备答案（合计）"):
+    for phase in ("读取文件并逐表校验", "校验（含合并）", "写入 收入", "主键", "核对引用", "派生表 household_spans", "预备答案（合计）"):
         assert any(line.rstrip().endswith(phase) for line in lines), phase
     quiet = run_cli("ingest", "load", str(TINY), "--db", str(tmp_path / "other.duckdb"),
                     "--report", str(tmp_path / "r2.xlsx"))
