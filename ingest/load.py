@@ -29,7 +29,7 @@ from ingest.problems import ERROR, WARNING, Problems
 from ingest.readers import ROW, Export, read_export
 from ingest.sheets import SHEETS, SHEETS_BY_TABLE
 from ingest.raw_rows import RawRows
-from ingest.validate import CROSS_SHEET, validate
+from ingest.validate import CROSS_SHEET, Checked as CheckedSheet, check_sheet, validate
 
 SCHEMA_SQL = Path(__file__).with_name("schema.sql")
 KEYS_MARKER = "-- KEYS AFTER THE ROWS --"  # schema.sql: what follows is run once the rows are in
@@ -94,43 +94,49 @@ def check(path: Path, db: Path | None = None, progress=None, *, release_raw: boo
     if person_export.is_person_export(Path(path)):
         return snapshots.check(Path(path), db, progress, **snapshot_options)
     problems = Problems()
-    _progress(progress, 0.05, "读取文件")
-    with phase("读取文件"):
-        export = read_export(Path(path), problems)
-    existing = None
-    served = publish.current(db) if db is not None else None
-    partial = bool(export.sheets) and any(s.required and s.label not in export.sheets for s in SHEETS)
-    if served is not None and export.sheets:
-        _progress(progress, 0.15, "读取当前数据（按主键合并）")
-        # Empty served tables are as good as absent (no rows to merge with, no cross-sheet check against).
-        with phase("读取当前数据"):
-            existing = {table: frame for table, frame in read_tables(served).items() if frame.height}
-        # The demo county is not history: a complete export of the real county replaces it.
-        replace_all = replace_all or (not partial and demo_version(served))
-    replacing = _replace_tables(replace, export, problems)
-    changes: list[merge.SheetChange] = []
-
-    def combine(sheet, typed):
-        with phase(f"按主键合并 {sheet.label}"):
-            merged, change, identical = merge.merge_sheet(
-                sheet, typed, (existing or {}).get(sheet.table), replace=replace_all or sheet.table in replacing)
-        changes.append(change)
-        if identical.height and not confirm_duplicates:
-            problems.add_rows(sheet.label, "+".join(c.label for c in sheet.columns),
-                              identical.select(pl.col(ROW).alias("row"), pl.col("__shown").alias("value")),
-                              merge.identical_message(change))
-        elif identical.height:
-            problems.add(sheet.label, None, None, None,
-                         f"已确认追加与当前数据完全相同的 {identical.height:,} 行", WARNING)
-        return merged
-
-    _progress(progress, 0.3, "校验数据")
-    # Replacing everything (the demo): the served sheets the export lacks are not kept either.
     raw_rows = RawRows(Path(db).parent if db is not None else None) if release_raw else None
+    release = raw_rows.release if raw_rows else None
+    checked: dict[str, CheckedSheet] = {}  # each sheet typed and checked on its own while the next file is read
+
+    def check_as_read(raw):
+        checked[raw.sheet.label] = check_sheet(raw, release)
+
     try:
+        _progress(progress, 0.05, "读取文件")
+        with phase("读取文件并逐表校验"):
+            export = read_export(Path(path), problems, each=check_as_read)
+        existing = None
+        served = publish.current(db) if db is not None else None
+        partial = bool(export.sheets) and any(s.required and s.label not in export.sheets for s in SHEETS)
+        if served is not None and export.sheets:
+            _progress(progress, 0.15, "读取当前数据（按主键合并）")
+            # Empty served tables are as good as absent (no rows to merge with, no cross-sheet check against).
+            with phase("读取当前数据"):
+                existing = {table: frame for table, frame in read_tables(served).items() if frame.height}
+            # The demo county is not history: a complete export of the real county replaces it.
+            replace_all = replace_all or (not partial and demo_version(served))
+        replacing = _replace_tables(replace, export, problems)
+        changes: list[merge.SheetChange] = []
+
+        def combine(sheet, typed):
+            with phase(f"按主键合并 {sheet.label}"):
+                merged, change, identical = merge.merge_sheet(
+                    sheet, typed, (existing or {}).get(sheet.table), replace=replace_all or sheet.table in replacing)
+            changes.append(change)
+            if identical.height and not confirm_duplicates:
+                problems.add_rows(sheet.label, "+".join(c.label for c in sheet.columns),
+                                  identical.select(pl.col(ROW).alias("row"), pl.col("__shown").alias("value")),
+                                  merge.identical_message(change))
+            elif identical.height:
+                problems.add(sheet.label, None, None, None,
+                             f"已确认追加与当前数据完全相同的 {identical.height:,} 行", WARNING)
+            return merged
+
+        _progress(progress, 0.3, "校验数据")
+        # Replacing everything (the demo): the served sheets the export lacks are not kept either.
         with phase("校验（含合并）"):
             validated = validate(export, problems, None if replace_all else existing, combine=combine,
-                                 release=raw_rows.release if raw_rows else None)
+                                 release=release, checked=checked)
         validated.changes = changes
         validated.meta = county_name.from_sheets(export, problems, served)
         if export.boundaries is not None and "townships" in validated.tables:

@@ -54,11 +54,21 @@ class Problems:
         if frame.height:
             self._frames.append(frame.select(list(SCHEMA)))
 
+    def absorb(self, other: Problems) -> None:
+        """What another Problems found (a part of the import checked on its own thread), after these."""
+        self._frames.extend(other._frames)
+        other._frames = []
+
     def file_error(self, name: str, message: str) -> None:
         self.add(name, None, None, None, message)
 
     def file_warning(self, name: str, message: str) -> None:
         self.add(name, None, None, None, message, WARNING)
+
+    def as_found(self) -> pl.DataFrame:
+        """Every problem in the order the checks said them (frame() sorts them; among problems of one cell this
+        order stays): the same whichever thread checked what (ingest/workers.py)."""
+        return pl.concat(self._frames, how="vertical_relaxed") if self._frames else pl.DataFrame(schema=SCHEMA)
 
     def frame(self) -> pl.DataFrame:
         """Errors first, then by sheet in the contract's order (files before sheets), row, column."""

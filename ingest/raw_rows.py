@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
@@ -36,6 +37,7 @@ class RawRows:
         # Written on a second thread while the next sheet is checked (the write lets go of the GIL).
         self._writer: ThreadPoolExecutor | None = None
         self._writes: list[Future] = []
+        self._lock = threading.Lock()  # sheets are released from the threads that checked them (ingest/workers.py)
         sweep_stale(self._where())
 
     def _where(self) -> Path | None:
@@ -46,14 +48,15 @@ class RawRows:
         """Set the sheet's text aside (typed now, it is only needed again for the rows a problem names)."""
         if raw.frame.height < SPILL_ROWS:
             return
-        if self._folder is None:
-            self._folder = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-", dir=self._where()))  # mode 0700
-        path = self._folder / f"{len(self._files)}.arrow"
-        frame, raw.frame = raw.frame, raw.frame.clear()
-        if self._writer is None:
-            self._writer = ThreadPoolExecutor(1)
-        self._writes.append(self._writer.submit(frame.write_ipc, path, compression="uncompressed"))
-        self._files[raw.sheet.label] = path
+        with self._lock:
+            if self._folder is None:
+                self._folder = Path(tempfile.mkdtemp(prefix=f"{PREFIX}{os.getpid()}-", dir=self._where()))  # mode 0700
+            path = self._folder / f"{len(self._files)}.arrow"
+            frame, raw.frame = raw.frame, raw.frame.clear()
+            if self._writer is None:
+                self._writer = ThreadPoolExecutor(1)
+            self._writes.append(self._writer.submit(frame.write_ipc, path, compression="uncompressed"))
+            self._files[raw.sheet.label] = path
 
     def _written(self) -> None:
         """Wait for the files set aside (an error writing one is raised here)."""
@@ -70,11 +73,9 @@ class RawRows:
                 rows = located.filter(pl.col("sheet") == label).select(
                     pl.col("row").cast(raw.frame.schema[ROW]).alias(ROW)).unique()
                 if label in self._files and rows.height:
-                    text = pl.read_ipc(self._files[label])
+                    raw.frame = _rows_set_aside(self._files[label], rows[ROW])
                 else:
-                    text = raw.frame
-                raw.frame = text.join(rows, on=ROW, how="semi") if rows.height else text.clear()
-                del text
+                    raw.frame = raw.frame.join(rows, on=ROW, how="semi") if rows.height else raw.frame.clear()
         finally:
             self.close()
 
@@ -85,6 +86,30 @@ class RawRows:
         if self._folder is not None:
             shutil.rmtree(self._folder, ignore_errors=True)
             self._folder, self._files = None, {}
+
+
+_FEW_RUNS = 64  # at most this many runs of neighbouring rows are read one by one; more: the whole file
+
+
+def _rows_set_aside(path: Path, rows: pl.Series) -> pl.DataFrame:
+    """The rows of a sheet set aside whose ROW is in `rows`, in the sheet's order. A sheet's rows are kept in
+    ascending ROW: the few rows a problem names are found in that column alone and read by position, not the
+    million others with them (3.1M 家庭成员 rows: 0.04 s instead of 0.7)."""
+    numbers = pl.read_ipc(path, columns=[ROW])[ROW]
+    wanted = rows.unique().sort()
+    if numbers.null_count() == 0 and numbers.is_sorted():
+        at = numbers.search_sorted(wanted).to_list()
+        found = [i for i, row in zip(at, wanted.to_list()) if i < numbers.len() and numbers[i] == row]
+        runs: list[list[int]] = []  # [first position, length] of each run of neighbouring rows
+        for i in found:
+            if runs and runs[-1][0] + runs[-1][1] == i:
+                runs[-1][1] += 1
+            else:
+                runs.append([i, 1])
+        if len(runs) <= _FEW_RUNS:
+            scan = pl.scan_ipc(path)
+            return pl.concat([scan.slice(i, n).collect() for i, n in runs]) if runs else scan.clear().collect()
+    return pl.read_ipc(path).join(wanted.to_frame(), on=ROW, how="semi")
 
 
 def sweep_stale(where: Path | None) -> list[Path]:

@@ -12,6 +12,7 @@ quoting, a row with more cells than the header, a missing required column, a she
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import re
@@ -25,8 +26,10 @@ import polars as pl
 
 from ingest.problems import WARNING, Problems
 from ingest.sheets import SHEET_ALIASES, Sheet
+from ingest.timing import phase
 from ingest.vocabulary import load as vocabulary, norm_value
 from ingest.workbook import Workbook, percent_text
+from ingest.workers import Workers
 from ingest.zip_limits import read_member, zip_problem
 
 ROW = "__row"  # Excel row number of each data row
@@ -96,22 +99,31 @@ def _sheet_for(stem: str) -> Sheet | None:
     return SHEET_ALIASES.get(normalize_header(stem))
 
 
-def read_export(path: Path, problems: Problems, only: set[str] | None = None) -> Export:
+def read_export(path: Path, problems: Problems, only: set[str] | None = None, *, each=None) -> Export:
     """only: the sheet labels wanted (the error report marks the rows of a few sheets); CSV files of other
-    sheets in a folder or .zip are not read at all."""
+    sheets in a folder or .zip are not read at all.
+
+    each(raw): work on a sheet as soon as it is read (validation types it). Where the export allows it (a folder
+    or .zip of CSV files, no sheet given twice) the files are read two at a time on worker threads, each sheet
+    handed to `each` on the thread that read it, while the next file is read; what the files say comes out in the
+    same order as read one by one. Otherwise (a workbook) nothing is handed over: the caller works on the sheets
+    it was not called with."""
     path = Path(path)
     export = Export()
     if not path.exists():
         problems.file_error(str(path), "文件或文件夹不存在")
         return export
     if path.is_dir():
-        for p in sorted(p for p in path.iterdir() if p.is_file()):
-            if _wanted(p.name, only):
+        files = [p for p in sorted(p for p in path.iterdir() if p.is_file()) if _wanted(p.name, only)]
+        if each is not None and _side_by_side([p.name for p in files]):
+            _read_side_by_side(export, [(p.name, p.stat().st_size, p.read_bytes) for p in files], problems, each)
+        else:
+            for p in files:
                 _add_file(export, p.name, p.read_bytes(), problems)
         if not export.sheets and not problems.has_errors:
             problems.file_error(path.name, "文件夹中没有可识别的 <表名>.csv 文件（如 农户.csv）")
     elif path.suffix.lower() == ".zip":
-        _read_zip(export, path, problems, only)
+        _read_zip(export, path, problems, only, each)
     elif path.suffix.lower() in (".xlsx", ".xlsm", ".xls"):
         data = path.read_bytes()
         export.files.append(SourceFile(path.name, hashlib.sha256(data).hexdigest()))
@@ -123,6 +135,43 @@ def read_export(path: Path, problems: Problems, only: set[str] | None = None) ->
     return export
 
 
+def _side_by_side(names: list[str]) -> bool:
+    """Whether the files can be read side by side: no workbook (its sheets are known only once it is open) and
+    no sheet given by two CSV files (which one is refused depends on the order)."""
+    sheets = []
+    for name in names:
+        kind = _kind(name)
+        if kind == "workbook":
+            return False
+        if kind == "csv" and (sheet := _sheet_for(Path(name).stem)) is not None:
+            sheets.append(sheet.label)
+    return len(sheets) == len(set(sheets))
+
+
+def _read_side_by_side(export: Export, files: list[tuple[str, int, object]], problems: Problems, each) -> None:
+    """files: (name, size, a function giving its bytes). Read two at a time, the largest first, each file into an
+    Export and a Problems of its own, then taken in the files' order: the export and its problems are what
+    reading them one by one gives."""
+    def read(name: str, data) -> tuple[Export, Problems]:
+        part, said = Export(), Problems()
+        with phase(f"读取 {name}"):
+            _add_file(part, name, data(), said)
+        for raw in part.sheets.values():
+            each(raw)
+        return part, said
+
+    with Workers() as workers:
+        futures = workers.start({i: (size, functools.partial(read, name, data))
+                                 for i, (name, size, data) in enumerate(files)})
+        for i in range(len(files)):
+            part, said = futures[i].result()
+            export.files += part.files
+            export.sheets.update(part.sheets)
+            if part.boundaries is not None:
+                export.boundaries = part.boundaries
+            problems.absorb(said)
+
+
 def _wanted(name: str, only: set[str] | None) -> bool:
     """Whether a file of an export is read: every file, or with `only` a CSV of one of those sheets."""
     if only is None or Path(name).suffix.lower() != ".csv":
@@ -131,7 +180,7 @@ def _wanted(name: str, only: set[str] | None) -> bool:
     return sheet is not None and sheet.label in only
 
 
-def _read_zip(export: Export, path: Path, problems: Problems, only: set[str] | None = None) -> None:
+def _read_zip(export: Export, path: Path, problems: Problems, only: set[str] | None = None, each=None) -> None:
     refused = zip_problem(path)  # a zip bomb is refused from its directory, before anything is inflated
     if refused:
         problems.file_error(path.name, refused)
@@ -139,6 +188,7 @@ def _read_zip(export: Export, path: Path, problems: Problems, only: set[str] | N
     try:
         with zipfile.ZipFile(path) as archive:
             members = [i for i in archive.infolist() if not i.is_dir() and not i.filename.startswith("__MACOSX")]
+            wanted = []
             for info in members:
                 # Zips made on Chinese Windows often store names in GBK without the UTF-8 flag.
                 name = info.filename
@@ -148,7 +198,14 @@ def _read_zip(export: Export, path: Path, problems: Problems, only: set[str] | N
                     except (UnicodeEncodeError, UnicodeDecodeError):
                         pass
                 if _wanted(Path(name).name, only):
-                    _add_file(export, Path(name).name, read_member(archive, info), problems)
+                    wanted.append((Path(name).name, info))
+            if each is not None and _side_by_side([name for name, _ in wanted]):
+                # ZipFile reads members from several threads (each read takes its lock); zlib lets go of the GIL.
+                _read_side_by_side(export, [(name, info.file_size, functools.partial(read_member, archive, info))
+                                            for name, info in wanted], problems, each)
+            else:
+                for name, info in wanted:
+                    _add_file(export, name, read_member(archive, info), problems)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, OSError) as exc:
         problems.file_error(path.name, f"不是有效的 .zip 压缩包（{exc}）")
         return
@@ -156,19 +213,29 @@ def _read_zip(export: Export, path: Path, problems: Problems, only: set[str] | N
         problems.file_error(path.name, "压缩包中没有可识别的 <表名>.csv 文件（如 农户.csv）")
 
 
-def _add_file(export: Export, name: str, data: bytes, problems: Problems) -> None:
+def _kind(name: str) -> str:
+    """What a file of an export is: skip (an Excel lock file, .DS_Store), boundaries, workbook, csv, other."""
     stem, suffix = Path(name).stem, Path(name).suffix.lower()
-    if name.startswith(("~$", ".")):  # Excel lock files, .DS_Store
-        return
+    if name.startswith(("~$", ".")):
+        return "skip"
     if suffix == ".geojson" or (suffix == ".json" and "边界" in stem) or stem == "boundaries":
+        return "boundaries"
+    if suffix in (".xlsx", ".xlsm", ".xls"):
+        return "workbook"
+    return "csv" if suffix == ".csv" else "other"
+
+
+def _add_file(export: Export, name: str, data: bytes, problems: Problems) -> None:
+    stem, kind = Path(name).stem, _kind(name)
+    if kind == "boundaries":
         export.boundaries = data
         export.files.append(SourceFile(name, hashlib.sha256(data).hexdigest()))
         return
-    if suffix in (".xlsx", ".xlsm", ".xls"):
+    if kind == "workbook":
         export.files.append(SourceFile(name, hashlib.sha256(data).hexdigest()))
         _read_workbook(export, name, data, problems)
         return
-    if suffix != ".csv":
+    if kind != "csv":
         return
     sheet = _sheet_for(stem)
     if sheet is None:
@@ -352,7 +419,8 @@ def _add_grid(export: Export, sheet: Sheet, grid: pl.DataFrame, source: str, pro
     if grid.width:  # looked at in full only where the first cell is blank (stripping every cell costs seconds)
         blank = pl.all_horizontal(pl.col(c).is_null() | (pl.col(c).str.strip_chars() == "") for c in grid.columns)
         first_blank = pl.col(grid.columns[0]).is_null() | pl.col(grid.columns[0]).str.contains(r"^\s*$")
-        blank_rows = body.filter(first_blank).filter(blank)[ROW]
+        # A first cell starting with a digit (a code, 序号: nearly every row) is not blank, told by two comparisons.
+        blank_rows = body.filter(~_digit_first(grid.columns[0])).filter(first_blank).filter(blank)[ROW]
         if blank_rows.len():
             body = body.filter(~pl.col(ROW).is_in(blank_rows.implode()))
     key = next((g for g, n in rename.items() if n == (sheet.key or (sheet.columns[0].name,))[0]), None)
@@ -379,16 +447,13 @@ def drop_footer(body: pl.DataFrame, columns: list[str], key: str | None, source:
         return body
     words = vocabulary().footer_words
     pattern = "^(?:" + "|".join(re.escape(w) for w in words) + ")"
-    # The first filled cell of each row, computed once; only rows whose first cell is text can be a footer.
-    first = pl.coalesce([pl.when(pl.col(c).str.strip_chars() != "").then(pl.col(c)) for c in columns])
-    # Rows that start with a number (序号, a code) are data: set aside before the wider look at each row.
-    body_numbered = pl.col(columns[0]).str.contains(r"^\s*[\d.\-]+\s*$").fill_null(False)
-    flagged = body.filter(~body_numbered).select(ROW, first.alias("__first"),
-                          (pl.col(key).is_not_null() & (pl.col(key).str.strip_chars() != "")).alias("__key")
-                          if key else pl.lit(False).alias("__key"))
-    candidate = pl.col("__first").str.contains(r"^[\d\s.\-+]*$").not_()  # a number (序号) is never a footer
-    flagged = flagged.with_columns(__footer=(candidate & pl.col("__first").str.normalize("NFKC")
-                                             .str.replace_all(r"\s+", "").str.contains(pattern)).fill_null(False))
+    # A row whose first cell starts with an ASCII digit is none: that cell is its first filled one, and no footer
+    # word starts with a digit. Where no other row starts a footer either (nearly always), nothing is cut, told
+    # without the look at every row below.
+    if not any(w[:1].isascii() and w[:1].isdigit() for w in words) \
+            and _footer_rows(body.filter(~_digit_first(columns[0])), columns, key, pattern).filter("__footer").is_empty():
+        return body
+    flagged = _footer_rows(body, columns, key, pattern)
     hits = flagged.filter("__footer")
     if hits.height == 0:
         return body
@@ -402,6 +467,26 @@ def drop_footer(body: pl.DataFrame, columns: list[str], key: str | None, source:
                  f"表尾 {len(rows)} 行不是数据，已跳过（{where}：{'；'.join(named[:6])}{'……' if len(named) > 6 else ''}）",
                  WARNING)
     return body.join(footer.select(ROW), on=ROW, how="anti")
+
+
+def _footer_rows(body: pl.DataFrame, columns: list[str], key: str | None, pattern: str) -> pl.DataFrame:
+    """Of the rows that do not start with a number: ROW, the first filled cell, whether the key is filled and
+    whether the row starts a footer (drop_footer)."""
+    # The first filled cell of each row, computed once; only rows whose first cell is text can be a footer.
+    first = pl.coalesce([pl.when(pl.col(c).str.strip_chars() != "").then(pl.col(c)) for c in columns])
+    # Rows that start with a number (序号, a code) are data: set aside before the wider look at each row.
+    body_numbered = pl.col(columns[0]).str.contains(r"^\s*[\d.\-]+\s*$").fill_null(False)
+    flagged = body.filter(~body_numbered).select(ROW, first.alias("__first"),
+                          (pl.col(key).is_not_null() & (pl.col(key).str.strip_chars() != "")).alias("__key")
+                          if key else pl.lit(False).alias("__key"))
+    candidate = pl.col("__first").str.contains(r"^[\d\s.\-+]*$").not_()  # a number (序号) is never a footer
+    return flagged.with_columns(__footer=(candidate & pl.col("__first").str.normalize("NFKC")
+                                          .str.replace_all(r"\s+", "").str.contains(pattern)).fill_null(False))
+
+
+def _digit_first(column: str) -> pl.Expr:
+    """The cell starts with an ASCII digit 0-9 (two comparisons of the text, no pattern matched per row)."""
+    return ((pl.col(column) >= "0") & (pl.col(column) < ":")).fill_null(False)
 
 
 def _percent_cells_as_numbers(body: pl.DataFrame, columns: list[str], rows: dict[int, set[int]]) -> pl.DataFrame:

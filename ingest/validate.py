@@ -16,8 +16,9 @@ import polars as pl
 
 from ingest import vocabulary
 from ingest.problems import ERROR, WARNING, Problems
-from ingest.readers import ROW, Export
+from ingest.readers import ROW, Export, RawSheet
 from ingest.timing import phase
+from ingest.workers import Workers, in_order
 from ingest.sheets import GUARANTEE_COLUMNS, SHEETS, SHEETS_BY_TABLE, YES_NO, Column, Sheet
 
 EVENT_ORDER = {"纳入": 1, "脱贫": 2, "返贫": 3, "清退": 4}
@@ -630,38 +631,44 @@ def _check_references(tables: dict[str, pl.DataFrame], provided: list[str], prob
     """damaged: (table, column) whose codes Excel turned into numbers, reported once already: rows pointing at
     them are not reported again as unknown (one problem, not thousands of knock-on errors)."""
     for sheet in SHEETS:
-        child = tables.get(sheet.table)
-        if child is None:
+        _check_references_of(sheet, tables, provided, problems, damaged)
+
+
+def _check_references_of(sheet: Sheet, tables: dict[str, pl.DataFrame], provided: list[str], problems: Problems,
+                         damaged: set[tuple[str, str]] = frozenset()) -> None:
+    """The references of one sheet's rows (_check_references)."""
+    child = tables.get(sheet.table)
+    if child is None:
+        return
+    for column, parent_table, parent_column in sheet.refs:
+        parent = tables.get(parent_table)
+        if parent is None:
+            continue  # the parent sheet is missing: reported once as a missing sheet
+        if (parent_table, parent_column) in damaged or (sheet.table, column) in damaged:
             continue
-        for column, parent_table, parent_column in sheet.refs:
-            parent = tables.get(parent_table)
-            if parent is None:
-                continue  # the parent sheet is missing: reported once as a missing sheet
-            if (parent_table, parent_column) in damaged or (sheet.table, column) in damaged:
-                continue
-            if sheet.table not in provided and parent_table not in provided:
-                continue  # both kept from the served version, which was checked when it was imported
-            known = parent[parent_column].implode()
-            # Each run of equal values once (a 户编号 on every 收入 row of its household): usually none is unknown.
-            values = child[column].rle().struct.field("value")
-            if not (values.is_not_null() & ~values.is_in(known)).any():
-                continue
-            orphans = child.filter(pl.col(column).is_not_null() & ~pl.col(column).is_in(known))
-            if orphans.height == 0:
-                continue
-            label = SHEETS_BY_TABLE[parent_table].label
-            if sheet.table in provided:
-                problems.add_rows(sheet.label, sheet.column(column).label,
-                                  orphans.filter(pl.col(ROW).is_not_null()).select(
-                                      pl.col(ROW).alias("row"), pl.col(column).alias("value")),
-                                  f"在「{label}」表中不存在")
-                orphans = orphans.filter(pl.col(ROW).is_null())  # served rows merged with the file's
-            if orphans.height:  # served rows now point at rows the new parent sheet no longer has
-                examples = "、".join(orphans[column].unique(maintain_order=True).head(5).to_list())
-                problems.add(sheet.label, None, sheet.column(column).label, None,
-                             f"当前数据中有 {orphans.height:,} 行引用了新「{label}」表中没有的"
-                             f"{sheet.column(column).label}（如 {examples}）：替换「{label}」表时请保留它们，"
-                             f"或同时替换「{sheet.label}」表")
+        if sheet.table not in provided and parent_table not in provided:
+            continue  # both kept from the served version, which was checked when it was imported
+        known = parent[parent_column].implode()
+        # Each run of equal values once (a 户编号 on every 收入 row of its household): usually none is unknown.
+        values = child[column].rle().struct.field("value")
+        if not (values.is_not_null() & ~values.is_in(known)).any():
+            continue
+        orphans = child.filter(pl.col(column).is_not_null() & ~pl.col(column).is_in(known))
+        if orphans.height == 0:
+            continue
+        label = SHEETS_BY_TABLE[parent_table].label
+        if sheet.table in provided:
+            problems.add_rows(sheet.label, sheet.column(column).label,
+                              orphans.filter(pl.col(ROW).is_not_null()).select(
+                                  pl.col(ROW).alias("row"), pl.col(column).alias("value")),
+                              f"在「{label}」表中不存在")
+            orphans = orphans.filter(pl.col(ROW).is_null())  # served rows merged with the file's
+        if orphans.height:  # served rows now point at rows the new parent sheet no longer has
+            examples = "、".join(orphans[column].unique(maintain_order=True).head(5).to_list())
+            problems.add(sheet.label, None, sheet.column(column).label, None,
+                         f"当前数据中有 {orphans.height:,} 行引用了新「{label}」表中没有的"
+                         f"{sheet.column(column).label}（如 {examples}）：替换「{label}」表时请保留它们，"
+                         f"或同时替换「{sheet.label}」表")
 
 
 _SEQUENCE_RULES = {
@@ -721,58 +728,81 @@ CROSS_SHEET = "跨表核对："  # prefix of warnings computed from several shee
 
 def _cross_sheet_warnings(tables: dict[str, pl.DataFrame], provided: list[str], problems: Problems) -> set[str]:
     """Warnings that need several sheets; returns the sheets whose cross-sheet warnings were recomputed."""
-    def involved(*names: str) -> bool:
-        return all(n in tables for n in names) and any(n in provided for n in names)
-
     recomputed: set[str] = set()
-    if involved("fund_allocations", "fund_payments", "projects"):
-        recomputed.add("资金支出")
-        # The payment that takes a project's cumulative spending above everything allocated to it.
-        allocated = tables["fund_allocations"].group_by("project_id").agg(
-            a=pl.col("amount").cast(pl.Float64, strict=False).sum())
-        known = tables["projects"].select("project_id")  # an unknown project is an error already
-        paid = (tables["fund_payments"].join(known, on="project_id", how="semi")
-                .with_columns(x=pl.col("amount").cast(pl.Float64, strict=False).fill_null(0.0))
-                .sort("project_id", "date", ROW, nulls_last=True)
-                .with_columns(cum=pl.col("x").cum_sum().over("project_id"))
-                .join(allocated, on="project_id", how="left").with_columns(pl.col("a").fill_null(0.0))
-                .filter(pl.col("cum") > pl.col("a") + 1e-6)
-                .group_by("project_id").agg(pl.all().first()))
-        problems.add_rows("资金支出", "金额", paid.select(
-            pl.col(ROW).alias("row"), pl.col("amount").cast(pl.String).alias("value"),
-            pl.format(CROSS_SHEET + "项目 {} 累计支出 {} 万元，超过累计下达 {} 万元", pl.col("project_id"),
-                      pl.col("cum").round(4), pl.col("a").round(4)).alias("m")),
-            pl.col("m"), WARNING)
-    if "project_progress" in provided:
-        progress = tables["project_progress"]
-        done_early = progress.filter(pl.col(ROW).is_not_null() & pl.col("status").is_in(["已完工", "已验收"])
-                                     & (pl.col("progress_pct").cast(pl.Float64, strict=False) < 100))
-        _warn_fraction_progress(progress, problems)
-        problems.add_rows("项目进度", "形象进度", done_early.select(
-            pl.col(ROW).alias("row"), pl.col("progress_pct").cast(pl.String).alias("value"), pl.col("status")),
-            pl.format("状态为「{}」但形象进度不足 100", pl.col("status")), WARNING)
-    if involved("household_members", "households"):
-        recomputed |= {"农户", "家庭成员"}
-        members, households = tables["household_members"], tables["households"]
-        counted = _counts(members, "household_id")
-        if counted["household_id"].equals(households["household_id"]):  # the same households in the same order
-            joined = households.with_columns(counted["n"])
-        else:
-            joined = households.join(counted, on="household_id", how="left")
-        mismatch = joined.with_columns(pl.col("n").fill_null(0)).filter(pl.col("size").is_not_null() & (pl.col("n") != pl.col("size")))
-        problems.add_rows("农户", "家庭人口数", mismatch.select(
-            pl.col(ROW).alias("row"), pl.col("size").cast(pl.String).alias("value"), "n"),
-            pl.format(CROSS_SHEET + "与家庭成员表中的人数（{}）不一致", pl.col("n")), WARNING)
-        # Only a number on several rows can be in two households: those few rows get the windows below.
-        shared = members.filter(pl.col("id_number").is_not_null() & pl.col("id_number").is_duplicated()).with_columns(
-            homes=pl.col("household_id").n_unique().over("id_number"),
-            first=pl.col("household_id").first().over("id_number"),
-        ).filter((pl.col("homes") > 1) & (pl.col("household_id") != pl.col("first")))
-        problems.add_rows("家庭成员", "身份证号", shared.select(
-            pl.col(ROW).alias("row"), _shown(SHEETS_BY_TABLE["household_members"].column("id_number"))(
-                "id_number").alias("value"), "first"),
-            pl.format(CROSS_SHEET + "同一身份证号出现在两个户中（另见户 {}）", pl.col("first")), WARNING)
+    for warn in _CROSS_SHEET_WARNINGS:
+        recomputed |= warn(tables, provided, problems)
     return recomputed
+
+
+def _involved(tables: dict[str, pl.DataFrame], provided: list[str], *names: str) -> bool:
+    return all(n in tables for n in names) and any(n in provided for n in names)
+
+
+def _warn_overspent(tables: dict[str, pl.DataFrame], provided: list[str], problems: Problems) -> set[str]:
+    """The payment that takes a project's cumulative spending above everything allocated to it."""
+    if not _involved(tables, provided, "fund_allocations", "fund_payments", "projects"):
+        return set()
+    allocated = tables["fund_allocations"].group_by("project_id").agg(
+        a=pl.col("amount").cast(pl.Float64, strict=False).sum())
+    known = tables["projects"].select("project_id")  # an unknown project is an error already
+    paid = (tables["fund_payments"].join(known, on="project_id", how="semi")
+            .with_columns(x=pl.col("amount").cast(pl.Float64, strict=False).fill_null(0.0))
+            .sort("project_id", "date", ROW, nulls_last=True)
+            .with_columns(cum=pl.col("x").cum_sum().over("project_id"))
+            .join(allocated, on="project_id", how="left").with_columns(pl.col("a").fill_null(0.0))
+            .filter(pl.col("cum") > pl.col("a") + 1e-6)
+            .group_by("project_id").agg(pl.all().first()))
+    problems.add_rows("资金支出", "金额", paid.select(
+        pl.col(ROW).alias("row"), pl.col("amount").cast(pl.String).alias("value"),
+        pl.format(CROSS_SHEET + "项目 {} 累计支出 {} 万元，超过累计下达 {} 万元", pl.col("project_id"),
+                  pl.col("cum").round(4), pl.col("a").round(4)).alias("m")),
+        pl.col("m"), WARNING)
+    return {"资金支出"}
+
+
+def _warn_progress(tables: dict[str, pl.DataFrame], provided: list[str], problems: Problems) -> set[str]:
+    """项目进度 rows 已完工 or 已验收 below 100, and a column of fractions (said once)."""
+    if "project_progress" not in provided:
+        return set()
+    progress = tables["project_progress"]
+    done_early = progress.filter(pl.col(ROW).is_not_null() & pl.col("status").is_in(["已完工", "已验收"])
+                                 & (pl.col("progress_pct").cast(pl.Float64, strict=False) < 100))
+    _warn_fraction_progress(progress, problems)
+    problems.add_rows("项目进度", "形象进度", done_early.select(
+        pl.col(ROW).alias("row"), pl.col("progress_pct").cast(pl.String).alias("value"), pl.col("status")),
+        pl.format("状态为「{}」但形象进度不足 100", pl.col("status")), WARNING)
+    return set()
+
+
+def _warn_members(tables: dict[str, pl.DataFrame], provided: list[str], problems: Problems) -> set[str]:
+    """家庭人口数 against the members listed, and one 身份证号 in two households."""
+    if not _involved(tables, provided, "household_members", "households"):
+        return set()
+    members, households = tables["household_members"], tables["households"]
+    counted = _counts(members, "household_id")
+    if counted["household_id"].equals(households["household_id"]):  # the same households in the same order
+        joined = households.with_columns(counted["n"])
+    else:
+        joined = households.join(counted, on="household_id", how="left")
+    mismatch = joined.with_columns(pl.col("n").fill_null(0)).filter(pl.col("size").is_not_null() & (pl.col("n") != pl.col("size")))
+    problems.add_rows("农户", "家庭人口数", mismatch.select(
+        pl.col(ROW).alias("row"), pl.col("size").cast(pl.String).alias("value"), "n"),
+        pl.format(CROSS_SHEET + "与家庭成员表中的人数（{}）不一致", pl.col("n")), WARNING)
+    # Only a number on several rows can be in two households: those few rows get the windows below.
+    shared = members.filter(pl.col("id_number").is_not_null() & pl.col("id_number").is_duplicated()).with_columns(
+        homes=pl.col("household_id").n_unique().over("id_number"),
+        first=pl.col("household_id").first().over("id_number"),
+    ).filter((pl.col("homes") > 1) & (pl.col("household_id") != pl.col("first")))
+    problems.add_rows("家庭成员", "身份证号", shared.select(
+        pl.col(ROW).alias("row"), _shown(SHEETS_BY_TABLE["household_members"].column("id_number"))(
+            "id_number").alias("value"), "first"),
+        pl.format(CROSS_SHEET + "同一身份证号出现在两个户中（另见户 {}）", pl.col("first")), WARNING)
+    return {"农户", "家庭成员"}
+
+
+# In the order their warnings are listed (the problem list keeps it for warnings on the same cell).
+_CROSS_SHEET_WARNINGS = (_warn_overspent, _warn_progress, _warn_members)
+_WARNING_NAMES = {_warn_overspent: "资金超支", _warn_progress: "项目进度", _warn_members: "家庭人口与身份证号"}
 
 
 def _counts(frame: pl.DataFrame, column: str) -> pl.DataFrame:
@@ -798,47 +828,105 @@ def _warn_fraction_progress(progress: pl.DataFrame, problems: Problems) -> None:
                  "若确是百分比，请在 Excel 中把该列设为「百分比」格式或填 85，再导入", WARNING)
 
 
+@dataclass
+class Checked:
+    """One sheet typed and checked on its own (types, ranges, keys), before it meets the served rows and the
+    other sheets: what check_sheet found, to be taken into the import's problems in the contract's order."""
+
+    typed: pl.DataFrame
+    problems: Problems
+    damaged: set[str]  # columns whose codes Excel turned into numbers (reported once)
+
+
+def check_sheet(raw: RawSheet, release=None) -> Checked:
+    """Type and check one sheet of the export on its own. Safe on a worker thread beside other sheets (it touches
+    nothing but the sheet and a Problems of its own). release: see validate."""
+    sheet, problems, lost = raw.sheet, Problems(), set()
+    with phase(f"校验 {sheet.label}：类型"):
+        typed = _type_sheet(sheet, raw.frame, raw.excel, problems, raw.missing, lost)
+    if release is not None:
+        release(raw)
+    with phase(f"校验 {sheet.label}：范围与主键"):
+        typed = _check_ranges(sheet, typed, problems)
+        _check_keys(sheet, typed, problems)
+    if sheet.table == "household_events":
+        typed = typed.with_columns(pl.col("event").replace_strict(EVENT_ORDER, default=None,
+                                                                   return_dtype=pl.Int8).alias("event_order"))
+    return Checked(typed, problems, lost)
+
+
 def validate(export: Export, problems: Problems, existing: dict[str, pl.DataFrame] | None = None, *,
-             combine=None, release=None) -> Validated:
+             combine=None, release=None, checked: dict[str, Checked] | None = None) -> Validated:
     """Type and check an export. `existing`: the served version's tables, for a partial update.
     combine(sheet, typed) -> frame: the sheet as it will be published (ingest.merge: the file's rows merged
     with the served ones), so that references and event sequences are checked on the result.
-    release(raw): called with each raw sheet once it is typed (ingest/raw_rows.py sets its text aside)."""
+    release(raw): called with each raw sheet once it is typed (ingest/raw_rows.py sets its text aside).
+    checked: sheets check_sheet has done already (while the export was read), by label.
+
+    The sheets are checked two at a time on worker threads, the cross-sheet checks too; what each finds is
+    taken in the contract's order, so the problems are the same whichever finishes first."""
     tables: dict[str, pl.DataFrame] = {}
     provided: list[str] = []
     damaged: set[tuple[str, str]] = set()
-    for sheet in SHEETS:
-        raw = export.sheets.get(sheet.label)
-        if raw is None:
-            if existing is not None and sheet.table in existing:
-                tables[sheet.table] = existing[sheet.table].with_columns(pl.lit(None, pl.Int64).alias(ROW))
-            elif sheet.required and existing is None:
-                problems.add(sheet.label, None, None, None, f"缺少必需的表「{sheet.label}」（工作表或 {sheet.label}.csv）")
-            continue
-        lost: set[str] = set()
-        with phase(f"校验 {sheet.label}：类型"):
-            typed = _type_sheet(sheet, raw.frame, raw.excel, problems, raw.missing, lost)
-        damaged |= {(sheet.table, c) for c in lost}
-        if release is not None:
-            release(raw)
-        with phase(f"校验 {sheet.label}：范围与主键"):
-            typed = _check_ranges(sheet, typed, problems)
-            _check_keys(sheet, typed, problems)
-        if sheet.table == "household_events":
-            typed = typed.with_columns(pl.col("event").replace_strict(EVENT_ORDER, default=None,
-                                                                       return_dtype=pl.Int8).alias("event_order"))
-        tables[sheet.table] = typed if combine is None else combine(sheet, typed)
-        provided.append(sheet.table)
-    if existing is not None and not provided and not problems.has_errors:
-        problems.add("导入文件", None, None, None, "没有找到任何可识别的表")
-    with phase("校验：跨表引用"):
-        _check_references(tables, provided, problems, damaged)
-    with phase("校验：事件顺序"):
-        if "household_events" in provided:
-            _check_event_sequences(tables["household_events"], problems)
-    with phase("校验：跨表核对"):
-        recomputed = _cross_sheet_warnings(tables, provided, problems)
+    checked = checked or {}
+    with Workers() as workers:
+        todo = {sheet.label: (raw.frame.height * raw.frame.width, functools.partial(check_sheet, raw, release))
+                for sheet in SHEETS if (raw := export.sheets.get(sheet.label)) is not None
+                and sheet.label not in checked}
+        started = workers.start(todo)
+        for sheet in SHEETS:
+            raw = export.sheets.get(sheet.label)
+            if raw is None:
+                if existing is not None and sheet.table in existing:
+                    tables[sheet.table] = existing[sheet.table].with_columns(pl.lit(None, pl.Int64).alias(ROW))
+                elif sheet.required and existing is None:
+                    problems.add(sheet.label, None, None, None, f"缺少必需的表「{sheet.label}」（工作表或 {sheet.label}.csv）")
+                continue
+            done = checked[sheet.label] if sheet.label in checked else started[sheet.label].result()
+            problems.absorb(done.problems)
+            damaged |= {(sheet.table, c) for c in done.damaged}
+            # Merged on this thread in the contract's order while the workers type the next sheets.
+            tables[sheet.table] = done.typed if combine is None else combine(sheet, done.typed)
+            provided.append(sheet.table)
+        if existing is not None and not provided and not problems.has_errors:
+            problems.add("导入文件", None, None, None, "没有找到任何可识别的表")
+        with phase("校验：跨表（引用、事件顺序、核对）"):
+            recomputed = _cross_sheet_checks(tables, provided, problems, damaged, workers)
     return Validated(tables, provided, recomputed)
 
 
-__all__ = ["validate", "Validated", "EVENT_ORDER", "ERROR", "WARNING", "CROSS_SHEET"]
+def _cross_sheet_checks(tables: dict[str, pl.DataFrame], provided: list[str], problems: Problems,
+                        damaged: set[tuple[str, str]], workers: Workers) -> set[str]:
+    """References, event sequences and cross-sheet warnings: independent reads of the typed tables, run on the
+    workers, their problems taken in the order one after another gives them. Returns the sheets whose
+    cross-sheet warnings were recomputed."""
+    def part(name: str, check, *args):
+        def run():
+            found = Problems()
+            with phase(name):
+                said = check(*args, found)
+            return found, said
+        return run
+
+    rows = {table: frame.height for table, frame in tables.items()}
+    tasks = [(rows[s.table] * len(s.refs), part(f"校验：跨表引用 {s.label}", _references_of_sheet, s, tables, provided,
+                                                 damaged)) for s in SHEETS if s.refs and s.table in tables]
+    if "household_events" in provided:
+        tasks.append((rows["household_events"], part("校验：事件顺序", _check_event_sequences,
+                                                      tables["household_events"])))
+    sizes = {_warn_overspent: rows.get("fund_payments", 0), _warn_progress: rows.get("project_progress", 0),
+             _warn_members: rows.get("household_members", 0) + rows.get("households", 0)}
+    tasks += [(sizes[warn], part(f"校验：跨表核对 {_WARNING_NAMES[warn]}", warn, tables, provided))
+              for warn in _CROSS_SHEET_WARNINGS]
+    recomputed: set[str] = set()
+    for found, said in in_order(tasks, workers):
+        problems.absorb(found)
+        recomputed |= said or set()
+    return recomputed
+
+
+def _references_of_sheet(sheet: Sheet, tables, provided, damaged, problems: Problems) -> None:
+    _check_references_of(sheet, tables, provided, problems, damaged)
+
+
+__all__ = ["validate", "check_sheet", "Checked", "Validated", "EVENT_ORDER", "ERROR", "WARNING", "CROSS_SHEET"]

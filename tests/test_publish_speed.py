@@ -211,7 +211,7 @@ def test_load_verbose_lists_the_phases(tmp_path):
                      "--report", str(tmp_path / "r.xlsx"))
     assert "各阶段用时" in result.stderr
     lines = result.stderr.splitlines()
-    for phase in ("读取文件", "校验（含合并）", "写入 收入", "主键", "核对引用", "派生表 household_spans", "预备答案（合计）"):
+    for phase in ("读取文件并逐表校验", "校验（含合并）", "写入 收入", "主键", "核对引用", "派生表 household_spans", "预备答案（合计）"):
         assert any(line.rstrip().endswith(phase) for line in lines), phase
     quiet = run_cli("ingest", "load", str(TINY), "--db", str(tmp_path / "other.duckdb"),
                     "--report", str(tmp_path / "r2.xlsx"))

@@ -17,7 +17,7 @@ import polars as pl
 import pytest
 
 from ingest import raw_rows, validate
-from ingest.problems import Problems
+from ingest.problems import WARNING, Problems
 from ingest.readers import ROW
 from ingest.sheets import SHEETS_BY_TABLE
 
@@ -274,3 +274,69 @@ def test_a_damaged_reference_column_is_found_through_its_runs(monkeypatch):
     assert found == {"household_id"}
     assert fast.frame().equals(full.frame())
     assert "该列有 24,000 个值被 Excel 存成了数字" in fast.frame()["message"][0]
+
+
+def _grid(rows: list[list[str | None]]) -> pl.DataFrame:
+    width = max(len(r) for r in rows)
+    frame = pl.DataFrame({f"c{i}": [r[i] if i < len(r) else None for r in rows] for i in range(width)},
+                         schema={f"c{i}": pl.String for i in range(width)})
+    return frame.with_row_index(ROW, offset=2).with_columns(pl.col(ROW).cast(pl.Int64))
+
+
+@pytest.mark.parametrize("rows", [
+    [["4312990001", "a"], ["4312990002", "b"]],  # codes only: nothing cut
+    [["4312990001", "a"], ["合计", "2户"], ["12abc", None], ["3", None], ["4312990004", "d"], ["制表人：王", None]],
+    [["1", "4312990001"], ["2", "4312990002"], [None, "合计"], [" 3", None], ["1合计", "x"]],
+    [["1合计", "a"], ["２合计", "b"], ["　合计", None], ["4312990009", "z"]],  # full-width digit, ideographic space
+])
+def test_footer_rows_are_found_the_same_way_without_looking_at_rows_starting_with_a_digit(rows, monkeypatch):
+    """readers.drop_footer sets aside rows whose first cell starts with an ASCII digit before looking for a footer
+    (none can start one); with that shortcut off every row is looked at, as before."""
+    from ingest import readers
+
+    body = _grid(rows)
+    key = "c1" if rows[0][0] in ("1",) else "c0"
+
+    def dropped():
+        problems = Problems()
+        kept = readers.drop_footer(body, ["c0", "c1"], key, "收入", problems)
+        return kept, problems.frame()
+
+    fast = dropped()
+    monkeypatch.setattr(readers, "_digit_first", lambda column: pl.lit(False))
+    full = dropped()
+    assert fast[0].equals(full[0]) and fast[1].equals(full[1])
+
+
+def test_footer_rows_after_the_data_are_dropped_by_hand(tmp_path):
+    """Worked out by hand: a row of blanks (row 3) is no data; 合计 on Excel row 4 starts the footer; rows after it
+    with a 户编号 stay (12abc, starting with a digit, and H02), the one whose 户编号 is spaces (row 7) goes too."""
+    from ingest.readers import read_export
+
+    (tmp_path / "收入.csv").write_text("户编号,年度,人均纯收入\nH01,2019,3000\n,,\n合计,,3000\n12abc,,\n"
+                                      "H02,2019,2800\n  ,2019,1\n", encoding="utf-8")
+    problems = Problems()
+    export = read_export(tmp_path, problems, each=lambda raw: None)
+    frame = export.sheets["收入"].frame
+    assert frame[ROW].to_list() == [2, 5, 6]
+    assert frame["household_id"].to_list() == ["H01", "12abc", "H02"]
+    assert problems.frame().rows() == [(WARNING, "收入", 4, None, None, "表尾 2 行不是数据，已跳过（第4–7行：合计；2019）")]
+
+
+@pytest.mark.parametrize("order", ["ascending", "shuffled"])
+@pytest.mark.parametrize("wanted", [[], [7], [7, 8, 9, 500, 2_000_000], list(range(2, 400, 3)), [3, 5, 5, 10]])
+def test_rows_set_aside_are_read_back_by_position_as_a_join_gives_them(tmp_path, order, wanted):
+    """raw_rows reads the few rows a problem names by their position in the sheet's ascending ROW column; many
+    scattered rows (more than _FEW_RUNS runs), or a sheet not in ROW order, take the whole file and a join."""
+    rng = random.Random(3)
+    numbers = [n for n in range(2, 20_000) if n % 7]  # rows 7, 14, ... were dropped (blank, footer)
+    if order == "shuffled":
+        rng.shuffle(numbers)
+    frame = pl.DataFrame({ROW: numbers, "household_id": [f"H{n:06d}" for n in numbers],
+                          "note": [None if n % 5 == 0 else "x" * (n % 11) for n in numbers]},
+                         schema={ROW: pl.Int64, "household_id": pl.String, "note": pl.String})
+    path = tmp_path / "0.arrow"
+    frame.write_ipc(path, compression="uncompressed")
+    rows = pl.Series(ROW, wanted, dtype=pl.Int64)
+    expected = frame.filter(pl.col(ROW).is_in(wanted))  # 7 and 2,000,000 are no rows of the sheet
+    assert raw_rows._rows_set_aside(path, rows).equals(expected)
