@@ -6,7 +6,9 @@ scanned every household's spans (0.5 s at 1,000,000 households). Its measures ar
 each month start plus the day-by-day changes since give the same numbers at every date from about a month of rows
 per township. The tables answer dates up to the end of the year after the data date; prepared_every_day records
 that and the digest of the files they were built for, and queries/runner.py answers township_indicators from them
-(queries/prepared/township_indicators.sql) only within those dates and while that digest holds.
+(queries/prepared/township_indicators.sql) only within those dates and while that digest holds. 按月回放 (map_monthly)
+likewise: its complete months are the same at any date, so they are made here once (prepared_map_months, by the part
+queries/parts/map_monthly_rates.sql, which is why the SQL is composed) and a view makes only its own month.
 """
 
 from __future__ import annotations
