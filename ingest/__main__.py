@@ -149,8 +149,11 @@ def cmd_load(args) -> int:
 def _print_phases(out=sys.stderr) -> None:
     """--verbose: the wall time of each phase of the import, in the order they ended."""
     print("各阶段用时（秒）：     实际   CPU", file=out)
-    for name, wall, cpu in timing.recorded():  # no CPU: a phase run beside others (ingest/timing.py)
+    phases = timing.recorded()
+    for name, wall, cpu in phases:  # no CPU: a phase run beside others (ingest/timing.py)
         print(f"  {wall:7.1f} {'–' if cpu is None else f'{cpu:.1f}':>7}  {name}", file=out)
+    if any(cpu is None for _, _, cpu in phases):
+        print("  （CPU 为 – 的阶段在工作线程上与其他阶段同时进行，其 CPU 计入包含它的阶段）", file=out)
 
 
 def _audit_load(args, result: LoadResult) -> None:

@@ -213,6 +213,11 @@ def test_load_verbose_lists_the_phases(tmp_path):
     lines = result.stderr.splitlines()
     for phase in ("读取文件并逐表校验", "校验（含合并）", "写入 收入", "主键", "核对引用", "派生表 household_spans", "预备答案（合计）"):
         assert any(line.rstrip().endswith(phase) for line in lines), phase
+    # A sheet typed on a worker thread beside another: its wall time, its CPU counted in the block holding it.
+    typed = next(line for line in lines if line.rstrip().endswith("校验 收入：类型"))
+    assert typed.split()[1] == "–" and "CPU 为 – 的阶段" in result.stderr
+    block = next(line for line in lines if line.rstrip().endswith("读取文件并逐表校验"))
+    assert float(block.split()[1]) >= 0
     quiet = run_cli("ingest", "load", str(TINY), "--db", str(tmp_path / "other.duckdb"),
                     "--report", str(tmp_path / "r2.xlsx"))
     assert "各阶段用时" not in quiet.stderr + quiet.stdout
