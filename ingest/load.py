@@ -136,12 +136,13 @@ def check(path: Path, db: Path | None = None, progress=None, *, release_raw: boo
         # Replacing everything (the demo): the served sheets the export lacks are not kept either.
         with phase("校验（含合并）"):
             validated = validate(export, problems, None if replace_all else existing, combine=combine,
-                                 release=release, checked=checked)
+                                 release=release, checked=checked,
+                                 alongside=_boundaries(export) if export.boundaries is not None else None)
         validated.changes = changes
         validated.meta = county_name.from_sheets(export, problems, served)
-        if export.boundaries is not None and "townships" in validated.tables:
-            validated.shapes = boundary_io.parse(export.boundaries, validated.tables["townships"], problems,
-                                                 source="boundaries.geojson")
+        if validated.alongside is not None:  # parsed beside the cross-sheet checks, said after the county's name
+            validated.shapes, said = validated.alongside
+            problems.absorb(said)
         if raw_rows is not None:
             with phase("问题行（读回）"):
                 raw_rows.keep_rows_with_problems(export, problems)
@@ -149,6 +150,16 @@ def check(path: Path, db: Path | None = None, progress=None, *, release_raw: boo
         if raw_rows is not None:
             raw_rows.close()
     return export, problems, validated
+
+
+def _boundaries(export: Export):
+    """The export's boundaries.geojson matched to the townships (validate runs it beside the cross-sheet checks)."""
+    def parse(tables: dict[str, pl.DataFrame], problems: Problems) -> pl.DataFrame | None:
+        if "townships" not in tables:
+            return None
+        with phase("边界文件"):
+            return boundary_io.parse(export.boundaries, tables["townships"], problems, source="boundaries.geojson")
+    return parse
 
 
 def _replace_tables(names, export: Export, problems: Problems) -> set[str]:

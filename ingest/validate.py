@@ -47,6 +47,8 @@ class Validated:
     changes: list = field(default_factory=list)  # ingest.merge.SheetChange per provided sheet (the preview)
     meta: dict[str, str] = field(default_factory=dict)  # published as the version's meta (e.g. county_name)
     shapes: pl.DataFrame | None = None  # the export's township boundaries, parsed once (ingest/boundaries.py)
+    # validate(alongside=...): its result, and a Problems of what it said (for the caller to take in its order).
+    alongside: tuple[object, Problems] | None = None
 
 
 def _clean(name: str) -> pl.Expr:
@@ -461,7 +463,7 @@ def _check_ranges(sheet: Sheet, typed: pl.DataFrame, problems: Problems) -> pl.D
             pl.col(ROW).alias("row"), pl.col("labor_count").cast(pl.String).alias("value"),
             pl.format("劳动力人数大于家庭人口数（{}）", pl.col("size")).alias("msg"))
         problems.add_rows(sheet.label, "劳动力人数", over, pl.col("msg"))
-        heads = typed.filter(pl.col("head_id_number").is_not_null() & pl.col("head_id_number").is_duplicated()) \
+        heads = typed.filter(pl.col("head_id_number").is_not_null() & _duplicated(typed["head_id_number"])) \
             .with_columns(
             first=pl.col(ROW).min().over("head_id_number"),
             first_id=pl.col("household_id").first().over("head_id_number"),
@@ -620,7 +622,19 @@ def _repeated(frame: pl.DataFrame, key: list[str]) -> pl.Series:
         if all(later[0] > earlier[1] for earlier, later in zip(runs, runs[1:])):
             same = pl.all_horizontal([pl.col(k) == pl.col(k).shift(1) for k in key]).fill_null(False)
             return frame.select(same | same.shift(-1).fill_null(False)).to_series()
-    return frame.select(pl.col(key[0]).is_duplicated() if len(key) == 1 else pl.struct(key).is_duplicated()).to_series()
+    return _duplicated(frame[key[0]]) if len(key) == 1 else frame.select(pl.struct(key).is_duplicated()).to_series()
+
+
+def _duplicated(values: pl.Series) -> pl.Series:
+    """values.is_duplicated(), told by 64-bit hashes first: sorted, equal neighbours are the few hashes on several
+    rows, and only the rows holding one of those are compared by value (every copy of a repeated value has its
+    hash, so none is missed). A million 身份证号: 0.07 CPU-s instead of 1.0."""
+    hashes = values.hash().to_numpy()
+    ordered = np.sort(hashes)
+    repeated = ordered[1:][ordered[1:] == ordered[:-1]]
+    maybe = pl.Series(values.name, np.isin(hashes, repeated) if repeated.size else np.zeros(len(hashes), bool))
+    at = maybe.arg_true()
+    return maybe.scatter(at, values.gather(at).is_duplicated()) if at.len() else maybe
 
 
 _MAX_RUNS = 64
@@ -789,7 +803,7 @@ def _warn_members(tables: dict[str, pl.DataFrame], provided: list[str], problems
         pl.col(ROW).alias("row"), pl.col("size").cast(pl.String).alias("value"), "n"),
         pl.format(CROSS_SHEET + "与家庭成员表中的人数（{}）不一致", pl.col("n")), WARNING)
     # Only a number on several rows can be in two households: those few rows get the windows below.
-    shared = members.filter(pl.col("id_number").is_not_null() & pl.col("id_number").is_duplicated()).with_columns(
+    shared = members.filter(pl.col("id_number").is_not_null() & _duplicated(members["id_number"])).with_columns(
         homes=pl.col("household_id").n_unique().over("id_number"),
         first=pl.col("household_id").first().over("id_number"),
     ).filter((pl.col("homes") > 1) & (pl.col("household_id") != pl.col("first")))
@@ -856,12 +870,14 @@ def check_sheet(raw: RawSheet, release=None) -> Checked:
 
 
 def validate(export: Export, problems: Problems, existing: dict[str, pl.DataFrame] | None = None, *,
-             combine=None, release=None, checked: dict[str, Checked] | None = None) -> Validated:
+             combine=None, release=None, checked: dict[str, Checked] | None = None, alongside=None) -> Validated:
     """Type and check an export. `existing`: the served version's tables, for a partial update.
     combine(sheet, typed) -> frame: the sheet as it will be published (ingest.merge: the file's rows merged
     with the served ones), so that references and event sequences are checked on the result.
     release(raw): called with each raw sheet once it is typed (ingest/raw_rows.py sets its text aside).
     checked: sheets check_sheet has done already (while the export was read), by label.
+    alongside(tables, problems): more work on the finished tables that no check here waits for (the boundaries
+    matched to the townships), run on a worker beside the cross-sheet checks: Validated.alongside.
 
     The sheets are checked two at a time on worker threads, the cross-sheet checks too; what each finds is
     taken in the contract's order, so the problems are the same whichever finishes first."""
@@ -890,9 +906,18 @@ def validate(export: Export, problems: Problems, existing: dict[str, pl.DataFram
             provided.append(sheet.table)
         if existing is not None and not provided and not problems.has_errors:
             problems.add("导入文件", None, None, None, "没有找到任何可识别的表")
+        beside = None
+        if alongside is not None:  # started first: the longest task, and mostly Python (holding the GIL)
+            beside = workers.start({0: (float("inf"), functools.partial(_said, alongside, tables))})[0]
         with phase("校验：跨表（引用、事件顺序、核对）"):
             recomputed = _cross_sheet_checks(tables, provided, problems, damaged, workers)
-    return Validated(tables, provided, recomputed)
+        return Validated(tables, provided, recomputed, alongside=beside.result() if beside is not None else None)
+
+
+def _said(work, *args) -> tuple[object, Problems]:
+    """work(*args, problems) run with a Problems of its own: (its result, what it said)."""
+    found = Problems()
+    return work(*args, found), found
 
 
 def _cross_sheet_checks(tables: dict[str, pl.DataFrame], provided: list[str], problems: Problems,

@@ -340,3 +340,25 @@ def test_rows_set_aside_are_read_back_by_position_as_a_join_gives_them(tmp_path,
     rows = pl.Series(ROW, wanted, dtype=pl.Int64)
     expected = frame.filter(pl.col(ROW).is_in(wanted))  # 7 and 2,000,000 are no rows of the sheet
     assert raw_rows._rows_set_aside(path, rows).equals(expected)
+
+
+@pytest.mark.parametrize("values", [
+    [],
+    ["a"],
+    ["a", "b", "a", None, "c", None, "b", "d"],
+    [None, "x", "y"],
+    [str(n % 997) for n in range(5_000)],
+    [f"4312{n:014d}" for n in range(20_000)] + ["431200000000000017"],
+])
+def test_duplicated_values_are_told_by_hashes_as_by_value(values):
+    """validate._duplicated (hashes sorted, then the candidates compared by value) is Series.is_duplicated."""
+    series = pl.Series("v", values, dtype=pl.String)
+    expected = [values.count(v) > 1 for v in values]  # worked out in Python: null repeats like any value
+    assert validate._duplicated(series).to_list() == expected == series.is_duplicated().to_list()
+
+
+def test_duplicated_values_survive_a_hash_collision(monkeypatch):
+    """Every value hashed alike: each row is a candidate and the comparison by value decides."""
+    series = pl.Series("v", ["a", "b", "a", "c"])
+    monkeypatch.setattr(pl.Series, "hash", lambda self, *a, **k: pl.Series([7] * self.len(), dtype=pl.UInt64))
+    assert validate._duplicated(series).to_list() == [True, False, True, False]

@@ -9,6 +9,7 @@ while so that they finish in another order every time.
 
 from __future__ import annotations
 
+import json
 import random
 import shutil
 import time
@@ -27,8 +28,14 @@ SHARED_ID = "522327780312001"  # a 15-digit number (born 1978-03-12) listed in t
 
 
 def _flawed_export(folder):
-    """The tiny county with a problem in 农户, 家庭成员 (a new sheet), 收入, 项目, 村, 项目进度 and 资金支出."""
+    """The tiny county with a problem in 农户, 家庭成员 (a new sheet), 收入, 项目, 村 and 项目进度, and a boundaries
+    file whose one feature names no township (matched beside the cross-sheet checks)."""
     copy_tiny(folder)
+    square = [[[110, 27], [110.1, 27], [110.1, 27.1], [110, 27.1], [110, 27]]]
+    (folder / "boundaries.geojson").write_text(json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"乡镇代码": "T01"}, "geometry": {"type": "Polygon", "coordinates": square}},
+        {"type": "Feature", "properties": {"name": "无名乡"}, "geometry": {"type": "Polygon", "coordinates": square}},
+    ]}, ensure_ascii=False), encoding="utf-8")
     set_cell(folder, "农户", 3, "户主身份证号", "522327198211050022")  # check digit: 1 is right
     set_cell(folder, "村", 2, "是否贫困村", "也许")
     set_cell(folder, "项目", 2, "计划开工日期", "2019-13-01")
@@ -97,6 +104,7 @@ def _checked(path):
         "files": [(f.name, f.sha256) for f in export.files],
         "sheets": {label: raw.frame for label, raw in export.sheets.items()},
         "changes": validated.changes,
+        "shapes": validated.shapes,
     }
 
 
@@ -112,6 +120,7 @@ def _assert_same(a, b):
     for label in a["sheets"]:
         assert a["sheets"][label].equals(b["sheets"][label]), label
     assert a["changes"] == b["changes"]
+    assert a["shapes"].equals(b["shapes"])
 
 
 @pytest.fixture(scope="module")
@@ -134,6 +143,11 @@ def test_the_planted_problems_are_found(flawed):
     same_cell = found.filter((pl.col("sheet") == "家庭成员") & (pl.col("row") == 5))["message"].to_list()
     assert same_cell == ["15位旧身份证号，已接受，请核实后更新为18位",
                          "跨表核对：同一身份证号出现在两个户中（另见户 H01）"]
+    boundaries = found.filter(pl.col("sheet") == "boundaries.geojson").select("value", "message").rows()
+    assert sorted(boundaries) == [("南岭乡（T03）", "该乡镇没有边界"), ("第2个要素「无名乡」", "未匹配到任何乡镇（按乡镇代码、township_code、adcode 或名称）"),
+                                  ("西河乡（T02）", "该乡镇没有边界")]
+    shapes = _checked(flawed)["shapes"]
+    assert shapes["township_code"].to_list() == ["T01"]
 
 
 def _validated_one_after_another(export):
