@@ -44,6 +44,13 @@ MAP_HEIGHT = 620
 # content column; wider screens show the same view with more white around it.
 MAP_WIDTH_HINT = 600
 PHONE_WIDTH_HINT = 350  # a phone's content column (390 px screen less Streamlit's padding)
+# The replay's controls under the map, each from the map's bottom edge down in px (the layout takes fractions of the
+# map's height, so fixed fractions overlapped at 620 px and more so at a phone's 480): the colour bar with its title
+# above the bar and its ticks below (~75 px), then one row of the 播放/暂停 buttons at the left and the slider's 月份
+# label at the right, then the slider's rail the whole width (at any width: no pixel of it under the buttons).
+REPLAY_TOP_PX, REPLAY_BOTTOM_PX = 10, 190
+REPLAY_BELOW_PX = {"colorbar": 4, "slider": 84, "buttons": 84}
+REPLAY_RAIL_OFFSET_PX = 22
 PHONE_MAP_HEIGHT = 480  # the county fitted to a phone's width needs less height
 A3_LANDSCAPE_PX = (1587, 1123)  # 420 x 297 mm at 96 px per inch (kaleido's PDF page = figure size)
 TOWNSHIP_CURVE = 0  # trace index of the township choropleth
@@ -361,6 +368,11 @@ def monthly_map(monthly: pl.DataFrame, boundaries: pl.DataFrame | geo.Boundaries
     townships for each of 80-odd months would be tens of MB to build and send, and unreadable.
     """
     metric = METRICS[key]
+    map_px = height - REPLAY_TOP_PX - REPLAY_BOTTOM_PX
+
+    def below(px: int) -> float:  # px under the map's bottom edge, as the paper's fraction the layout takes
+        return -px / map_px
+
     geometry = geo.prepared(boundaries)
     data = monthly.filter(pl.col("township_code").is_in(geometry.codes)).sort("month", "township_code")
     months = data["month"].unique(maintain_order=True).to_list()
@@ -393,7 +405,8 @@ def monthly_map(monthly: pl.DataFrame, boundaries: pl.DataFrame | geo.Boundaries
         hovertemplate=None if crowded else "%{text}<extra></extra>", hoverinfo="skip" if crowded else None,
         colorscale=colour_scale(metric), **value_range, marker=dict(opacity=0.9, line=dict(color=BORDER, width=1)),
         colorbar=dict(title=dict(text=legend_title(key), side="top"), orientation="h", x=0.5, xanchor="center",
-                      y=-0.01, yanchor="top", len=0.7, thickness=14, ticksuffix=_tick_suffix(metric)),
+                      y=below(REPLAY_BELOW_PX["colorbar"]), yanchor="top", len=0.7, thickness=14,
+                      ticksuffix=_tick_suffix(metric)),
         showlegend=False,
     ))
     if not crowded:
@@ -403,20 +416,23 @@ def monthly_map(monthly: pl.DataFrame, boundaries: pl.DataFrame | geo.Boundaries
             hoverinfo="skip", showlegend=False,
         ))
     fig.frames = [go.Frame(name=m, data=frame_traces(m), traces=[0] if crowded else [0, 1]) for m in months]
-    view = geo.fit_view(geometry.bounds, width_hint, height - 150)
+    view = geo.fit_view(geometry.bounds, width_hint, map_px)
     play = dict(frame=dict(duration=400, redraw=True), transition=dict(duration=0), fromcurrent=True, mode="immediate")
     fig.update_layout(
         map=dict(style=BLANK_STYLE, center=dict(lon=view.lon, lat=view.lat), zoom=view.zoom),
-        height=height, margin=dict(l=0, r=0, t=10, b=150), font=FONT, paper_bgcolor="white",
+        height=height, margin=dict(l=0, r=0, t=REPLAY_TOP_PX, b=REPLAY_BOTTOM_PX), font=FONT, paper_bgcolor="white",
         hoverlabel=dict(font=FONT, bgcolor="white", align="left"),
-        updatemenus=[dict(type="buttons", direction="left", x=0.0, y=-0.17, xanchor="left", yanchor="top",
+        updatemenus=[dict(type="buttons", direction="left", x=0.0, y=below(REPLAY_BELOW_PX["buttons"]),
+                          xanchor="left", yanchor="top",
                           showactive=False, pad=dict(r=10, t=0), buttons=[
                               dict(label="▶ 播放", method="animate", args=[None, play]),
                               dict(label="❚❚ 暂停", method="animate",
                                    args=[[None], dict(frame=dict(duration=0, redraw=False), mode="immediate")]),
                           ])],
-        sliders=[dict(active=len(months) - 1 if months else 0, x=0.16, len=0.84, y=-0.13, yanchor="top",
-                      currentvalue=dict(prefix="月份：", font=dict(size=16)), pad=dict(t=0),
+        sliders=[dict(active=len(months) - 1 if months else 0, x=0, len=1, y=below(REPLAY_BELOW_PX["slider"]),
+                      yanchor="top",
+                      currentvalue=dict(prefix="月份：", font=dict(size=16), xanchor="right", offset=REPLAY_RAIL_OFFSET_PX),
+                      pad=dict(t=0, l=34, r=34),  # half a tick label each side: 2014年1月 is not cut
                       steps=[dict(label=_month_label(m), method="animate",
                                   args=[[m], dict(frame=dict(duration=0, redraw=True), mode="immediate",
                                                   transition=dict(duration=0))]) for m in months])],

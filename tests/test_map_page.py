@@ -186,12 +186,40 @@ def test_the_whole_county_and_every_name_fit_a_phone(server, browser):
     assert not tab.foreign
 
 
+# The boxes of the replay's controls as drawn: the colour bar, the two buttons, the slider's 月份 label, its rail and
+# its tick labels.
+REPLAY_CONTROLS = """() => { const box = (what, e) => { const b = e.getBoundingClientRect();
+    return [what, b.left, b.top, b.right, b.bottom]; };
+  const all = s => [...document.querySelectorAll('.js-plotly-plot ' + s)];
+  const current = all('.slider-container text').filter(e => e.textContent.startsWith('月份'));
+  return [...all('g.colorbar').map(e => box('colour bar', e)), ...all('g.updatemenu-button').map(e => box('button', e)),
+          ...current.map(e => box('month label', e)), ...all('rect.slider-rail-rect').map(e => box('rail', e)),
+          ...all('g.slider-label-group').map(e => box('tick label ' + e.textContent, e))]; }"""
+
+
 @pytest.mark.browser
-def test_replay_in_headless_chromium_offline(server, offline_page):
-    page = open_map(server, offline_page)
-    page.get_by_text("按月回放（2014 年起）").click()
-    offline_page.wait_idle(2500)
-    page.wait_for_selector(".js-plotly-plot .slider-container", timeout=30_000)
-    assert not offline_page.error_boxes()
-    assert "月份：2020年11月" in page.inner_text(".js-plotly-plot")
-    offline_page.screenshot("map_replay")
+@pytest.mark.parametrize("phone", [False, True], ids=["1024px", "phone"])
+def test_replay_in_headless_chromium_offline(server, browser, phone):
+    """The month replay renders offline, and none of its controls is drawn over another (the colour bar's ticks ran
+    into the slider's 月份 label, and the buttons over the rail's start, at 1024 px and on a phone)."""
+    tab = OfflinePage(browser, width=390 if phone else 1024, height=844 if phone else 768,
+                      user_agent=PHONE_UA if phone else None)
+    try:
+        page = open_map(server, tab)
+        page.get_by_text("按月回放（2014 年起）").click()
+        tab.wait_idle(2500)
+        page.wait_for_selector(".js-plotly-plot .slider-container", timeout=30_000)
+        assert not tab.error_boxes()
+        assert "月份：2020年11月" in page.inner_text(".js-plotly-plot")
+        boxes = page.evaluate(REPLAY_CONTROLS)
+        kinds = {b[0].split(" 20")[0] for b in boxes}
+        assert {"colour bar", "button", "month label", "rail", "tick label"} <= kinds, kinds
+        plot = page.locator(".js-plotly-plot").first.bounding_box()
+        for i, (what, left, top, right, bottom) in enumerate(boxes):
+            assert plot["x"] - 1 <= left and right <= plot["x"] + plot["width"] + 1, f"{what} cut at the side"
+            for other, l2, t2, r2, b2 in boxes[i + 1:]:
+                overlap = min(right, r2) - max(left, l2) > 1 and min(bottom, b2) - max(top, t2) > 1
+                assert not overlap, f"{what} drawn over {other}"
+        tab.screenshot("map_replay_phone" if phone else "map_replay")
+    finally:
+        tab.close()
