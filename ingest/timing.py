@@ -1,7 +1,7 @@
 """Wall time of the phases of one import, for `python -m ingest load --verbose` (where the minutes of a
 province-scale publish go). Nothing is recorded unless the command line asked for it (`start`).
 
-Some phases run on worker threads beside one another (ingest/parallel.py: sheets read and checked two at a time).
+Some phases run on worker threads beside one another (ingest/workers.py: sheets read and checked two at a time).
 The process's CPU time over such a phase holds the other threads' work too, and polars computes on its own pool,
 not on the calling thread, so no clock tells a worker's share: those phases are listed with their wall time only
 (CPU None), and the block that holds them with the CPU of the whole process."""
