@@ -14,6 +14,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from playwright.sync_api import expect
 
 from components.import_views import (NOT_A_PERSON_CSV, OLE2_MAGIC, ZIP_MAGIC, history_table,
                                      pending_removals_text, problems_table, upload_problem)
@@ -276,9 +277,12 @@ def test_person_snapshot_upload_confirm_removals_and_publish(snapshot_server, br
         assert page.get_by_role("button", name="发布为新版本").is_enabled()
         tab.screenshot("import_snapshot_candidates_1024")
 
+        tab.wait_idle(1500)  # the upload's run has finished: the click is not taken by a page being redrawn
+        confirm = page.get_by_role("checkbox", name="确认清退：上一快照中有、本快照中没有的农户记为清退")
         page.get_by_text("确认清退：上一快照中有、本快照中没有的农户记为清退").click()
+        expect(confirm).to_be_checked(timeout=10_000)
         tab.wait_idle(2500)
-        page.get_by_text("推导状态变化：纳入 1 户、脱贫 1 户、返贫 1 户、清退 1 户").wait_for(timeout=30_000)
+        page.get_by_text("推导状态变化：纳入 1 户、脱贫 1 户、返贫 1 户、清退 1 户").wait_for(timeout=60_000)
         assert page.get_by_text("另有 1 户在上一快照中、本快照中没有").count() == 0
         page.get_by_role("button", name="发布为新版本").click()
         tab.wait_idle(2500)
