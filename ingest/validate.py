@@ -7,6 +7,7 @@ with that cell null; the import is refused anyway as soon as there is one error.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
 from dataclasses import dataclass, field
@@ -645,11 +646,11 @@ def _check_references(tables: dict[str, pl.DataFrame], provided: list[str], prob
     """damaged: (table, column) whose codes Excel turned into numbers, reported once already: rows pointing at
     them are not reported again as unknown (one problem, not thousands of knock-on errors)."""
     for sheet in SHEETS:
-        _check_references_of(sheet, tables, provided, problems, damaged)
+        _check_references_of(sheet, tables, provided, damaged, problems)
 
 
-def _check_references_of(sheet: Sheet, tables: dict[str, pl.DataFrame], provided: list[str], problems: Problems,
-                         damaged: set[tuple[str, str]] = frozenset()) -> None:
+def _check_references_of(sheet: Sheet, tables: dict[str, pl.DataFrame], provided: list[str],
+                         damaged: set[tuple[str, str]], problems: Problems) -> None:
     """The references of one sheet's rows (_check_references)."""
     child = tables.get(sheet.table)
     if child is None:
@@ -914,10 +915,11 @@ def validate(export: Export, problems: Problems, existing: dict[str, pl.DataFram
         return Validated(tables, provided, recomputed, alongside=beside.result() if beside is not None else None)
 
 
-def _said(work, *args) -> tuple[object, Problems]:
-    """work(*args, problems) run with a Problems of its own: (its result, what it said)."""
+def _said(work, *args, name: str | None = None) -> tuple[object, Problems]:
+    """work(*args, problems) run with a Problems of its own (timed as phase `name`): (its result, what it said)."""
     found = Problems()
-    return work(*args, found), found
+    with phase(name) if name else contextlib.nullcontext():
+        return work(*args, found), found
 
 
 def _cross_sheet_checks(tables: dict[str, pl.DataFrame], provided: list[str], problems: Problems,
@@ -926,16 +928,11 @@ def _cross_sheet_checks(tables: dict[str, pl.DataFrame], provided: list[str], pr
     workers, their problems taken in the order one after another gives them. Returns the sheets whose
     cross-sheet warnings were recomputed."""
     def part(name: str, check, *args):
-        def run():
-            found = Problems()
-            with phase(name):
-                said = check(*args, found)
-            return found, said
-        return run
+        return functools.partial(_said, check, *args, name=name)
 
     rows = {table: frame.height for table, frame in tables.items()}
-    tasks = [(rows[s.table] * len(s.refs), part(f"校验：跨表引用 {s.label}", _references_of_sheet, s, tables, provided,
-                                                 damaged)) for s in SHEETS if s.refs and s.table in tables]
+    tasks = [(rows[s.table] * len(s.refs), part(f"校验：跨表引用 {s.label}", _check_references_of, s, tables,
+                                                 provided, damaged)) for s in SHEETS if s.refs and s.table in tables]
     if "household_events" in provided:
         tasks.append((rows["household_events"], part("校验：事件顺序", _check_event_sequences,
                                                       tables["household_events"])))
@@ -944,14 +941,10 @@ def _cross_sheet_checks(tables: dict[str, pl.DataFrame], provided: list[str], pr
     tasks += [(sizes[warn], part(f"校验：跨表核对 {_WARNING_NAMES[warn]}", warn, tables, provided))
               for warn in _CROSS_SHEET_WARNINGS]
     recomputed: set[str] = set()
-    for found, said in in_order(tasks, workers):
+    for said, found in in_order(tasks, workers):
         problems.absorb(found)
         recomputed |= said or set()
     return recomputed
-
-
-def _references_of_sheet(sheet: Sheet, tables, provided, damaged, problems: Problems) -> None:
-    _check_references_of(sheet, tables, provided, problems, damaged)
 
 
 __all__ = ["validate", "check_sheet", "Checked", "Validated", "EVENT_ORDER", "ERROR", "WARNING", "CROSS_SHEET"]
